@@ -1,0 +1,26 @@
+"""The Chalice app: registers the API blueprints and the solver's SQS handlers, nothing else."""
+from chalice import Chalice
+
+from chalicelib import settings
+from chalicelib.api import register_all
+
+app = Chalice(app_name="flexcloud")
+app.api.binary_types.append("multipart/form-data")
+register_all(app)
+
+
+# Queue names are bound when Chalice packages the app, so they are read here once, by design.
+@app.on_sqs_message(queue=settings.schedule_queue_name(), batch_size=1)
+def solve_schedule(event):
+    from chalicelib.scheduling.worker import handle_message
+
+    for record in event:
+        handle_message(record.body)
+
+
+@app.on_sqs_message(queue=settings.schedule_dlq_name(), batch_size=1)
+def fail_dead_letter(event):
+    from chalicelib.scheduling.worker import handle_dead_letter
+
+    for record in event:
+        handle_dead_letter(record.body)

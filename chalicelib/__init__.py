@@ -1,0 +1,1 @@
+"""flexcloud: the FlexMeasures API v3_0 as a serverless AWS application."""

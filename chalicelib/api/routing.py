@@ -1,0 +1,167 @@
+"""The one route decorator every endpoint uses: auth, path ids, body limits, error mapping.
+
+A view receives an `ApiRequest` (and its path parameters) and returns a body, a (body, status)
+tuple, or a ready chalice Response. `ApiError`s become their exact bodies; anything else becomes a
+500 JSON body with a request id in the log, never a stack trace.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import uuid
+from typing import Any, Callable
+from urllib.parse import parse_qs
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.responses import ApiError, http_error, not_found, payload_too_large, respond
+
+log = logging.getLogger("flexcloud.api")
+
+# Lambda's synchronous invocation payload limit.
+MAX_BODY_BYTES = 6 * 1024 * 1024
+ALL_METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
+
+
+class ApiRequest:
+    """What a view needs of the HTTP request, with FlexMeasures' parsing rules."""
+
+    def __init__(self, request: Any, user: Any = None):
+        self.raw = request
+        self.user = user
+        self._json: Any = ...
+
+    @property
+    def method(self) -> str:
+        return self.raw.method
+
+    @property
+    def headers(self) -> Any:
+        return self.raw.headers
+
+    @property
+    def host(self) -> str:
+        return self.raw.headers.get("host", "") or ""
+
+    @property
+    def query(self) -> dict[str, str]:
+        """Single-valued query arguments (the last one wins)."""
+        params = self.raw.query_params or {}
+        return {key: params[key] for key in params}
+
+    def query_list(self, name: str) -> list[str]:
+        params = self.raw.query_params
+        return params.getlist(name) if params and name in params else []
+
+    @property
+    def body_bytes(self) -> bytes:
+        raw = self.raw.raw_body
+        return raw if isinstance(raw, bytes) else (raw or "").encode()
+
+    @property
+    def content_type(self) -> str:
+        return (self.raw.headers.get("content-type") or "").split(";")[0].strip().lower()
+
+    def json(self, *, required: bool = False) -> Any:
+        """The parsed JSON body; None when empty. Malformed JSON is a 400."""
+        if self._json is ...:
+            body = self.body_bytes
+            if not body.strip():
+                self._json = None
+            else:
+                try:
+                    self._json = json.loads(body)
+                except (ValueError, UnicodeDecodeError):
+                    raise http_error(400, "Invalid JSON body.") from None
+        return self._json
+
+    def form(self) -> dict[str, list[str]]:
+        return parse_qs(self.body_bytes.decode("utf-8", "replace"))
+
+
+def _int_params(params: dict[str, str], int_names: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = dict(params)
+    for name in int_names:
+        try:
+            out[name] = int(params[name])
+        except (TypeError, ValueError):
+            # Flask's <int:id> converter does not match, so FlexMeasures answers 404.
+            raise not_found() from None
+    return out
+
+
+def _request_id(request: Any) -> str:
+    context = getattr(request, "lambda_context", None)
+    return getattr(context, "aws_request_id", None) or uuid.uuid4().hex
+
+
+def _render(result: Any, wrap: bool) -> Response:
+    if isinstance(result, Response):
+        return result
+    status = 200
+    if isinstance(result, tuple):
+        result, status = result
+    return respond(result, status, wrap=wrap)
+
+
+def endpoint(bp: Blueprint, path: str, methods: str | list[str] = "GET", *, description: str,
+             auth: bool = True, wrap: bool = True, int_params: tuple[str, ...] = ("id",),
+             name: str | None = None) -> Callable:
+    """Register `view` on blueprint `bp` at `path` (relative to the stage: "/v3_0/assets").
+
+    `description` is the seed table's text, shown by the service listing. `wrap` adds the int
+    "status" key to dict bodies (Flask-JSON's as_json); some endpoints are not wrapped.
+    """
+    method_list = [methods] if isinstance(methods, str) else list(methods)
+    path_ints = tuple(p for p in int_params if "{" + p + "}" in path)
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def handler(**params: str) -> Response:
+            request = bp.current_request
+            try:
+                return _render(_call(view, request, params), wrap)
+            except ApiError as error:
+                return error.response()
+            except Exception:  # noqa: BLE001 - the API must answer JSON whatever happens
+                request_id = _request_id(request)
+                log.exception("Unhandled error in %s %s [request %s]", request.method, path, request_id)
+                return respond({"message": "An internal error has occurred. Request id: " + request_id,
+                                "status": 500}, 500, wrap=False)
+
+        def _call(view_fn: Callable[..., Any], request: Any, params: dict[str, str]) -> Any:
+            from chalicelib.auth.current_user import authenticate
+
+            user = authenticate(request) if auth else None
+            if len(request.raw_body or b"") > MAX_BODY_BYTES:
+                raise payload_too_large(MAX_BODY_BYTES)
+            converted = _int_params(params, path_ints)
+            return view_fn(ApiRequest(request, user), **converted)
+
+        handler.description = description
+        handler.service_name = name
+        bp.route(path, methods=method_list, cors=True, content_types=["*/*"],
+                 name=view.__name__ + "_" + "_".join(m.lower() for m in method_list))(handler)
+        return view
+
+    return decorator
+
+
+def add_method_fallbacks(app: Any) -> None:
+    """Answer unsupported methods on known paths with Werkzeug's 405 body (API Gateway would say 403)."""
+    fallback_bp = Blueprint(__name__ + ".fallbacks")
+    for path, entries in list(app.routes.items()):
+        missing = [m for m in ALL_METHODS if m not in entries]
+        if not missing:
+            continue
+
+        def not_allowed(**_: str) -> Response:
+            return respond({"message": "The method is not allowed for the requested URL.", "status": 405},
+                           405, wrap=False)
+
+        not_allowed.is_fallback = True
+        fallback_bp.route(path, methods=missing, cors=True, content_types=["*/*"],
+                          name="method_not_allowed" + path.replace("/", "_").replace("{", "").replace("}", ""))(
+            not_allowed)
+    app.register_blueprint(fallback_bp)

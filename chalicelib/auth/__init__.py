@@ -1,0 +1,1 @@
+"""Passwords, tokens, the current user and the access-control rules."""

@@ -1,0 +1,165 @@
+"""Ops commands: `python -m chalicelib.cli <command>`.
+
+They talk to whatever AWS endpoint the environment names (AWS_ENDPOINT_URL for the local stack).
+On success the new id is printed alone on the last line and the exit code is 0; on error a clear
+message goes to stderr and the exit code is non-zero.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable
+
+
+class CliError(Exception):
+    pass
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def cmd_create_tables(args: argparse.Namespace) -> None:
+    from chalicelib.store import tables
+
+    created = tables.create_tables()
+    for name in tables.table_names():
+        print(f"{name}: {'created' if name in created else 'exists'}")
+
+
+def cmd_create_resources(args: argparse.Namespace) -> None:
+    """Tables, the uploads bucket, the schedule queue with its dead-letter queue, the mail sender."""
+    from chalicelib.store import tables
+
+    cmd_create_tables(args)
+    print(f"bucket: {tables.create_bucket()}")
+    queue_url, dlq_url = tables.create_queues()
+    print(f"queue: {queue_url}\ndead-letter queue: {dlq_url}")
+    if args.verify_mail_sender:
+        tables.verify_mail_sender()
+
+
+def cmd_add_account(args: argparse.Namespace) -> None:
+    from chalicelib.auth.roles import check_account_roles
+    from chalicelib.store import accounts
+    from chalicelib.store.uniques import DuplicateError
+
+    try:
+        roles = check_account_roles(_split(args.roles))
+        account = accounts.create(args.name, roles, args.consultancy_account_id)
+    except (ValueError, accounts.NotFound) as exc:
+        raise CliError(str(exc)) from exc
+    except DuplicateError:
+        raise CliError(f"An account named '{args.name}' already exists.") from None
+    print(f"Account '{account.name}' created.")
+    print(account.id)
+
+
+def cmd_add_user(args: argparse.Namespace) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from chalicelib.auth.roles import check_user_roles
+    from chalicelib.store import accounts, users
+    from chalicelib.store.uniques import DuplicateError
+
+    if "@" not in args.email:
+        raise CliError(f"'{args.email}' is not a valid email address.")
+    if len(args.password) < 8:
+        raise CliError("The password must have at least 8 characters.")
+    try:
+        ZoneInfo(args.timezone)
+        roles = check_user_roles(_split(args.roles))
+        accounts.get(args.account_id)
+        user = users.create(args.email, args.password, args.account_id, roles, args.username, args.timezone)
+    except ZoneInfoNotFoundError:
+        raise CliError(f"Timezone {args.timezone} doesn't exist.") from None
+    except (ValueError, accounts.NotFound) as exc:
+        raise CliError(str(exc)) from exc
+    except DuplicateError as exc:
+        field = "email" if exc.key.startswith("email#") else "username"
+        raise CliError(f"A user with this {field} already exists.") from None
+    from chalicelib.store import audit
+
+    audit.record_user_event(f"User {user.username} created", affected_user=user, active_user=None)
+    print(f"User {user.email} created.")
+    print(user.id)
+
+
+def cmd_add_asset_type(args: argparse.Namespace) -> None:
+    from chalicelib.store import asset_types
+    from chalicelib.store.uniques import DuplicateError
+
+    try:
+        asset_type = asset_types.create(args.name, args.description)
+    except DuplicateError:
+        raise CliError(f"An asset type named '{args.name}' already exists.") from None
+    print(f"Asset type '{asset_type.name}' created.")
+    print(asset_type.id)
+
+
+def cmd_seed_defaults(args: argparse.Namespace) -> None:
+    from chalicelib.store import asset_types
+
+    for asset_type in asset_types.seed_defaults():
+        print(f"{asset_type.id}: {asset_type.name}")
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m chalicelib.cli", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func: Callable, help_text: str) -> argparse.ArgumentParser:
+        COMMANDS[name] = func
+        return sub.add_parser(name, help=help_text)
+
+    add("create-tables", cmd_create_tables, "create every DynamoDB table (idempotent)")
+    p = add("create-resources", cmd_create_resources,
+            "create tables, the uploads bucket and the schedule queues (idempotent)")
+    p.add_argument("--verify-mail-sender", action="store_true", help="verify FLEXCLOUD_MAIL_SENDER in SES")
+    p = add("add-account", cmd_add_account, "create an account")
+    p.add_argument("--name", required=True)
+    p.add_argument("--roles", help="comma-separated account roles (Prosumer, MDC, Supplier, Aggregator, ESCO)")
+    p.add_argument("--consultancy-account-id", type=int)
+    p = add("add-user", cmd_add_user, "create a user")
+    p.add_argument("--email", required=True)
+    p.add_argument("--password", required=True)
+    p.add_argument("--account-id", type=int, required=True)
+    p.add_argument("--roles", help="comma-separated: admin, admin-reader, account-admin, consultant")
+    p.add_argument("--username")
+    p.add_argument("--timezone", default="Europe/Amsterdam")
+    p = add("add-asset-type", cmd_add_asset_type, "create an asset type")
+    p.add_argument("--name", required=True)
+    p.add_argument("--description")
+    add("seed-defaults", cmd_seed_defaults, "create the default asset types")
+    _add_extra_commands(add)
+    return parser
+
+
+def _add_extra_commands(add) -> None:
+    """Commands owned by other parts of the code base (scheduling's offline `solve`)."""
+    try:
+        from chalicelib.scheduling.offline import register_cli
+    except ImportError:
+        return
+    register_cli(add)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        COMMANDS[args.command](args)
+    except CliError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - e.g. AWS unreachable; say it plainly
+        print(f"Error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

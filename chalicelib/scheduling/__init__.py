@@ -1,0 +1,1 @@
+"""Pure scheduling: flex-model/flex-context -> problem arrays -> PuLP model -> solution."""

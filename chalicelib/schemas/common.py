@@ -1,0 +1,78 @@
+"""Field types shared by the schemas: aware datetimes, ISO durations, JSON-in-string fields, flags."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+
+from chalicelib.schemas.durations import DurationError, parse_duration
+
+
+class StrictBody(BaseModel):
+    """A JSON body: unknown keys are 422 "Unknown field.", keys keep FlexMeasures' spelling."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=False)
+
+
+class QueryArgs(BaseModel):
+    """Query-string arguments: unknown keys are ignored, as webargs does for the query location."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+def parse_aware_datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        # An unencoded "+02:00" in a query string arrives as " 02:00".
+        text = value.strip().replace(" ", "+")
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError("Not a valid aware datetime.") from None
+    else:
+        raise ValueError("Not a valid aware datetime.")
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValueError("Not a valid aware datetime.")
+    return parsed
+
+
+def _parse_duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    try:
+        return parse_duration(value)
+    except DurationError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _parse_json_string(value: Any) -> Any:
+    """JSON-encoded string fields; objects are accepted too, as [CURRENT] FlexMeasures does."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ValueError("Not a valid JSON string.") from None
+    if isinstance(value, (dict, list)):
+        return value
+    raise ValueError("Not a valid JSON string.")
+
+
+AwareDatetime = Annotated[datetime, BeforeValidator(parse_aware_datetime)]
+Duration = Annotated[timedelta, BeforeValidator(_parse_duration)]
+JsonString = Annotated[Any, BeforeValidator(_parse_json_string)]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def isoformat(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+IsoDatetime = Annotated[datetime, PlainSerializer(lambda v: v.isoformat(), return_type=str)]

@@ -1,0 +1,1 @@
+"""PynamoDB models and the functions that read and write them; routes never build DynamoDB keys."""

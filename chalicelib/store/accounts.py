@@ -1,0 +1,52 @@
+"""Accounts: create, look up, list a consultancy's clients."""
+from __future__ import annotations
+
+from chalicelib.store.ids import next_id
+from chalicelib.store.models import Account
+from chalicelib.store.uniques import claim_key, write_with_claims
+
+
+class NotFound(LookupError):
+    pass
+
+
+def create(name: str, roles: list[str] | None = None, consultancy_account_id: int | None = None) -> Account:
+    if consultancy_account_id is not None:
+        get(consultancy_account_id)
+    account = Account(next_id("account"), name=name, account_roles=list(roles or []),
+                      consultancy_account_id=consultancy_account_id,
+                      consultancy_key=_consultancy_key(consultancy_account_id))
+    write_with_claims(lambda tx: tx.save(account), [claim_key("account-name", name)], owner=str(account.id))
+    return account
+
+
+def get(account_id: int) -> Account:
+    try:
+        return Account.get(int(account_id))
+    except Account.DoesNotExist:
+        raise NotFound(f"Account {account_id} not found") from None
+
+
+def find(account_id: int) -> Account | None:
+    try:
+        return Account.get(int(account_id))
+    except Account.DoesNotExist:
+        return None
+
+
+def get_many(ids) -> dict[int, Account]:
+    ids = sorted({int(i) for i in ids if i is not None})
+    return {a.id: a for a in Account.batch_get(ids)} if ids else {}
+
+
+def clients_of(consultancy_account_id: int) -> list[Account]:
+    return list(Account.by_consultancy.query(_consultancy_key(consultancy_account_id)))
+
+
+def list_all() -> list[Account]:
+    # Accounts are few (tens to hundreds); only admins list all of them.
+    return sorted(Account.scan(), key=lambda a: a.id)
+
+
+def _consultancy_key(consultancy_account_id: int | None) -> str:
+    return "none" if consultancy_account_id is None else str(consultancy_account_id)

@@ -1,0 +1,78 @@
+"""Scheduling jobs: durable state shared by the trigger, the solver worker and the GET endpoints."""
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.store.models import Job
+
+# FlexMeasures keeps results 7 days (FLEXMEASURES_PLANNING_TTL); the job item lives as long.
+JOB_TTL_SECONDS = 7 * 24 * 3600
+
+
+def create(*, asset_id: int | None, sensor_ids: list[int], request: dict[str, Any],
+           sensor_id: int | None = None, meta: dict[str, Any] | None = None, status: str = "queued") -> Job:
+    now = datetime.now(timezone.utc)
+    job = Job(str(uuid.uuid4()), status=status, asset_id=asset_id, sensor_id=sensor_id,
+              sensor_ids=list(sensor_ids), request=request, meta=meta or {}, enqueued_at=now,
+              expires_at=int(time.time()) + JOB_TTL_SECONDS)
+    job.save()
+    return job
+
+
+def find(job_id: str) -> Job | None:
+    try:
+        job = Job.get(job_id)
+    except Job.DoesNotExist:
+        return None
+    if job.expires_at is not None and job.expires_at < time.time():
+        return None  # DynamoDB deletes expired items lazily; treat them as gone already
+    return job
+
+
+def list_for_asset(asset_id: int) -> list[Job]:
+    return sorted(Job.by_asset.query(int(asset_id)), key=lambda j: j.enqueued_at or datetime.min)
+
+
+def claim(job: Job) -> bool:
+    """Move a job to `started`; False if another worker holds it or it has ended.
+
+    A job already `started` is claimable again (its worker died and SQS redelivered the message).
+    """
+    try:
+        job.update(actions=[Job.status.set("started"), Job.started_at.set(datetime.now(timezone.utc)),
+                            Job.attempts.add(1)],
+                   condition=Job.status.is_in("queued", "started", "deferred"))
+        return True
+    except UpdateError:
+        return False
+
+
+def finish(job: Job, meta: dict[str, Any]) -> None:
+    job.update(actions=[Job.status.set("finished"), Job.ended_at.set(datetime.now(timezone.utc)),
+                        Job.meta.set({**(job.meta or {}), **meta})])
+
+
+def fail(job: Job, error: str, meta: dict[str, Any] | None = None) -> None:
+    actions = [Job.status.set("failed"), Job.ended_at.set(datetime.now(timezone.utc)), Job.error.set(error)]
+    if meta:
+        actions.append(Job.meta.set({**(job.meta or {}), **meta}))
+    job.update(actions=actions)
+
+
+def fail_if_pending(job_id: str, error: str) -> bool:
+    """Used by the dead-letter handler: fail a job that never finished; leave ended jobs alone."""
+    job = find(job_id)
+    if job is None:
+        return False
+    try:
+        job.update(actions=[Job.status.set("failed"), Job.ended_at.set(datetime.now(timezone.utc)),
+                            Job.error.set(error)],
+                   condition=Job.status.is_in("queued", "started", "deferred"))
+        return True
+    except UpdateError:
+        return False

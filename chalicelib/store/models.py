@@ -1,0 +1,177 @@
+"""The stored format of every entity (one PynamoDB model per DynamoDB table).
+
+Indexes exist for every listing the API does, so no endpoint scans a table: accounts by
+consultancy, users by email and account, assets by account and parent, sensors by asset,
+audit rows by subject, jobs by asset.
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import (BooleanAttribute, JSONAttribute, ListAttribute, MapAttribute,
+                                 NumberAttribute, UnicodeAttribute)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from chalicelib.store.base import AwareDateTimeAttribute, BaseModel, table_meta
+
+
+def _gsi(index_name: str, hash_key: str, hash_type, range_key: str | None = None, range_type=None):
+    """Declare a GSI class (all attributes projected) on the given key attribute(s)."""
+    attrs = {
+        "Meta": type("Meta", (), {"index_name": index_name, "projection": AllProjection()}),
+        hash_key: hash_type(hash_key=True),
+    }
+    if range_key:
+        attrs[range_key] = range_type(range_key=True)
+    return type(f"{index_name.title().replace('-', '')}Index", (GlobalSecondaryIndex,), attrs)()
+
+
+class Counter(BaseModel):
+    """Integer id sequences: FlexMeasures ids are integers and appear in entity addresses."""
+
+    Meta = table_meta("counters")
+    name = UnicodeAttribute(hash_key=True)
+    value = NumberAttribute(default=0)
+
+
+class UniqueKey(BaseModel):
+    """Claims on unique values (`email#a@b.c`, `asset-type#battery`), written in the same transaction
+    as the entity they guard so uniqueness holds under concurrency."""
+
+    Meta = table_meta("uniques")
+    key = UnicodeAttribute(hash_key=True)
+    owner = UnicodeAttribute(null=True)
+
+
+class Account(BaseModel):
+    Meta = table_meta("accounts")
+    id = NumberAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    account_roles = ListAttribute(of=UnicodeAttribute, default=list)
+    consultancy_account_id = NumberAttribute(null=True)
+    # GSI key: consultancy id as a string ("none" when absent) to list a consultancy's clients.
+    consultancy_key = UnicodeAttribute(default="none")
+    primary_color = UnicodeAttribute(null=True)
+    secondary_color = UnicodeAttribute(null=True)
+    logo_url = UnicodeAttribute(null=True)
+    by_consultancy = _gsi("by-consultancy", "consultancy_key", UnicodeAttribute)
+
+
+class User(BaseModel):
+    Meta = table_meta("users")
+    id = NumberAttribute(hash_key=True)
+    email = UnicodeAttribute()
+    username = UnicodeAttribute()
+    account_id = NumberAttribute()
+    roles = ListAttribute(of=UnicodeAttribute, default=list)
+    password_hash = UnicodeAttribute(null=True)
+    fs_uniquifier = UnicodeAttribute()
+    active = BooleanAttribute(default=True)
+    timezone = UnicodeAttribute(default="Europe/Amsterdam")
+    last_login_at = AwareDateTimeAttribute(null=True)
+    login_count = NumberAttribute(default=0)
+    last_seen_at = AwareDateTimeAttribute(null=True)
+    default_asset_view = UnicodeAttribute(null=True)
+    by_email = _gsi("by-email", "email", UnicodeAttribute)
+    by_account = _gsi("by-account", "account_id", NumberAttribute)
+
+
+class AssetType(BaseModel):
+    Meta = table_meta("asset_types")
+    id = NumberAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+
+
+class Asset(BaseModel):
+    Meta = table_meta("assets")
+    id = NumberAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    account_id = NumberAttribute(null=True)  # null = public asset
+    # GSI keys as strings, because DynamoDB does not index absent attributes: "public" / "top".
+    account_key = UnicodeAttribute()
+    parent_key = UnicodeAttribute()
+    parent_asset_id = NumberAttribute(null=True)
+    generic_asset_type_id = NumberAttribute()
+    latitude = NumberAttribute(null=True)
+    longitude = NumberAttribute(null=True)
+    attributes = JSONAttribute(default=dict)
+    sensors_to_show = JSONAttribute(default=list)
+    flex_context = JSONAttribute(default=dict)
+    sensors_to_show_as_kpis = JSONAttribute(default=list)
+    by_account = _gsi("by-account", "account_key", UnicodeAttribute, "id", NumberAttribute)
+    by_parent = _gsi("by-parent", "parent_key", UnicodeAttribute, "id", NumberAttribute)
+
+
+class Sensor(BaseModel):
+    Meta = table_meta("sensors")
+    id = NumberAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    unit = UnicodeAttribute()
+    timezone = UnicodeAttribute(default="UTC")
+    event_resolution_minutes = NumberAttribute(default=0)
+    attributes = JSONAttribute(default=dict)
+    generic_asset_id = NumberAttribute()
+    # Denormalised owner, so permission checks on a sensor need one lookup of its asset at most.
+    account_id = NumberAttribute(null=True)
+    by_asset = _gsi("by-asset", "generic_asset_id", NumberAttribute, "id", NumberAttribute)
+
+
+class DataSource(BaseModel):
+    Meta = table_meta("sources")
+    id = NumberAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    type = UnicodeAttribute()
+    model = UnicodeAttribute(null=True)
+    version = UnicodeAttribute(null=True)
+    user_id = NumberAttribute(null=True)
+    account_id = NumberAttribute(null=True)
+    attributes = JSONAttribute(default=dict)
+
+
+class AuditEntry(BaseModel):
+    """One audit row; `subject` is `asset#12` or `user#3`, the range key orders rows in time."""
+
+    Meta = table_meta("audit_log")
+    subject = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True)  # "<iso utc time>#<uuid>"
+    event_datetime = AwareDateTimeAttribute()
+    event = UnicodeAttribute()
+    active_user_id = NumberAttribute(null=True)
+    active_user_name = UnicodeAttribute(null=True)
+    affected_user_id = NumberAttribute(null=True)
+    affected_account_id = NumberAttribute(null=True)
+    affected_asset_id = NumberAttribute(null=True)
+
+
+class Job(BaseModel):
+    """A scheduling job: durable state for the trigger, the solver worker and the GET endpoints."""
+
+    Meta = table_meta("jobs")
+    id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute(default="scheduling")
+    status = UnicodeAttribute(default="queued")
+    asset_id = NumberAttribute(null=True)
+    sensor_id = NumberAttribute(null=True)
+    sensor_ids = ListAttribute(of=NumberAttribute, default=list)
+    request = JSONAttribute(default=dict)
+    meta = JSONAttribute(default=dict)
+    enqueued_at = AwareDateTimeAttribute(null=True)
+    started_at = AwareDateTimeAttribute(null=True)
+    ended_at = AwareDateTimeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(default=0)
+    expires_at = NumberAttribute(null=True)  # epoch seconds; DynamoDB TTL
+    by_asset = _gsi("by-asset", "asset_id", NumberAttribute)
+
+
+ALL_MODELS: list[type[BaseModel]] = [Counter, UniqueKey, Account, User, AssetType, Asset, Sensor,
+                                     DataSource, AuditEntry, Job]
+
+
+def register_model(model: type[BaseModel]) -> type[BaseModel]:
+    """Time-series and result models live in their own modules and register here for create-tables."""
+    if model not in ALL_MODELS:
+        ALL_MODELS.append(model)
+    return model
+
+
+__all__ = ["ALL_MODELS", "register_model", "MapAttribute"]

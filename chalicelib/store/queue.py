@@ -1,0 +1,26 @@
+"""The SQS schedule queue: send job ids, find the queue URLs."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from chalicelib import settings
+from chalicelib.store.aws import client
+
+
+def queue_url(name: str | None = None) -> str:
+    return _queue_url(name or settings.schedule_queue_name(), settings.aws_endpoint_url(),
+                      settings.aws_region())
+
+
+@lru_cache(maxsize=8)
+def _queue_url(name: str, endpoint: str | None, region: str) -> str:
+    return client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+
+
+def send_job(job_id: str) -> None:
+    client("sqs").send_message(QueueUrl=queue_url(), MessageBody=json.dumps({"job_id": job_id}))
+
+
+def reset_cache() -> None:
+    _queue_url.cache_clear()

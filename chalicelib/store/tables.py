@@ -1,0 +1,70 @@
+"""Create every table (and, for the local stack, the bucket, queues and mail identity), idempotently."""
+from __future__ import annotations
+
+import importlib
+import json
+
+from chalicelib import settings
+from chalicelib.store.aws import client
+
+# Modules whose import registers their models (models.register_model); create-tables loads them all.
+MODEL_MODULES = ["chalicelib.store.models"]
+
+# The solver Lambda's timeout is 300 s; the queue's visibility timeout must be at least 6x that.
+SCHEDULE_VISIBILITY_TIMEOUT = 1800
+MAX_RECEIVES_BEFORE_DLQ = 3
+
+
+def all_models():
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+    from chalicelib.store.models import ALL_MODELS
+
+    return list(ALL_MODELS)
+
+
+def create_tables() -> list[str]:
+    """Create missing tables and wait for them; return the names created."""
+    created = []
+    for model in all_models():
+        if not model.exists():
+            model.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
+            created.append(model.Meta.table_name)
+    return created
+
+
+def table_names() -> list[str]:
+    return [model.Meta.table_name for model in all_models()]
+
+
+def create_bucket() -> str:
+    s3 = client("s3")
+    name = settings.uploads_bucket()
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if name not in existing:
+        region = settings.aws_region()
+        kwargs = {} if region == "us-east-1" else {
+            "CreateBucketConfiguration": {"LocationConstraint": region}}
+        s3.create_bucket(Bucket=name, **kwargs)
+    return name
+
+
+def create_queues() -> tuple[str, str]:
+    """The schedule queue and its dead-letter queue (redrive after 3 receives)."""
+    sqs = client("sqs")
+    dlq_url = sqs.create_queue(QueueName=settings.schedule_dlq_name())["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_url = sqs.create_queue(
+        QueueName=settings.schedule_queue_name(),
+        Attributes={
+            "VisibilityTimeout": str(SCHEDULE_VISIBILITY_TIMEOUT),
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
+                                         "maxReceiveCount": str(MAX_RECEIVES_BEFORE_DLQ)}),
+        },
+    )["QueueUrl"]
+    return queue_url, dlq_url
+
+
+def verify_mail_sender() -> None:
+    """SES (and moto's SES) only sends from a verified identity."""
+    client("ses").verify_email_identity(EmailAddress=settings.mail_sender())

@@ -1,0 +1,56 @@
+"""Unique-value claims, put in the same DynamoDB transaction as the entity they guard."""
+from __future__ import annotations
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.store.models import UniqueKey
+
+
+class DuplicateError(Exception):
+    """A unique value is already taken."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def claim_key(kind: str, value: str) -> str:
+    return f"{kind}#{value}"
+
+
+def write_with_claims(save, claims: list[str], releases: list[str] = (), owner: str | None = None) -> None:
+    """Run `save(transaction)` atomically with claiming `claims` and releasing `releases`.
+
+    `save` adds the entity's own put/update to the transaction. A taken claim raises DuplicateError
+    naming the first conflicting key (one extra read, only on failure).
+    """
+    connection = UniqueKey._get_connection().connection
+    try:
+        with TransactWrite(connection=connection) as transaction:
+            for key in claims:
+                transaction.save(UniqueKey(key, owner=owner), condition=UniqueKey.key.does_not_exist())
+            for key in releases:
+                transaction.delete(UniqueKey(key))
+            save(transaction)
+    except TransactWriteError as exc:
+        for key in claims:
+            try:
+                UniqueKey.get(key)
+            except UniqueKey.DoesNotExist:
+                continue
+            raise DuplicateError(key) from exc
+        raise
+
+
+def is_claimed(kind: str, value: str) -> bool:
+    try:
+        UniqueKey.get(claim_key(kind, value))
+        return True
+    except UniqueKey.DoesNotExist:
+        return False
+
+
+def release(keys: list[str]) -> None:
+    for key in keys:
+        UniqueKey(key).delete()

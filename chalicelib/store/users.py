@@ -1,0 +1,76 @@
+"""Users: create with unique email and username, look up, track logins and token revocation."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from chalicelib.auth.passwords import hash_password
+from chalicelib.store.ids import next_id
+from chalicelib.store.models import User
+from chalicelib.store.uniques import claim_key, write_with_claims
+
+# Recording last_seen_at on every request would double the writes of every API call;
+# FlexMeasures shows it humanized ("3 minutes ago"), so minute precision is plenty.
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+class NotFound(LookupError):
+    pass
+
+
+def create(email: str, password: str | None, account_id: int, roles: list[str] | None = None,
+           username: str | None = None, timezone_name: str = "Europe/Amsterdam", active: bool = True) -> User:
+    email = email.strip()
+    username = (username or email.split("@")[0]).strip()
+    user = User(next_id("user"), email=email, username=username, account_id=int(account_id),
+                roles=list(roles or []), password_hash=hash_password(password) if password else None,
+                fs_uniquifier=uuid.uuid4().hex, active=active, timezone=timezone_name)
+    write_with_claims(lambda tx: tx.save(user),
+                      [claim_key("email", email.lower()), claim_key("username", username)],
+                      owner=str(user.id))
+    return user
+
+
+def get(user_id: int) -> User:
+    try:
+        return User.get(int(user_id))
+    except User.DoesNotExist:
+        raise NotFound(f"User {user_id} not found") from None
+
+
+def find(user_id: int) -> User | None:
+    try:
+        return User.get(int(user_id))
+    except User.DoesNotExist:
+        return None
+
+
+def find_by_email(email: str) -> User | None:
+    wanted = email.strip().lower()
+    for user in User.by_email.query(email.strip()):
+        return user
+    # Emails are matched case-insensitively, as Flask-Security does.
+    if wanted != email.strip():
+        for user in User.by_email.query(wanted):
+            return user
+    return None
+
+
+def list_for_account(account_id: int) -> list[User]:
+    return sorted(User.by_account.query(int(account_id)), key=lambda u: u.id)
+
+
+def record_login(user: User) -> None:
+    now = datetime.now(timezone.utc)
+    user.update(actions=[User.last_login_at.set(now), User.login_count.add(1), User.last_seen_at.set(now)])
+
+
+def touch_last_seen(user: User) -> None:
+    now = datetime.now(timezone.utc)
+    if user.last_seen_at is None or now - user.last_seen_at >= LAST_SEEN_RESOLUTION:
+        user.update(actions=[User.last_seen_at.set(now)])
+
+
+def renew_uniquifier(user: User) -> None:
+    """Invalidate every token issued so far (password reset, deactivation)."""
+    user.update(actions=[User.fs_uniquifier.set(uuid.uuid4().hex)])

@@ -1,0 +1,215 @@
+"""The local stack behind `make run`: moto server, resources, a seeded admin, the API, the solver worker.
+
+Everything runs in this one process: moto in server mode emulates DynamoDB, S3, SQS and SES on
+127.0.0.1; the Chalice app is served under /api exactly as API Gateway's "api" stage serves it;
+worker threads receive from the schedule queue (and its dead-letter queue) and call the same
+handlers the solver Lambda runs. Ctrl-C (or SIGTERM) stops all of it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import sys
+import threading
+import time
+import uuid
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def configure_environment(moto_port: int) -> None:
+    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{moto_port}"
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
+    os.environ.setdefault("FLEXCLOUD_STAGE", "local")
+    if not os.environ.get("FLEXCLOUD_TOKEN_SECRET"):
+        os.environ["FLEXCLOUD_TOKEN_SECRET"] = secrets.token_urlsafe(32)
+
+
+def provision(admin_email: str, admin_password: str) -> int:
+    """Create every resource and the admin; return the admin's user id."""
+    from chalicelib.store import accounts, asset_types, tables, users
+
+    tables.create_tables()
+    tables.create_bucket()
+    tables.create_queues()
+    tables.verify_mail_sender()
+    asset_types.seed_defaults()
+    existing = users.find_by_email(admin_email)
+    if existing is not None:
+        return existing.id
+    account = accounts.create("Admin")
+    return users.create(admin_email, admin_password, account.id, ["admin"], username="admin").id
+
+
+def make_http_server(port: int):
+    from chalice.config import Config
+    from chalice.local import ChaliceRequestHandler, LocalGatewayException
+
+    from app import app
+
+    config = Config.create(chalice_stage="dev", app_name="flexcloud",
+                           config_from_disk=json.loads((ROOT / ".chalice" / "config.json").read_text()))
+
+    class StageHandler(ChaliceRequestHandler):
+        """Serves the app under /api, like API Gateway's stage; unknown paths get a JSON 404."""
+
+        def _generic_handle(self) -> None:
+            if self.path == "/api" or self.path.startswith(("/api/", "/api?")):
+                self.path = self.path[len("/api"):] or "/"
+                if self.path.startswith("?"):
+                    self.path = "/" + self.path
+                headers, body = self._parse_payload()
+                try:
+                    response = self.local_gateway.handle_request(
+                        method=self.command, path=self.path, headers=headers, body=body)
+                except LocalGatewayException:
+                    self._not_found()
+                    return
+                out_headers = {**response["headers"], **response["multiValueHeaders"]}
+                response = self._handle_binary(response)
+                self._send_http_response(response["statusCode"], out_headers, response["body"])
+            else:
+                self._parse_payload()
+                self._not_found()
+
+        # The base class binds do_GET etc. to its own _generic_handle; rebind them to ours.
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _generic_handle
+
+        def _not_found(self) -> None:
+            body = json.dumps({"message": "The requested URL was not found on the server.", "status": 404})
+            self._send_http_response(404, {"Content-Type": "application/json"}, body)
+
+        def log_message(self, fmt: str, *args) -> None:
+            sys.stderr.write("api: " + (fmt % args) + "\n")
+
+    def handler(*args, **kwargs):
+        return StageHandler(*args, app_object=app, config=config, **kwargs)
+
+    ThreadingHTTPServer.daemon_threads = True
+    return ThreadingHTTPServer(("127.0.0.1", port), handler)
+
+
+class QueueWorker(threading.Thread):
+    """Receives from an SQS queue and calls a Chalice SQS handler, as the Lambda event source mapping does."""
+
+    def __init__(self, queue_name: str, handler, stop: threading.Event):
+        super().__init__(daemon=True, name=f"worker-{queue_name}")
+        self.queue_name, self.handler, self.stop = queue_name, handler, stop
+
+    def run(self) -> None:
+        from chalicelib.store.aws import client
+
+        sqs = client("sqs")
+        url = sqs.get_queue_url(QueueName=self.queue_name)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        while not self.stop.is_set():
+            try:
+                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=1,
+                                               AttributeNames=["All"]).get("Messages", [])
+            except Exception as exc:  # noqa: BLE001 - moto stopping at shutdown
+                if not self.stop.is_set():
+                    print(f"worker: receive failed: {exc}", file=sys.stderr)
+                    time.sleep(1)
+                continue
+            for message in messages:
+                self._deliver(sqs, url, arn, message)
+
+    def _deliver(self, sqs, url: str, arn: str, message: dict) -> None:
+        event = {"Records": [{
+            "messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"], "attributes": message.get("Attributes", {}),
+            "messageAttributes": {}, "md5OfBody": message.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs", "eventSourceARN": arn, "awsRegion": os.environ["AWS_DEFAULT_REGION"],
+        }]}
+        try:
+            self.handler(event, _LambdaContext())
+        except Exception as exc:  # noqa: BLE001 - like Lambda: leave the message for redelivery
+            print(f"worker: handler failed, message will be redelivered: {exc!r}", file=sys.stderr)
+            # Redeliver soon instead of after the deployed 30-minute visibility timeout.
+            sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
+                                          VisibilityTimeout=2)
+            return
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+class _LambdaContext:
+    function_name = "flexcloud-local-worker"
+    memory_limit_in_mb = 2048
+
+    def __init__(self):
+        self.aws_request_id = str(uuid.uuid4())
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 300_000
+
+
+def main() -> int:
+    api_port = int(os.environ.get("FLEXCLOUD_PORT", "8000"))
+    moto_port = int(os.environ.get("FLEXCLOUD_MOTO_PORT", "5001"))
+    for name, port in (("FLEXCLOUD_PORT", api_port), ("FLEXCLOUD_MOTO_PORT", moto_port)):
+        if not _port_free(port):
+            print(f"Port {port} on 127.0.0.1 is already in use (another `make run`?). "
+                  f"Stop that process or set {name} to a free port.", file=sys.stderr)
+            return 1
+    admin_email = os.environ.get("FLEXCLOUD_ADMIN_EMAIL", "admin@flexcloud.example")
+    admin_password = os.environ.get("FLEXCLOUD_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+
+    configure_environment(moto_port)
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request log lines
+
+    moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    moto_server.start()
+    stop = threading.Event()
+    http_server = None
+    try:
+        provision(admin_email, admin_password)
+        from app import fail_dead_letter, solve_schedule
+        from chalicelib import settings
+
+        workers = [QueueWorker(settings.schedule_queue_name(), solve_schedule, stop),
+                   QueueWorker(settings.schedule_dlq_name(), fail_dead_letter, stop)]
+        for worker in workers:
+            worker.start()
+        http_server = make_http_server(api_port)
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        print(
+            "flexcloud local stack is ready\n"
+            f"  API:            http://127.0.0.1:{api_port}/api/v3_0\n"
+            f"  AWS emulation:  http://127.0.0.1:{moto_port} (moto: DynamoDB, S3, SQS, SES)\n"
+            f"  admin email:    {admin_email}\n"
+            f"  admin password: {admin_password}\n"
+            "  Press Ctrl-C to stop.", flush=True)
+        http_server.serve_forever()
+    except KeyboardInterrupt:
+        print("\nStopping the local stack...", flush=True)
+    finally:
+        stop.set()
+        if http_server is not None:
+            http_server.server_close()
+        moto_server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

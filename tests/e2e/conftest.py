@@ -1,0 +1,73 @@
+"""Starts the local stack (`python -m infra.local_stack`) on free ports for end-to-end tests over HTTP."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LocalStack:
+    base_url: str  # http://127.0.0.1:<port>/api
+    admin_email: str
+    admin_password: str
+    moto_url: str
+
+    def token(self) -> str:
+        r = requests.post(f"{self.base_url}/requestAuthToken",
+                          json={"email": self.admin_email, "password": self.admin_password}, timeout=10)
+        r.raise_for_status()
+        return r.json()["auth_token"]
+
+
+@pytest.fixture(scope="session")
+def local_stack():
+    api_port, moto_port = _free_port(), _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FLEXCLOUD_"))}
+    env.update(FLEXCLOUD_PORT=str(api_port), FLEXCLOUD_MOTO_PORT=str(moto_port),
+               FLEXCLOUD_ADMIN_PASSWORD="e2e-admin-password", FLEXCLOUD_PASSWORD_HASH_PROFILE="fast")
+    proc = subprocess.Popen([sys.executable, "-m", "infra.local_stack"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    deadline = time.time() + 90
+    try:
+        while time.time() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                if proc.poll() is not None:
+                    break
+                continue
+            lines.append(line)
+            if "Press Ctrl-C to stop." in line:
+                break
+        else:
+            pytest.fail("local stack did not start in time:\n" + "".join(lines))
+        if proc.poll() is not None:
+            pytest.fail("local stack exited:\n" + "".join(lines))
+        # Keep draining output so the child never blocks on a full pipe.
+        import threading
+
+        threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+        yield LocalStack(f"http://127.0.0.1:{api_port}/api", "admin@flexcloud.example", "e2e-admin-password",
+                         f"http://127.0.0.1:{moto_port}")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()

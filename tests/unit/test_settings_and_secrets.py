@@ -1,0 +1,48 @@
+from datetime import timedelta
+
+import pytest
+
+from chalicelib import settings
+from chalicelib.auth.passwords import hash_password, random_password, verify_password
+from chalicelib.auth.tokens import issue_token, read_token
+
+
+def test_settings_follow_environment_at_call_time(monkeypatch):
+    monkeypatch.setenv("FLEXCLOUD_TABLE_PREFIX", "abc")
+    assert settings.table_name("users") == "abc-users"
+    monkeypatch.setenv("FLEXCLOUD_TABLE_PREFIX", "xyz")
+    assert settings.table_name("users") == "xyz-users"
+    monkeypatch.delenv("FLEXCLOUD_TOKEN_MAX_AGE", raising=False)
+    assert settings.token_max_age_seconds() == 21600
+    assert settings.planning_horizon() == timedelta(hours=48)
+    assert settings.max_planning_steps() == 2520
+    monkeypatch.setenv("FLEXCLOUD_MAX_PLANNING_HORIZON", "x")
+    with pytest.raises(settings.ConfigurationError):
+        settings.max_planning_steps()
+
+
+def test_missing_token_secret_is_a_configuration_error(monkeypatch):
+    monkeypatch.delenv("FLEXCLOUD_TOKEN_SECRET")
+    monkeypatch.delenv("FLEXCLOUD_TOKEN_SECRET_PARAMETER", raising=False)
+    with pytest.raises(settings.ConfigurationError):
+        settings.token_secret()
+
+
+def test_passwords_hash_and_verify_both_profiles(monkeypatch):
+    for profile in ("fast", "default"):
+        monkeypatch.setenv("FLEXCLOUD_PASSWORD_HASH_PROFILE", profile)
+        hashed = hash_password("s3cret")
+        assert hashed.startswith("$argon2id$") and "s3cret" not in hashed
+        assert verify_password(hashed, "s3cret") and not verify_password(hashed, "other")
+    assert not verify_password(None, "x") and not verify_password("garbage", "x")
+    pw = random_password()
+    assert len(pw) == 24 and pw.isalpha()
+
+
+def test_tokens_roundtrip_and_reject_tampering():
+    token = issue_token(7, "abc")
+    claims = read_token(token)
+    assert (claims.user_id, claims.uniquifier) == (7, "abc")
+    assert read_token(token[:-1] + ("x" if token[-1] != "x" else "y")) is None
+    assert read_token("not-a-token") is None and read_token("") is None
+    assert read_token(token, max_age=-1) is None
