@@ -1,0 +1,56 @@
+"""Permission checks with the lookups they need (the entity's account and its consultancy).
+
+Views call `require_*`; a refusal raises the contract's 403. The rules themselves are pure, in
+`permissions.py`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.api.responses import forbidden
+from chalicelib.auth import permissions
+from chalicelib.auth.permissions import Owner
+
+
+def owner_of_account(account_id: int | None, accounts_cache: dict[int, Any] | None = None) -> Owner:
+    """The Owner for entities of `account_id` (None = public); one key lookup unless cached."""
+    if account_id is None:
+        return Owner(None, None)
+    from chalicelib.store import accounts
+
+    account = (accounts_cache or {}).get(account_id) or accounts.find(account_id)
+    return Owner(account_id, account.consultancy_account_id if account else None)
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise forbidden()
+
+
+def require_account(user: Any, action: str, account_id: int | None) -> None:
+    require(permissions.account_permits(user, action, owner_of_account(account_id)))
+
+
+def require_asset(user: Any, action: str, asset: Any) -> None:
+    require(permissions.asset_permits(user, action, owner_of_account(asset.account_id)))
+
+
+def require_sensor(user: Any, action: str, sensor: Any) -> None:
+    """Sensors carry their asset's account_id, so no asset lookup is needed."""
+    require(permissions.sensor_permits(user, action, owner_of_account(sensor.account_id)))
+
+
+def require_user(user: Any, action: str, target: Any) -> None:
+    require(permissions.user_permits(user, action, target, owner_of_account(target.account_id)))
+
+
+def readable_account_ids(user: Any) -> set[int] | None:
+    """Accounts whose data `user` may read; None means all (admin, admin-reader)."""
+    if permissions.is_admin(user) or permissions.is_admin_reader(user):
+        return None
+    ids = {user.account_id}
+    if "consultant" in permissions.roles_of(user):
+        from chalicelib.store import accounts
+
+        ids |= {a.id for a in accounts.clients_of(user.account_id)}
+    return ids

@@ -1,0 +1,130 @@
+"""The access-control rules as pure functions over (user, action, owner): the contract's ACL tables.
+
+Actions: "read", "update", "create-children", "delete". `Owner` says which account an entity
+belongs to (None = public) and which account is that account's consultancy.
+
+- `admin` passes every check; `admin-reader` passes every read check and, as the role matrix
+  shows, no write check on accounts, assets or sensors (it may still edit itself).
+- Inactive users have no roles and are rejected before these rules run.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.auth.roles import ACCOUNT_ADMIN, ADMIN, ADMIN_READER, CONSULTANT
+
+READ, UPDATE, CREATE_CHILDREN, DELETE = "read", "update", "create-children", "delete"
+ACTIONS = (READ, UPDATE, CREATE_CHILDREN, DELETE)
+
+
+@dataclass(frozen=True)
+class Owner:
+    account_id: int | None
+    consultancy_account_id: int | None = None
+
+    @property
+    def is_public(self) -> bool:
+        return self.account_id is None
+
+
+def roles_of(user: Any) -> set[str]:
+    return set(user.roles or []) if getattr(user, "active", True) else set()
+
+
+def is_admin(user: Any) -> bool:
+    return ADMIN in roles_of(user)
+
+
+def is_admin_reader(user: Any) -> bool:
+    return ADMIN_READER in roles_of(user)
+
+
+def _member(user: Any, owner: Owner) -> bool:
+    return owner.account_id is not None and user.account_id == owner.account_id
+
+
+def _account_admin_of(user: Any, owner: Owner) -> bool:
+    return _member(user, owner) and ACCOUNT_ADMIN in roles_of(user)
+
+
+def _consultant_of(user: Any, owner: Owner) -> bool:
+    """A consultant working in the account that is this account's consultancy."""
+    return (CONSULTANT in roles_of(user) and owner.consultancy_account_id is not None
+            and user.account_id == owner.consultancy_account_id)
+
+
+def _admin_override(user: Any, action: str) -> bool | None:
+    if is_admin(user):
+        return True
+    if is_admin_reader(user):
+        return True if action == READ else False
+    return None
+
+
+def account_permits(user: Any, action: str, owner: Owner) -> bool:
+    override = _admin_override(user, action)
+    if override is not None:
+        return override
+    if action in (READ, UPDATE):
+        return _member(user, owner) or _consultant_of(user, owner)
+    if action == CREATE_CHILDREN:
+        return _account_admin_of(user, owner) or _consultant_of(user, owner)
+    return False  # deleting accounts: admins only
+
+
+def asset_permits(user: Any, action: str, owner: Owner) -> bool:
+    override = _admin_override(user, action)
+    if override is not None:
+        return override
+    if owner.is_public:
+        return action == READ
+    if action == READ:
+        return account_permits(user, READ, owner)
+    if action in (UPDATE, CREATE_CHILDREN):
+        return _member(user, owner) or _consultant_of(user, owner)
+    return _account_admin_of(user, owner) or _consultant_of(user, owner)  # delete
+
+
+def sensor_permits(user: Any, action: str, owner: Owner) -> bool:
+    """`owner` is the owner of the sensor's asset."""
+    override = _admin_override(user, action)
+    if override is not None:
+        return override
+    if owner.is_public:
+        return action == READ
+    if action == READ:
+        return account_permits(user, READ, owner)
+    if action == CREATE_CHILDREN:
+        return _member(user, owner) or _consultant_of(user, owner)
+    return _account_admin_of(user, owner) or _consultant_of(user, owner)  # update, delete
+
+
+def user_permits(user: Any, action: str, target: Any, owner: Owner) -> bool:
+    """`target` is the user acted upon, `owner` describes the target's account."""
+    if is_admin(user):
+        return True
+    if action == READ:
+        return is_admin_reader(user) or _member(user, owner)
+    if action == UPDATE:
+        return (user.id == target.id or _account_admin_of(user, owner) or _consultant_of(user, owner))
+    return False
+
+
+def user_auditlog_permits(user: Any, target: Any, owner: Owner) -> bool:
+    if is_admin(user) or is_admin_reader(user):
+        return True
+    return user.id == target.id or _account_admin_of(user, owner) or _consultant_of(user, owner)
+
+
+def may_edit_role(user: Any, role: str, target: Any, owner: Owner) -> bool:
+    """Whether `user` may add or remove `role` on `target` (contract §3, role edits)."""
+    if role == ADMIN:
+        return False
+    if is_admin(user):
+        return True
+    if role == ACCOUNT_ADMIN:
+        return _consultant_of(user, owner)
+    if role == CONSULTANT:
+        return _account_admin_of(user, owner)
+    return False

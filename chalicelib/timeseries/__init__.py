@@ -1,0 +1,1 @@
+"""Pure time-series logic (pandas, pint): units, resampling, belief selection, stats, status."""
