@@ -113,6 +113,9 @@ class Sensor(BaseModel):
     # Denormalised owner, so permission checks on a sensor need one lookup of its asset at most.
     account_id = NumberAttribute(null=True)
     by_asset = _gsi("by-asset", "generic_asset_id", NumberAttribute, "id", NumberAttribute)
+    # Sparse (public sensors have no account_id): lists an account's sensors in one query, so an
+    # asset listing never asks per asset.
+    by_account = _gsi("by-account", "account_id", NumberAttribute, "id", NumberAttribute)
 
 
 class DataSource(BaseModel):
