@@ -1,7 +1,17 @@
-"""Sensors: look up and list by asset (GSI query)."""
+"""Sensors: create (name unique per asset), update, delete with their beliefs, list by asset (GSI query)."""
 from __future__ import annotations
 
+from typing import Any, Iterable
+
+from chalicelib.store.ids import next_id
 from chalicelib.store.models import Sensor
+from chalicelib.store.uniques import DuplicateError, claim_key, write_with_claims
+
+__all__ = ["find", "create", "update", "delete", "list_for_asset", "list_for_assets", "DuplicateError"]
+
+
+def _name_claim(asset_id: int, name: str) -> str:
+    return claim_key("sensor-name", f"{int(asset_id)}#{name}")
 
 
 def find(sensor_id: int) -> Sensor | None:
@@ -11,6 +21,50 @@ def find(sensor_id: int) -> Sensor | None:
         return None
 
 
+def get_many(ids: Iterable[int]) -> dict[int, Sensor]:
+    ids = sorted({int(i) for i in ids if i is not None})
+    return {s.id: s for s in Sensor.batch_get(ids)} if ids else {}
+
+
 def list_for_asset(asset_id: int) -> list[Sensor]:
     """The asset's direct sensors, id ascending."""
     return list(Sensor.by_asset.query(int(asset_id)))
+
+
+def list_for_assets(asset_ids: Iterable[int]) -> list[Sensor]:
+    """The direct sensors of several assets (one GSI query each), id ascending."""
+    return sorted((s for a in dict.fromkeys(int(i) for i in asset_ids) for s in list_for_asset(a)),
+                  key=lambda s: s.id)
+
+
+def create(asset: Any, name: str, unit: str, event_resolution_minutes: int, timezone: str = "UTC",
+           attributes: dict | None = None) -> Sensor:
+    """A new sensor on `asset`; DuplicateError when the asset already has a sensor of that name."""
+    sensor = Sensor(next_id("sensor"), name=name, unit=unit, timezone=timezone,
+                    event_resolution_minutes=int(event_resolution_minutes), attributes=dict(attributes or {}),
+                    generic_asset_id=int(asset.id), account_id=asset.account_id)
+    write_with_claims(lambda tx: tx.save(sensor), [_name_claim(asset.id, name)], owner=str(sensor.id))
+    return sensor
+
+
+def update(sensor: Sensor, changes: dict[str, Any]) -> Sensor:
+    """Apply field changes (name, unit, timezone, event_resolution_minutes, attributes); renames keep names unique."""
+    old_name = sensor.name
+    for field, value in changes.items():
+        setattr(sensor, field, value)
+    if sensor.name != old_name:
+        write_with_claims(lambda tx: tx.save(sensor), [_name_claim(sensor.generic_asset_id, sensor.name)],
+                          releases=[_name_claim(sensor.generic_asset_id, old_name)], owner=str(sensor.id))
+    else:
+        sensor.save()
+    return sensor
+
+
+def delete(sensor: Sensor) -> None:
+    """Delete the sensor, its beliefs and its name claim."""
+    from chalicelib.store import beliefs
+    from chalicelib.store.uniques import release
+
+    beliefs.delete_all(sensor.id)
+    sensor.delete()
+    release([_name_claim(sensor.generic_asset_id, sensor.name)])
