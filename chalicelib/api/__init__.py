@@ -7,6 +7,10 @@ import importlib
 BLUEPRINT_MODULES = [
     "chalicelib.api.public",
     "chalicelib.api.health",
+    "chalicelib.api.assets",
+    "chalicelib.api.users",
+    "chalicelib.api.sensors",
+    "chalicelib.api.sensor_data",
 ]
 
 

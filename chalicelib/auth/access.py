@@ -54,3 +54,13 @@ def readable_account_ids(user: Any) -> set[int] | None:
 
         ids |= {a.id for a in accounts.clients_of(user.account_id)}
     return ids
+
+
+def require_user_auditlog(user: Any, target: Any) -> None:
+    require(permissions.user_auditlog_permits(user, target, owner_of_account(target.account_id)))
+
+
+def require_role_edits(user: Any, target: Any, roles: set[str]) -> None:
+    """Every role added to or removed from `target` must be editable by `user`."""
+    owner = owner_of_account(target.account_id)
+    require(all(permissions.may_edit_role(user, role, target, owner) for role in roles))

@@ -49,3 +49,8 @@ def seed_defaults() -> list[AssetType]:
         except DuplicateError:
             out.append(next(t for t in list_all() if t.name == name))
     return out
+
+
+def get_many(type_ids) -> dict[int, AssetType]:
+    ids = sorted({int(i) for i in type_ids if i is not None})
+    return {t.id: t for t in AssetType.batch_get(ids)} if ids else {}

@@ -74,3 +74,38 @@ def touch_last_seen(user: User) -> None:
 def renew_uniquifier(user: User) -> None:
     """Invalidate every token issued so far (password reset, deactivation)."""
     user.update(actions=[User.fs_uniquifier.set(uuid.uuid4().hex)])
+
+
+def list_for_accounts(account_ids) -> list[User]:
+    """Users of several accounts (one GSI query each), id ascending."""
+    return sorted((u for a in dict.fromkeys(int(i) for i in account_ids) for u in User.by_account.query(a)),
+                  key=lambda u: u.id)
+
+
+def update(user: User, changes: dict) -> User:
+    """Apply field changes; email and username stay unique (DuplicateError), deactivation kills tokens."""
+    claims, releases = [], []
+    if "email" in changes and changes["email"].lower() != user.email.lower():
+        claims.append(claim_key("email", changes["email"].lower()))
+        releases.append(claim_key("email", user.email.lower()))
+    if "username" in changes and changes["username"] != user.username:
+        claims.append(claim_key("username", changes["username"]))
+        releases.append(claim_key("username", user.username))
+    for key, value in changes.items():
+        setattr(user, key, value)
+    if changes.get("active") is False:
+        user.fs_uniquifier = uuid.uuid4().hex
+    write_with_claims(lambda tx: tx.save(user), claims, releases=releases, owner=str(user.id))
+    return user
+
+
+def reset_password(user: User, new_password: str) -> None:
+    """Set a new password and renew the uniquifier, so every token issued so far dies."""
+    user.update(actions=[User.password_hash.set(hash_password(new_password)),
+                         User.fs_uniquifier.set(uuid.uuid4().hex)])
+
+
+def set_default_asset_view(user: User, view: str | None) -> None:
+    """The UI's default asset tab; kept per user because there is no server session."""
+    action = User.default_asset_view.set(view) if view else User.default_asset_view.remove()
+    user.update(actions=[action])

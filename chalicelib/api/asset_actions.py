@@ -1,0 +1,254 @@
+"""What the asset endpoints do: scope and render listings, validate against stored data, write, audit."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.api.query import filter_terms, first_term_words, matches_all, matches_any, page_of, sort_items
+from chalicelib.api.responses import ApiError, field_error, not_found, unprocessable
+from chalicelib.auth import permissions
+from chalicelib.auth.access import readable_account_ids, require_account
+from chalicelib.auth.permissions import READ
+from chalicelib.schemas.assets import AssetCreate, AssetFields, AssetListArgs, AssetSensorsArgs, asset_json
+from chalicelib.store import accounts, asset_types, audit
+from chalicelib.store import assets as store
+from chalicelib.store.models import Asset
+
+
+def asset_or_404(asset_id: int) -> Asset:
+    asset = store.find(asset_id)
+    if asset is None:
+        raise not_found(f"No asset found with ID {asset_id}.")
+    return asset
+
+
+def asset_or_422(asset_id: int) -> Asset:
+    asset = store.find(asset_id)
+    if asset is None:
+        raise field_error("path", "id", f"No asset found with ID {asset_id}.")
+    return asset
+
+
+def full_json(asset: Asset) -> dict[str, Any]:
+    return asset_json(asset, store.related_for([asset]))
+
+
+# --- listings ------------------------------------------------------------------------------------
+
+def _scope_account_ids(user: Any, args: AssetListArgs) -> list[int | None]:
+    """The accounts whose assets are listed (None = public assets), after the read check."""
+    if args.all_accessible:
+        readable = readable_account_ids(user)
+        ids = [a.id for a in accounts.list_all()] if readable is None else sorted(readable)
+        return [*ids, None]
+    account_id = user.account_id if args.account_id is None else args.account_id
+    if accounts.find(account_id) is None:
+        raise not_found(f"Account {account_id} not found")
+    require_account(user, READ, account_id)
+    return [account_id, None] if args.include_public else [account_id]
+
+
+def listing(user: Any, args: AssetListArgs) -> Any:
+    """Every filter term must occur in the asset name or its account's name (public: name only)."""
+    account_ids = _scope_account_ids(user, args)
+    scope = store.list_for_accounts(account_ids)
+    account_map = accounts.get_many(account_ids)
+    terms = filter_terms(args.filter)
+
+    def account_name(asset: Asset) -> str | None:
+        owner = account_map.get(asset.account_id)
+        return owner.name if owner else None
+
+    shown = [a for a in scope if matches_all(terms, a.name, account_name(a))]
+    shown = sort_items(shown, args, {"id": lambda a: a.id, "name": lambda a: a.name,
+                                     "owner": lambda a: a.account_id})
+
+    def render(items: list[Asset]) -> list[dict[str, Any]]:
+        related = store.related_for(items, scope=scope, account_map=account_map)
+        return [asset_json(a, related) for a in items]
+
+    if args.page is None:
+        return render(shown)
+    return page_of(shown, args.page, args.per_page, len(scope), render)
+
+
+def public_listing() -> list[dict[str, Any]]:
+    scope = store.list_for_account(None)
+    related = store.related_for(scope, scope=scope)
+    return [asset_json(a, related) for a in scope]
+
+
+def sensor_page(asset: Asset, args: AssetSensorsArgs, host: str) -> dict[str, Any]:
+    """Direct sensors, always paginated; the filter is the first term's words, any in the name."""
+    from chalicelib.store import sensors
+
+    all_sensors = sensors.list_for_asset(asset.id)
+    words = first_term_words(args.filter)
+    shown = [s for s in all_sensors if matches_any(words, s.name)]
+    shown = sort_items(shown, args, {"id": lambda s: s.id, "name": lambda s: s.name,
+                                     "resolution": lambda s: s.event_resolution_minutes})
+    return page_of(shown, args.page or 1, args.per_page, len(all_sensors),
+                   lambda items: [_sensor_item(s, host) for s in items])
+
+
+def _sensor_item(sensor: Any, host: str) -> dict[str, Any]:
+    from chalicelib.schemas.sensors import sensor_json
+
+    return sensor_json(sensor, host, resolution="humanized")
+
+
+# --- checks against stored data ------------------------------------------------------------------
+
+class _Errors(dict):
+    def add(self, field: str, message: str) -> None:
+        self.setdefault(field, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self:
+            raise unprocessable("json", dict(self))
+
+
+def _check_references(body: AssetFields, account_id: int | None, errors: _Errors,
+                      asset: Asset | None = None) -> None:
+    """Type and parent exist; the parent is in the same account and not the asset's own offspring."""
+    given = body.model_fields_set
+    if "generic_asset_type_id" in given and asset_types.get(body.generic_asset_type_id) is None:
+        errors.add("generic_asset_type_id",
+                   f"GenericAssetType with id {body.generic_asset_type_id} doesn't exist.")
+    parent_id = body.parent_asset_id
+    if "parent_asset_id" in given and parent_id is not None:
+        parent = store.find(parent_id)
+        if parent is None:
+            errors.add("parent_asset_id", f"Parent GenericAsset with id {parent_id} doesn't exist.")
+        elif parent.account_id != account_id:
+            # Kept so listings find every child among their own account's assets.
+            errors.add("parent_asset_id", f"Parent GenericAsset with id {parent_id} belongs to another account.")
+        elif asset is not None and (parent_id == asset.id or parent_id in store.offspring_ids(asset.id)):
+            errors.add("parent_asset_id", "An asset cannot be its own parent or the parent of its ancestors.")
+    if {"name", "parent_asset_id"} <= given and "parent_asset_id" not in errors:
+        if store.sibling_named(body.name, parent_id, except_id=asset.id if asset else None):
+            errors.add("name", _name_taken(body.name, parent_id))
+    if "attributes" in given:
+        _check_sensors_to_show(body.attributes.get("sensors_to_show"), errors)
+
+
+def _name_taken(name: str, parent_id: int | None) -> str:
+    return f"An asset with the name '{name}' already exists under parent asset {parent_id}"
+
+
+def _check_sensors_to_show(value: Any, errors: _Errors) -> None:
+    """FlexMeasures validates only attributes.sensors_to_show: its shape, and that each sensor exists."""
+    from chalicelib.store import sensors
+
+    if not value:
+        return
+    ids: list[Any] = []
+    try:
+        if not isinstance(value, list):
+            raise ValueError("sensors_to_show should be a list.")
+        for item in value:
+            ids.extend(_sensor_ids_of(item))
+    except ValueError as exc:
+        errors.add("attributes", str(exc))
+        return
+    for sensor_id in dict.fromkeys(ids):
+        if not isinstance(sensor_id, int) or sensors.find(sensor_id) is None:
+            errors.add("attributes", f"No sensor found with ID {sensor_id}.")
+            return
+
+
+def _sensor_ids_of(item: Any) -> list[Any]:
+    if isinstance(item, bool):
+        raise ValueError("Invalid item type in 'sensors_to_show'. Expected int, list, or dict.")
+    if isinstance(item, int):
+        return [item]
+    if isinstance(item, list):
+        if not all(isinstance(i, int) and not isinstance(i, bool) for i in item):
+            raise ValueError("All elements in a list within 'sensors_to_show' must be integers.")
+        return item
+    if isinstance(item, dict):
+        if "title" not in item:
+            raise ValueError("Dictionary must contain a 'title' key.")
+        if "sensor" in item:
+            return [item["sensor"]]
+        if "sensors" in item and isinstance(item["sensors"], list):
+            return list(item["sensors"])
+        raise ValueError("Dictionary must contain either 'sensor' or 'sensors' key.")
+    raise ValueError("Invalid item type in 'sensors_to_show'. Expected int, list, or dict.")
+
+
+def _account_for_new_asset(user: Any, body: AssetCreate, errors: _Errors) -> int | None:
+    """Non-admins create in their own account; admins anywhere, or public (null or absent)."""
+    is_admin = permissions.is_admin(user)
+    if "account_id" not in body.model_fields_set:
+        return None if is_admin else user.account_id
+    account_id = body.account_id
+    if account_id is None and is_admin:
+        return None
+    if account_id is None or accounts.find(account_id) is None:
+        errors.add("account_id", f"Account with Id {account_id} doesn't exist.")
+    elif not is_admin and account_id != user.account_id:
+        errors.add("account_id", "User is not allowed to create assets for this account.")
+    return account_id
+
+
+# --- writes --------------------------------------------------------------------------------------
+
+def create(user: Any, body: AssetCreate) -> dict[str, Any]:
+    errors = _Errors()
+    account_id = _account_for_new_asset(user, body, errors)
+    if "account_id" not in errors:
+        _check_references(body, account_id, errors)
+    errors.raise_if_any()
+    fields = {k: v for k, v in body.given().items() if k not in ("account_id", "name", "generic_asset_type_id",
+                                                                    "parent_asset_id")}
+    try:
+        asset = store.create(name=body.name, generic_asset_type_id=body.generic_asset_type_id,
+                             account_id=account_id, parent_asset_id=body.parent_asset_id, **fields)
+    except store.NameTaken:
+        raise field_error("json", "name", _name_taken(body.name, body.parent_asset_id)) from None
+    audit.record_asset_event(f"Created asset '{asset.name}': {asset.id}", asset.id, user)
+    return full_json(asset)
+
+
+def update(user: Any, asset: Asset, body: AssetFields) -> dict[str, Any]:
+    errors = _Errors()
+    _check_references(body, asset.account_id, errors, asset=asset)
+    errors.raise_if_any()
+    changes = body.given()
+    if "flex_context" in changes:
+        _check_flex_context(changes["flex_context"])
+    events = change_events(asset, changes)
+    try:
+        store.update(asset, changes)
+    except store.NameTaken:
+        raise field_error("json", "name", _name_taken(asset.name, asset.parent_asset_id)) from None
+    for event in events:
+        audit.record_asset_event(event, asset.id, user)
+    return full_json(asset)
+
+
+def _check_flex_context(flex_context: Any) -> None:
+    """The stored flex-context rules (contract §8.3) answer in their own shape: {"error", "status"}."""
+    if not isinstance(flex_context, dict):
+        raise ApiError(422, {"error": "The flex-context should be a JSON object.", "status": 422})
+
+
+def change_events(asset: Asset, changes: dict[str, Any]) -> list[str]:
+    """One audit text per changed field; attributes: one per changed key of the new dict."""
+    events = []
+    for key, new in changes.items():
+        old = getattr(asset, key)
+        if old == new:
+            continue
+        if key == "attributes":
+            old_attributes = old or {}
+            events += [f"Updated Attr: {k}, From: {old_attributes.get(k)}, To: {v}"
+                       for k, v in new.items() if old_attributes.get(k) != v]
+            continue
+        events.append(f"Updated Field: {key}, From: {old}, To: {new}")
+    return events
+
+
+def delete(user: Any, asset: Asset) -> None:
+    store.delete(asset)
+    audit.record_asset_event(f"Deleted asset '{asset.name}': {asset.id}", asset.id, user)

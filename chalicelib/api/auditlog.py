@@ -1,0 +1,21 @@
+"""The audit-log listing shared by assets and users: filter, sort, page, naturalized times."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.api.query import first_term_words, matches_any, page_of, sort_items
+from chalicelib.schemas.audit import AuditLogArgs, audit_json
+
+
+def audit_listing(entries: list[Any], args: AuditLogArgs, viewer: Any, *, always_paginated: bool) -> Any:
+    """Filter: the first term's words, any of them in the event or the acting user's name."""
+    words = first_term_words(args.filter)
+    shown = [e for e in entries if matches_any(words, e.event, e.active_user_name)]
+    shown = sort_items(shown, args, {"event_datetime": lambda e: e.event_datetime})
+
+    def render(items: list[Any]) -> list[dict[str, Any]]:
+        return [audit_json(e, viewer.timezone) for e in items]
+
+    if args.page is None and not always_paginated:
+        return render(shown)
+    return page_of(shown, args.page or 1, args.per_page, len(entries), render)

@@ -1,0 +1,97 @@
+"""What the user endpoints do: scope and render the list, apply edits with the role rules, reset passwords."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.api.query import filter_terms, matches_all, page_of, sort_items
+from chalicelib.api.responses import ApiError, forbidden, not_found
+from chalicelib.auth.access import readable_account_ids, require_account, require_role_edits
+from chalicelib.auth.passwords import random_password
+from chalicelib.auth.permissions import READ
+from chalicelib.auth.roles import USER_ROLE_NAMES
+from chalicelib.schemas.users import UserListArgs, UserPatch, listed_user_json, user_json
+from chalicelib.store import accounts, audit, mail
+from chalicelib.store import users as store
+from chalicelib.store.models import User
+from chalicelib.store.uniques import DuplicateError
+
+
+def user_or_404(user_id: int) -> User:
+    user = store.find(user_id)
+    if user is None:
+        raise not_found(f"User {user_id} not found")
+    return user
+
+
+def _scope_account_ids(viewer: Any, args: UserListArgs) -> list[int]:
+    if args.account_id is not None:
+        if accounts.find(args.account_id) is None:
+            raise not_found(f"Account {args.account_id} not found")
+        require_account(viewer, READ, args.account_id)
+        return [args.account_id]
+    readable = readable_account_ids(viewer)
+    return [a.id for a in accounts.list_all()] if readable is None else sorted(readable)
+
+
+def listing(viewer: Any, args: UserListArgs) -> Any:
+    """Every filter term must occur in the email, the username or the account name."""
+    account_ids = _scope_account_ids(viewer, args)
+    account_map = accounts.get_many(account_ids)
+    scope = [u for u in store.list_for_accounts(account_ids) if args.include_inactive or u.active]
+    terms = filter_terms(args.filter)
+
+    def account_name(user: User) -> str | None:
+        account = account_map.get(user.account_id)
+        return account.name if account else None
+
+    shown = [u for u in scope if matches_all(terms, u.email, u.username, account_name(u))]
+    shown = sort_items(shown, args, {"username": lambda u: u.username, "email": lambda u: u.email,
+                                     "lastLogin": lambda u: u.last_login_at, "lastSeen": lambda u: u.last_seen_at})
+
+    def render(items: list[User]) -> list[dict[str, Any]]:
+        return [listed_user_json(u, account_map.get(u.account_id), viewer.timezone) for u in items]
+
+    if args.page is None:
+        return render(shown)
+    return page_of(shown, args.page, args.per_page, len(scope), render)
+
+
+def update(editor: Any, target: User, body: UserPatch) -> dict[str, Any]:
+    changes = body.editable()
+    if editor.id == target.id and {"active", "flexmeasures_roles"} & changes.keys():
+        raise forbidden()  # nobody edits their own security-sensitive fields, admins included
+    event = None
+    if "flexmeasures_roles" in changes:
+        new_roles = [USER_ROLE_NAMES[i] for i in changes.pop("flexmeasures_roles")]
+        old_roles = list(target.roles or [])
+        removed = [r for r in old_roles if r not in new_roles]
+        added = [r for r in new_roles if r not in old_roles]
+        require_role_edits(editor, target, set(removed) | set(added))
+        changes["roles"] = new_roles
+        event = _roles_event(removed, added)
+    if "active" in changes and changes["active"] != target.active:
+        event = (event or "") + f"Active status set to '{changes['active']}'."
+    try:
+        store.update(target, changes)
+    except DuplicateError as exc:
+        raise ApiError(400, {"message": "Duplicate user already exists",
+                             "detail": f"{exc.key.split('#', 1)[0]} is already taken.", "status": 400}) from None
+    if event:
+        audit.record_user_event(event, target, editor, affected_account_id=target.account_id)
+    return user_json(target)
+
+
+def _roles_event(removed: list[str], added: list[str]) -> str | None:
+    parts = []
+    if removed:
+        parts.append(f"Removed role(s): {removed}.")
+    if added:
+        parts.append(f"Added role(s): {added}.")
+    return "".join(parts) or None
+
+
+def reset_password(editor: Any, target: User) -> None:
+    """Mail first, then write: like FlexMeasures, nothing changes unless the instructions went out."""
+    mail.send_password_reset(target.email, target.username)
+    store.reset_password(target, random_password())
+    audit.record_user_event(f"Password reset for user {target.username}", target, editor)
