@@ -55,26 +55,29 @@ def aws_endpoint_url() -> str | None:
 def token_secret() -> str:
     """The key that signs auth tokens.
 
-    Either given directly (local stack, tests) or as the name of an SSM SecureString parameter
-    that the deployment creates; the parameter is fetched once per container.
+    Either given directly (local stack, tests) or as the name or ARN of a Secrets Manager secret
+    that the deployment generates (never in the repo); the secret is fetched once per container,
+    on the first request that needs it, not at import.
     """
     direct = _env("FLEXCLOUD_TOKEN_SECRET")
     if direct:
         return direct
-    parameter = _env("FLEXCLOUD_TOKEN_SECRET_PARAMETER")
-    if parameter:
-        return _secret_from_ssm(parameter, aws_endpoint_url())
+    secret_id = _env("FLEXCLOUD_TOKEN_SECRET_ID")
+    if secret_id:
+        return _secret_from_secrets_manager(secret_id, aws_region(), aws_endpoint_url())
     raise ConfigurationError(
-        "No token secret configured: set FLEXCLOUD_TOKEN_SECRET or FLEXCLOUD_TOKEN_SECRET_PARAMETER."
+        "No token secret configured: set FLEXCLOUD_TOKEN_SECRET or FLEXCLOUD_TOKEN_SECRET_ID."
     )
 
 
 @lru_cache(maxsize=4)
-def _secret_from_ssm(parameter: str, endpoint: str | None) -> str:
+def _secret_from_secrets_manager(secret_id: str, region: str, endpoint: str | None) -> str:
     from chalicelib.store.aws import client
 
-    response = client("ssm").get_parameter(Name=parameter, WithDecryption=True)
-    return response["Parameter"]["Value"]
+    value = client("secretsmanager").get_secret_value(SecretId=secret_id).get("SecretString")
+    if not value:
+        raise ConfigurationError(f"Secret {secret_id} has no string value to sign tokens with.")
+    return value
 
 
 def token_max_age_seconds() -> int:

@@ -1,0 +1,200 @@
+"""Build the Lambda deployment: stage what Chalice packages (app + trimmed vendor/), then package or deploy.
+
+Why a staged project: Chalice zips `requirements.txt` plus a top-level `vendor/` verbatim, with no
+hook to leave anything out, and today's dependency set (~66 MB zipped) is over the 50 MiB that
+`chalice deploy` accepts. So the repo's requirements.txt stays the single list of runtime
+dependencies, and this script turns it into `build/lambda/`:
+
+- `vendor/`: those dependencies installed for Lambda (CPython 3.11, manylinux x86_64, glibc <= 2.26),
+  minus what the Lambda runtime already ships (boto3, botocore, s3transfer, jmespath), minus the
+  CBC binaries for other platforms that PuLP's wheel carries, minus test suites;
+- `requirements.txt`: empty, so Chalice adds nothing of its own;
+- `app.py`, `chalicelib/` and `.chalice/config.json` copied from the repo, plus the IAM policy file
+  (`autogen_policy` is off: Chalice cannot see PynamoDB's calls) rendered by infra/resources.py;
+  for `chalice deploy` the policy names the account's concrete ARNs and config.json gains the uploads
+  bucket's name; `.chalice/deployed` links back to the repo's, so deploy state survives rebuilds.
+
+Usage (see the README's "Deploy" section):
+    python -m infra.build_package stage             # build/lambda, then: chalice --project-dir build/lambda deploy
+    python -m infra.build_package package [OUTDIR]  # + chalice package --merge-template infra/resources.yaml
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build"
+PROJECT = BUILD / "lambda"
+PACKAGE_OUT = BUILD / "package"
+MERGE_TEMPLATE = ROOT / "infra" / "resources.yaml"
+PIP_CACHE = BUILD / "pip-cache"
+
+PYTHON_VERSION = "3.11"
+# Lambda's Python 3.11 runtime (Amazon Linux 2) has glibc 2.26: manylinux up to 2_26 only.
+PLATFORMS = [f"manylinux_2_{minor}_x86_64" for minor in range(17, 27)] + ["manylinux2014_x86_64"]
+
+# Not installed at all: chalice ships its own runtime module in every zip; boto3 is in the runtime.
+SKIPPED_REQUIREMENTS = {"chalice", "boto3"}
+# Installed as dependencies of others (pynamodb needs botocore) but provided by the Lambda runtime.
+RUNTIME_PROVIDED = ["boto3", "botocore", "s3transfer", "jmespath"]
+# PuLP's wheel carries CBC for every platform; the Lambda functions run on linux x86_64.
+KEPT_CBC = Path("pulp/solverdir/cbc/linux/i64")
+TEST_SUITES = ["pulp/tests", "pandas/tests", "numpy/_core/tests", "numpy/tests", "numpy/*/tests",
+               "pint/testsuite"]
+
+APP_FILES = ["app.py", "chalicelib"]
+# For `chalice package` the policy and bucket name are overridden by the merge template.
+TEMPLATE_PSEUDO = {"AWS::Partition": "aws", "AWS::Region": "*", "AWS::AccountId": "*"}
+
+
+def runtime_requirements(path: Path = ROOT / "requirements.txt") -> list[str]:
+    """requirements.txt lines minus those the package must not contain."""
+    kept = []
+    for raw in path.read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        name = line.split(";")[0]
+        for sep in "<>=!~[ ":
+            name = name.split(sep)[0]
+        if name.lower().replace("_", "-") not in SKIPPED_REQUIREMENTS:
+            kept.append(line)
+    return kept
+
+
+def _fingerprint(requirements: list[str]) -> str:
+    """Changes when the dependency list or this script's trimming rules change."""
+    h = hashlib.sha256("\n".join(requirements).encode())
+    h.update(Path(__file__).read_bytes())
+    return h.hexdigest()
+
+
+def install_vendor(vendor: Path) -> bool:
+    """Install the Lambda-compatible dependencies into `vendor`; False if the existing one is current."""
+    requirements = runtime_requirements()
+    stamp = vendor / ".fingerprint"
+    if stamp.exists() and stamp.read_text() == _fingerprint(requirements):
+        return False
+    shutil.rmtree(vendor, ignore_errors=True)
+    vendor.mkdir(parents=True)
+    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+           "--target", str(vendor), "--implementation", "cp", "--python-version", PYTHON_VERSION,
+           "--only-binary=:all:", "--no-compile", "--cache-dir", str(PIP_CACHE)]
+    for platform in PLATFORMS:
+        cmd += ["--platform", platform]
+    subprocess.run(cmd + requirements, check=True)
+    trim_vendor(vendor)
+    stamp.write_text(_fingerprint(requirements))
+    return True
+
+
+def trim_vendor(vendor: Path) -> None:
+    for name in RUNTIME_PROVIDED:
+        _remove(vendor / name)
+        for dist_info in vendor.glob(f"{name}-*.dist-info"):
+            _remove(dist_info)
+    for binary in list((vendor / "pulp/solverdir/cbc").rglob("cbc*")):
+        if binary.is_file() and binary.parent != vendor / KEPT_CBC:
+            _remove(binary.parent)
+    for pattern in TEST_SUITES:
+        for path in vendor.glob(pattern):
+            _remove(path)
+    for cache in list(vendor.rglob("__pycache__")):
+        _remove(cache)
+    _remove(vendor / "bin")  # console scripts (f2py, ...) are never run on Lambda
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+def stage_project(project: Path = PROJECT, stage: str = "dev", pseudo: dict[str, str] | None = None) -> Path:
+    """Copy the app into `project`, write its Chalice config and policy, refresh vendor/; return `project`.
+
+    `pseudo` holds the account's AWS::Partition, AWS::Region and AWS::AccountId (for `chalice deploy`);
+    without it the staged project is only fit for `chalice package --merge-template`.
+    """
+    from infra import resources
+
+    project.mkdir(parents=True, exist_ok=True)
+    for name in APP_FILES:
+        _remove(project / name)
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(source, project / name)
+    (project / ".chalice").mkdir(exist_ok=True)
+    policy, environment = resources.deploy_settings(stage, pseudo or TEMPLATE_PSEUDO)
+    config = resources.load_config()
+    stage_config = config["stages"][stage]
+    if pseudo:
+        stage_config["environment_variables"] = {**stage_config.get("environment_variables", {}), **environment}
+    (project / ".chalice" / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    (project / ".chalice" / stage_config["iam_policy_file"]).write_text(json.dumps(policy, indent=2) + "\n")
+    deployed = ROOT / ".chalice" / "deployed"
+    deployed.mkdir(exist_ok=True)
+    link = project / ".chalice" / "deployed"
+    if not link.is_symlink():
+        _remove(link)
+        link.symlink_to(deployed)
+    (project / "requirements.txt").write_text(
+        "# Empty on purpose: dependencies are pre-installed, trimmed, in vendor/ (infra/build_package.py).\n")
+    install_vendor(project / "vendor")
+    return project
+
+
+def account_pseudo_parameters() -> dict[str, str]:
+    """The deploying account's partition, region and id (the credentials `chalice deploy` will use)."""
+    from chalicelib import settings
+    from chalicelib.store.aws import client
+
+    arn = client("sts").get_caller_identity()["Arn"]
+    account = client("sts").get_caller_identity()["Account"]
+    return {"AWS::Partition": arn.split(":")[1], "AWS::Region": settings.aws_region(), "AWS::AccountId": account}
+
+
+def chalice(*args: str, project: Path = PROJECT) -> None:
+    command = [sys.executable, "-c", "import sys; from chalice.cli import main; sys.exit(main())"]
+    subprocess.run([*command, "--project-dir", str(project), *args], check=True, cwd=ROOT)
+
+
+def package(outdir: Path = PACKAGE_OUT, stage: str = "dev") -> Path:
+    """`chalice package --merge-template infra/resources.yaml` into `outdir`; return the zip's path."""
+    stage_project(stage=stage)
+    _remove(outdir)
+    chalice("package", "--stage", stage, "--merge-template", str(MERGE_TEMPLATE), str(outdir))
+    return outdir / "deployment.zip"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.build_package", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("stage", help=f"prepare {PROJECT.relative_to(ROOT)} for `chalice deploy` "
+                                     "(asks STS which account the current credentials deploy to)")
+    p.add_argument("--stage", default="dev")
+    p = sub.add_parser("package", help="stage, then chalice package --merge-template infra/resources.yaml")
+    p.add_argument("outdir", nargs="?", default=str(PACKAGE_OUT))
+    p.add_argument("--stage", default="dev")
+    args = parser.parse_args(argv)
+    if args.command == "stage":
+        print(stage_project(stage=args.stage, pseudo=account_pseudo_parameters()))
+    else:
+        zip_path = package(Path(args.outdir).resolve(), args.stage)
+        print(f"{zip_path} ({zip_path.stat().st_size / 2**20:.1f} MiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
+    sys.exit(main())

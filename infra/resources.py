@@ -1,0 +1,304 @@
+"""The AWS resources of one stage, as CloudFormation, derived from the PynamoDB models and .chalice/config.json.
+
+One description serves three consumers, so they cannot drift apart:
+- `merge_template()`: infra/resources.yaml, deep-merged into Chalice's SAM template by
+  `chalice package --merge-template` (data resources plus overrides of Chalice's functions and roles);
+- `base_stack()`: infra/base-stack.yaml, the data resources alone, created before `chalice deploy`;
+- `policy_document()`: the IAM policy the functions get, as CloudFormation (`Fn::Sub`) or as plain
+  ARNs for `chalice deploy`'s policy file.
+
+Names come from chalicelib.settings evaluated with the stage's environment from config.json, so the
+deployed code finds exactly the resources declared here.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / ".chalice" / "config.json"
+
+# Chalice's logical ids and function-name suffixes (Chalice derives them from the handler names).
+API_FUNCTION = ("APIHandler", "ApiHandlerRole", "")
+SOLVER_FUNCTION = ("SolveSchedule", "SolveScheduleRole", "-solve_schedule")
+DEAD_LETTER_FUNCTION = ("FailDeadLetter", "FailDeadLetterRole", "-fail_dead_letter")
+FUNCTIONS = [API_FUNCTION, SOLVER_FUNCTION, DEAD_LETTER_FUNCTION]
+
+SCHEDULE_QUEUE = "ScheduleQueue"
+SCHEDULE_DLQ = "ScheduleDeadLetterQueue"
+UPLOADS_BUCKET = "UploadsBucket"
+TOKEN_SECRET = "TokenSecret"
+TTL_ATTRIBUTE_NAME = "expires_at"
+# Any Lambda consuming a queue needs the queue's visibility timeout >= 6x its own timeout.
+VISIBILITY_FACTOR = 6
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+
+# API Gateway answers unknown paths with 403 MISSING_AUTHENTICATION_TOKEN; FlexMeasures answers 404.
+NOT_FOUND_MESSAGE = "The requested URL was not found on the server."
+GATEWAY_RESPONSES = {
+    "MISSING_AUTHENTICATION_TOKEN": {
+        "statusCode": 404,
+        "responseParameters": {"gatewayresponse.header.Content-Type": "'application/json'"},
+        "responseTemplates": {"application/json": json.dumps({"message": NOT_FOUND_MESSAGE, "status": 404})},
+    },
+}
+
+# What the code calls. Transactions are authorised per contained action (Put/Update/Delete/ConditionCheck).
+DYNAMODB_TABLE_ACTIONS = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:BatchGetItem",
+                          "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                          "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:Query",
+                          "dynamodb:Scan"]
+DYNAMODB_INDEX_ACTIONS = ["dynamodb:Query"]
+S3_ACTIONS = ["s3:PutObject", "s3:GetObject"]
+SQS_ACTIONS = ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueUrl",
+               "sqs:GetQueueAttributes"]
+SES_ACTIONS = ["ses:SendEmail", "ses:SendRawEmail"]
+SECRET_ACTIONS = ["secretsmanager:GetSecretValue"]
+LOG_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+
+_OVERRIDDEN_SETTINGS = ("FLEXCLOUD_TABLE_PREFIX", "FLEXCLOUD_UPLOADS_BUCKET", "FLEXCLOUD_SCHEDULE_QUEUE",
+                        "FLEXCLOUD_SCHEDULE_DLQ", "FLEXCLOUD_TOKEN_SECRET_ID", "FLEXCLOUD_MAIL_SENDER")
+
+
+def load_config() -> dict[str, Any]:
+    return json.loads(CONFIG.read_text())
+
+
+def stage_config(stage: str) -> dict[str, Any]:
+    stages = load_config()["stages"]
+    if stage not in stages:
+        raise ValueError(f"Stage {stage!r} is not in {CONFIG}")
+    return stages[stage]
+
+
+def function_setting(stage: str, function: str, key: str, default: int) -> int:
+    return stage_config(stage).get("lambda_functions", {}).get(function, {}).get(key, default)
+
+
+@contextmanager
+def stage_environment(stage: str) -> Iterator[dict[str, str]]:
+    """os.environ as the deployed functions of `stage` see it (config.json's variables only)."""
+    saved = dict(os.environ)
+    try:
+        for name in _OVERRIDDEN_SETTINGS:
+            os.environ.pop(name, None)
+        variables = stage_config(stage).get("environment_variables", {})
+        os.environ.update(variables)
+        yield variables
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+class Names:
+    """Physical names of one stage's resources; `${AWS::...}` marks what only the account knows."""
+
+    def __init__(self, stage: str):
+        from chalicelib import settings
+        from chalicelib.store.tables import all_models
+
+        with stage_environment(stage) as variables:
+            self.stage = stage
+            self.models = sorted(all_models(), key=lambda model: model.Meta.short_name)
+            self.tables = {table_logical_id(m): settings.table_name(m.Meta.short_name) for m in self.models}
+            self.schedule_queue = settings.schedule_queue_name()
+            self.schedule_dlq = settings.schedule_dlq_name()
+            # S3 names are global: the account and region make the bucket's name unique.
+            self.uploads_bucket = f"{settings.uploads_bucket()}-${{AWS::AccountId}}-${{AWS::Region}}"
+            self.token_secret = variables.get("FLEXCLOUD_TOKEN_SECRET_ID", f"flexcloud-{stage}-token-secret")
+            self.mail_sender = settings.mail_sender()
+        self.function_prefix = f"{load_config()['app_name']}-{stage}"
+
+    def function_name(self, suffix: str) -> str:
+        return self.function_prefix + suffix
+
+
+def table_logical_id(model) -> str:
+    return "".join(part.title() for part in re.split(r"[_\-]", model.Meta.short_name)) + "Table"
+
+
+def _arn(service: str, resource: str, regional: bool = True) -> str:
+    where = "${AWS::Region}:${AWS::AccountId}" if regional else ":"
+    return f"arn:${{AWS::Partition}}:{service}:{where}:{resource}"
+
+
+def table_resource(model, table_name: str) -> dict[str, Any]:
+    schema = model._get_schema()
+    properties: dict[str, Any] = {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": sorted(schema["attribute_definitions"], key=lambda a: a["AttributeName"]),
+        "KeySchema": _hash_first(schema["key_schema"]),
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        "SSESpecification": {"SSEEnabled": True},
+    }
+    indexes = [{"IndexName": index["index_name"], "KeySchema": _hash_first(index["key_schema"]),
+                "Projection": index["projection"]} for index in schema["global_secondary_indexes"]]
+    if indexes:
+        properties["GlobalSecondaryIndexes"] = indexes
+    ttl = ttl_attribute(model)
+    if ttl:
+        properties["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}
+    return _retained({"Type": "AWS::DynamoDB::Table", "Properties": properties})
+
+
+def _hash_first(key_schema: list[dict[str, str]]) -> list[dict[str, str]]:
+    """DynamoDB wants the partition key first; PynamoDB lists keys in attribute order."""
+    return sorted(({"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in key_schema),
+                  key=lambda k: k["KeyType"] != "HASH")
+
+
+def ttl_attribute(model) -> str | None:
+    """A TTLAttribute, or by convention a numeric `expires_at` (epoch seconds)."""
+    from pynamodb.attributes import NumberAttribute, TTLAttribute
+
+    for name, attribute in model.get_attributes().items():
+        if isinstance(attribute, TTLAttribute) or (
+                attribute.attr_name == TTL_ATTRIBUTE_NAME and isinstance(attribute, NumberAttribute)):
+            return attribute.attr_name
+    return None
+
+
+def _retained(resource: dict[str, Any]) -> dict[str, Any]:
+    """Data outlives its stack: deleting or replacing the stack never deletes tables or uploads."""
+    return {"Type": resource["Type"], "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+            "Properties": resource["Properties"]}
+
+
+def data_resources(names: Names) -> dict[str, Any]:
+    from chalicelib.store.tables import MAX_RECEIVES_BEFORE_DLQ, SCHEDULE_VISIBILITY_TIMEOUT
+
+    solver_timeout = function_setting(names.stage, "solve_schedule", "lambda_timeout", 60)
+    if SCHEDULE_VISIBILITY_TIMEOUT < VISIBILITY_FACTOR * solver_timeout:
+        raise ValueError(f"SCHEDULE_VISIBILITY_TIMEOUT must be >= {VISIBILITY_FACTOR}x the solver's "
+                         f"timeout ({solver_timeout} s)")
+    dead_letter_timeout = function_setting(names.stage, "fail_dead_letter", "lambda_timeout", 60)
+    resources = {logical_id: table_resource(model, names.tables[logical_id])
+                 for logical_id, model in ((table_logical_id(m), m) for m in names.models)}
+    resources[UPLOADS_BUCKET] = _retained({"Type": "AWS::S3::Bucket", "Properties": {
+        "BucketName": {"Fn::Sub": names.uploads_bucket},
+        "BucketEncryption": {"ServerSideEncryptionConfiguration": [
+            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}]},
+        "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                           "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+        "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+        "VersioningConfiguration": {"Status": "Enabled"},
+    }})
+    resources[SCHEDULE_DLQ] = {"Type": "AWS::SQS::Queue", "Properties": {
+        "QueueName": names.schedule_dlq,
+        "MessageRetentionPeriod": DLQ_RETENTION_SECONDS,
+        "VisibilityTimeout": VISIBILITY_FACTOR * dead_letter_timeout,
+        "SqsManagedSseEnabled": True,
+    }}
+    resources[SCHEDULE_QUEUE] = {"Type": "AWS::SQS::Queue", "Properties": {
+        "QueueName": names.schedule_queue,
+        "VisibilityTimeout": SCHEDULE_VISIBILITY_TIMEOUT,
+        "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [SCHEDULE_DLQ, "Arn"]},
+                          "maxReceiveCount": MAX_RECEIVES_BEFORE_DLQ},
+        "SqsManagedSseEnabled": True,
+    }}
+    resources[TOKEN_SECRET] = {"Type": "AWS::SecretsManager::Secret", "Properties": {
+        "Name": names.token_secret,
+        "Description": "Signs flexcloud auth tokens; generated on deploy, never stored in the repo.",
+        "GenerateSecretString": {"PasswordLength": 64, "ExcludePunctuation": True},
+    }}
+    return resources
+
+
+def policy_document(names: Names) -> dict[str, Any]:
+    """The functions' policy with `${AWS::...}` placeholders (wrap in Fn::Sub, or substitute)."""
+    tables = [_arn("dynamodb", f"table/{name}") for name in names.tables.values()]
+    indexed = [_arn("dynamodb", f"table/{names.tables[table_logical_id(m)]}/index/*")
+               for m in names.models if m._get_schema()["global_secondary_indexes"]]
+    queues = [_arn("sqs", name) for name in (names.schedule_queue, names.schedule_dlq)]
+    sender_domain = names.mail_sender.rsplit("@", 1)[-1]
+    identities = [_arn("ses", f"identity/{identity}") for identity in (names.mail_sender, sender_domain)]
+    log_groups = [_arn("logs", f"log-group:/aws/lambda/{names.function_name(suffix)}:*")
+                  for _, _, suffix in FUNCTIONS]
+    statements = [
+        ("Tables", DYNAMODB_TABLE_ACTIONS, tables),
+        ("TableIndexes", DYNAMODB_INDEX_ACTIONS, indexed),
+        ("Uploads", S3_ACTIONS, [_arn("s3", f"{names.uploads_bucket}/*", regional=False)]),
+        ("ScheduleQueues", SQS_ACTIONS, queues),
+        ("Mail", SES_ACTIONS, identities),
+        # Secrets Manager appends 6 random characters to a secret's ARN.
+        ("TokenSecret", SECRET_ACTIONS, [_arn("secretsmanager", f"secret:{names.token_secret}-??????")]),
+        ("Logs", LOG_ACTIONS, log_groups),
+    ]
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
+        for sid, actions, resources in statements if resources]}
+
+
+def as_cloudformation(value: Any) -> Any:
+    """Wrap every string holding a `${...}` placeholder in Fn::Sub."""
+    if isinstance(value, dict):
+        return {key: as_cloudformation(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_cloudformation(item) for item in value]
+    if isinstance(value, str) and "${" in value:
+        return {"Fn::Sub": value}
+    return value
+
+
+def substitute(value: Any, pseudo: dict[str, str]) -> Any:
+    """Replace `${AWS::Region}` etc. with concrete values (for chalice deploy's policy and config)."""
+    if isinstance(value, dict):
+        return {key: substitute(item, pseudo) for key, item in value.items()}
+    if isinstance(value, list):
+        return [substitute(item, pseudo) for item in value]
+    if isinstance(value, str):
+        return re.sub(r"\$\{(AWS::\w+)\}", lambda m: pseudo[m.group(1)], value)
+    return value
+
+
+def function_overrides(names: Names) -> dict[str, Any]:
+    """Chalice's functions and roles, completed: names, env, queue wiring, solver sizing, policy."""
+    policy = as_cloudformation(policy_document(names))
+    environment = {"FLEXCLOUD_UPLOADS_BUCKET": {"Ref": UPLOADS_BUCKET},
+                   "FLEXCLOUD_TOKEN_SECRET_ID": {"Ref": TOKEN_SECRET}}
+    resources: dict[str, Any] = {}
+    for function, role, suffix in FUNCTIONS:
+        resources[function] = {"Properties": {"FunctionName": names.function_name(suffix),
+                                              "Environment": {"Variables": environment}}}
+        resources[role] = {"Properties": {"Policies": [{"PolicyName": "flexcloud-access",
+                                                        "PolicyDocument": policy}]}}
+    for (function, _, _), queue in ((SOLVER_FUNCTION, SCHEDULE_QUEUE), (DEAD_LETTER_FUNCTION, SCHEDULE_DLQ)):
+        # Fn::Sub, like Chalice's literal queue ARN, so the deep merge replaces it (and CloudFormation
+        # creates the queue before the event source).
+        resources[function]["Properties"]["Events"] = {f"{function}SqsEventSource": {
+            "Properties": {"Queue": {"Fn::Sub": f"${{{queue}.Arn}}"}}}}
+    solver = resources[SOLVER_FUNCTION[0]]["Properties"]
+    solver["Timeout"] = function_setting(names.stage, "solve_schedule", "lambda_timeout", 60)
+    solver["MemorySize"] = function_setting(names.stage, "solve_schedule", "lambda_memory_size", 128)
+    resources["RestAPI"] = {"Properties": {"DefinitionBody": {
+        "x-amazon-apigateway-gateway-responses": GATEWAY_RESPONSES}}}
+    return resources
+
+
+def merge_template(stage: str = "dev") -> dict[str, Any]:
+    names = Names(stage)
+    return {"Resources": {**data_resources(names), **function_overrides(names)}}
+
+
+def base_stack(stage: str = "dev") -> dict[str, Any]:
+    names = Names(stage)
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": f"flexcloud {stage}: tables, uploads bucket, schedule queues and token secret "
+                       "(create before `chalice deploy`).",
+        "Resources": data_resources(names),
+        "Outputs": {"UploadsBucketName": {"Value": {"Ref": UPLOADS_BUCKET}},
+                    "TokenSecretArn": {"Value": {"Ref": TOKEN_SECRET}}},
+    }
+
+
+def deploy_settings(stage: str, pseudo: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """For `chalice deploy`: the concrete policy and the environment variables config.json lacks."""
+    names = Names(stage)
+    return (substitute(policy_document(names), pseudo),
+            {"FLEXCLOUD_UPLOADS_BUCKET": substitute(names.uploads_bucket, pseudo)})
