@@ -64,11 +64,11 @@ def sort_items(items: list[T], args: ListingArgs, keys: dict[str, Callable[[T], 
     if not (args.sort_by and args.sort_dir) or args.sort_by not in keys:
         return items
     key = keys[args.sort_by]
-    # None sorts first ascending, like SQL's NULLS FIRST in PostgreSQL's DESC... kept simple and total.
     return sorted(items, key=lambda item: _total_key(key(item)), reverse=args.sort_dir == "desc")
 
 
 def _total_key(value: Any) -> tuple:
+    """Nulls first, strings case-insensitively, so mixed rows never fail to compare."""
     if value is None:
         return (0, "")
     if isinstance(value, str):
