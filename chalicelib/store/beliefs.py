@@ -311,3 +311,47 @@ def _commit(actions: list[tuple]) -> bool:
         if getattr(exc, "cause_response_code", None) in _CONFLICT_CODES:
             return False
         raise
+
+
+# ---- series for callers (API reads, the scheduler, charts) ---------------------------------------
+
+def read_latest(sensor: Any, start: datetime, end: datetime, *, prior: datetime | None = None,
+                horizon: timedelta | None = None, source_id: int | None = None, per_source: bool = False) -> Beliefs:
+    """The most recent belief per event (or per event and source) about events overlapping [start, end).
+
+    `prior`: only beliefs formed at or before it; `horizon`: only beliefs formed at least this long
+    before their knowledge time (the event end).
+    """
+    from chalicelib.timeseries.beliefs import most_recent, restrict
+
+    resolution = timedelta(minutes=int(sensor.event_resolution_minutes or 0))
+    # Events starting before `start` may still cover part of the window.
+    reach = resolution - timedelta(microseconds=1) if resolution else timedelta(0)
+    found = read_beliefs(sensor.id, start - reach, end, source_id)
+    found = restrict(found, prior_us=None if prior is None else to_us(prior),
+                     horizon_us=None if horizon is None else duration_us(horizon),
+                     resolution_us=duration_us(resolution))
+    return most_recent(found, per_source=per_source)
+
+
+def read_values(sensor: Any, start: datetime, end: datetime, resolution: timedelta, **selection: Any):
+    """Values per slot of `resolution` over [start, end) in the sensor's unit (numpy; NaN for gaps).
+
+    Mean when downsampling, repeated when upsampling. `selection`: prior, horizon, source_id.
+    """
+    from chalicelib.timeseries.resampling import to_slots
+
+    latest = read_latest(sensor, start, end, **selection)
+    n_slots = (end - start) // resolution
+    return to_slots(latest.event_start, latest.value, duration_us(timedelta(minutes=int(sensor.event_resolution_minutes or 0))),
+                    to_us(start), duration_us(resolution), n_slots)
+
+
+def read_series(sensor: Any, start: datetime, end: datetime, resolution: timedelta, prior: datetime | None = None,
+                source_id: int | None = None, horizon: timedelta | None = None):
+    """`read_values` as a pandas Series indexed by slot start (UTC), in the sensor's unit, NaN for gaps."""
+    import pandas as pd
+
+    values = read_values(sensor, start, end, resolution, prior=prior, source_id=source_id, horizon=horizon)
+    index = pd.date_range(pd.Timestamp(start).tz_convert("UTC"), periods=len(values), freq=pd.Timedelta(resolution))
+    return pd.Series(values, index=index, name=sensor.id)

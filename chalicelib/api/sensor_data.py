@@ -1,0 +1,164 @@
+"""Sensor data endpoints: post and read beliefs (by entity address or by sensor id) and upload files (§8)."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.api.responses import ApiError, field_error, http_error, processed, unprocessable
+from chalicelib.api.routing import ApiRequest, endpoint
+from chalicelib.api.sensors import load_sensor
+from chalicelib.auth.access import require_sensor
+from chalicelib.schemas.common import utcnow
+from chalicelib.schemas.durations import format_hours_duration
+from chalicelib.schemas.sensor_data import GetData, GetDataById, PostData, PostDataById
+from chalicelib.schemas.validation import validate
+
+bp = Blueprint(__name__)
+
+ALREADY_RECEIVED = {"results": "PROCESSED", "status": "ALREADY_RECEIVED_AND_SUCCESSFULLY_PROCESSED",
+                    "message": "Some of the data has already been received and successfully processed."}
+INVALID_REPLACEMENT = {"results": "Rejected", "status": "INVALID_REPLACEMENT",
+                       "message": "Some of the data represents a replacement, which is reserved for customized "
+                                  "servers. Such servers set FLEXMEASURES_ALLOW_DATA_OVERWRITE=True. Otherwise, "
+                                  "post the new beliefs with a later prior (or a shorter horizon)."}
+
+
+@endpoint(bp, "/v3_0/sensors/data", "POST", description="Upload sensor data", wrap=False)
+def post_data(req: ApiRequest) -> Any:
+    body = validate(PostData, req.json())
+    return post_beliefs(req.user, _sensor_by_address(body.sensor, "json"), body)
+
+
+@endpoint(bp, "/v3_0/sensors/{id}/data", "POST", description="Post sensor data", wrap=False)
+def post_data_by_id(req: ApiRequest, id: int) -> Any:
+    body = validate(PostDataById, req.json())
+    return post_beliefs(req.user, load_sensor(id), body, allow_downsampling=True)
+
+
+@endpoint(bp, "/v3_0/sensors/data", "GET", description="Download sensor data", wrap=False)
+def get_data(req: ApiRequest) -> Any:
+    args = validate(GetData, req.query, location="query")
+    return read_data(req.user, _sensor_by_address(args.sensor, "query"), args)
+
+
+@endpoint(bp, "/v3_0/sensors/{id}/data", "GET", description="Get sensor data", wrap=False)
+def get_data_by_id(req: ApiRequest, id: int) -> Any:
+    args = validate(GetDataById, req.query, location="query")
+    return read_data(req.user, load_sensor(id), args)
+
+
+@endpoint(bp, "/v3_0/sensors/{id}/data/upload", "POST", description="Upload sensor data by file", wrap=False)
+def upload_data(req: ApiRequest, id: int) -> Any:
+    from chalicelib.api.uploads import upload
+
+    return upload(req, load_sensor(id))
+
+
+# ---- posting ----------------------------------------------------------------------------------------
+
+def post_beliefs(user: Any, sensor: Any, body: PostDataById, allow_downsampling: bool = False) -> Any:
+    """Validate the series against the sensor, check permission, save under the user's source."""
+    from chalicelib.timeseries.posting import PostedSeries, PostingError, to_beliefs
+
+    posted = PostedSeries(values=body.values, start=body.start, duration=body.duration, unit=body.unit,
+                          horizon=body.horizon, prior=body.prior, type=body.type)
+    try:
+        beliefs = to_beliefs(posted, sensor_spec(sensor), utcnow(), allow_downsampling=allow_downsampling)
+    except PostingError as error:
+        raise field_error("json", error.field, error.message) from None
+    require_sensor(user, "create-children", sensor)
+    return save_for_user(user, sensor, beliefs)
+
+
+def save_for_user(user: Any, sensor: Any, beliefs: Any) -> tuple[dict, int]:
+    """Save beliefs under the user's source and answer as FlexMeasures does (§8.1 responses)."""
+    from chalicelib import settings
+    from chalicelib.store import beliefs as store
+    from chalicelib.store import sources
+
+    if not len(beliefs):
+        return ALREADY_RECEIVED, 200
+    source = sources.user_source(user)
+    try:
+        result = store.save(sensor.id, source.id, beliefs, _resolution(sensor), settings.allow_data_overwrite())
+    except store.ReplacementRefused:
+        raise ApiError(403, INVALID_REPLACEMENT) from None
+    except store.WriteConflict:
+        raise http_error(503, "Too many concurrent writes to this sensor; please retry.") from None
+    if result.unchanged or not result.added and not result.replaced:
+        return ALREADY_RECEIVED, 200
+    return processed(), 200
+
+
+def sensor_spec(sensor: Any):
+    from chalicelib.schemas.durations import DurationError, parse_duration
+    from chalicelib.timeseries.posting import SensorSpec
+
+    frequency = (sensor.attributes or {}).get("frequency")
+    try:
+        frequency = parse_duration(frequency) if isinstance(frequency, str) else None
+    except DurationError:
+        frequency = None
+    return SensorSpec(unit=sensor.unit, resolution=_resolution(sensor), timezone=sensor.timezone or "UTC",
+                      frequency=frequency)
+
+
+def _resolution(sensor: Any) -> timedelta:
+    return timedelta(minutes=int(sensor.event_resolution_minutes or 0))
+
+
+def _sensor_by_address(address: str, location: str) -> Any:
+    from chalicelib.schemas.entity_address import EntityAddressError, parse
+    from chalicelib.store import sensors
+
+    try:
+        sensor = sensors.find(parse(address))
+    except EntityAddressError as error:
+        raise field_error(location, "sensor", str(error)) from None
+    if sensor is None:
+        raise field_error(location, "sensor", f"sensor with entity address {address} doesn't exist.")
+    return sensor
+
+
+# ---- reading ----------------------------------------------------------------------------------------
+
+def read_data(user: Any, sensor: Any, args: GetDataById) -> dict:
+    """The sensor's most recent beliefs on exactly duration/resolution slots, in the requested unit (§8.2)."""
+    import numpy as np
+
+    from chalicelib.store import beliefs as store
+    from chalicelib.store import sources
+    from chalicelib.timeseries import units
+    from chalicelib.timeseries.resampling import default_resolution
+
+    if not units.is_valid_unit(args.unit) or not units.is_convertible(sensor.unit, args.unit):
+        raise field_error("query", "unit", f"Required unit for this sensor is {sensor.unit}, got incompatible unit: "
+                                           f"{args.unit}")
+    if args.source is not None and sources.find(args.source) is None:
+        raise field_error("query", "source", f"No data source found with id {args.source}.")
+    resolution = args.resolution or default_resolution(_resolution(sensor), args.duration)
+    _check_window(args, resolution)
+    require_sensor(user, "read", sensor)
+    end = args.start + args.duration
+    values = store.read_values(sensor, args.start, end, resolution, prior=args.prior, horizon=args.horizon,
+                               source_id=args.source)
+    values = units.convert(values, sensor.unit, args.unit, resolution)
+    return {"values": [None if np.isnan(v) else float(v) for v in values], "start": args.start.isoformat(),
+            "duration": format_hours_duration(args.duration), "unit": args.unit,
+            "resolution": format_hours_duration(resolution), **processed()}
+
+
+def _check_window(args: GetDataById, resolution: timedelta) -> None:
+    if resolution <= timedelta(0):
+        raise field_error("query", "resolution", "Resolution must be positive.")
+    if args.duration <= timedelta(0):
+        raise field_error("query", "duration", "Duration must be positive.")
+    if args.duration % resolution:
+        raise unprocessable("query", {"_schema": [f"Duration {format_hours_duration(args.duration)} is not a "
+                                                  f"multiple of resolution {format_hours_duration(resolution)}."]})
+    if args.type == "GetMeterDataRequest" and args.horizon is not None and args.horizon > timedelta(0):
+        raise field_error("query", "horizon", "Meter data must lie in the past (horizon <= 0).")
+    if args.type == "GetPrognosisRequest" and args.horizon is not None and args.horizon < timedelta(0):
+        raise field_error("query", "horizon", "Prognoses must lie in the future (horizon >= 0).")

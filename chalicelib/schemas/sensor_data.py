@@ -1,0 +1,55 @@
+"""Bodies and query arguments of the sensor data endpoints (contract §8.1, §8.2)."""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field
+
+from chalicelib.schemas.common import AwareDatetime, Duration, QueryArgs, StrictBody
+
+POST_TYPES = Literal["PostSensorDataRequest", "PostMeterDataRequest", "PostPrognosisRequest",
+                     "PostPriceDataRequest", "PostWeatherDataRequest"]
+GET_TYPES = Literal["GetSensorDataRequest", "GetMeterDataRequest", "GetPrognosisRequest", "GetPriceDataRequest"]
+
+
+def _as_list(value: Any) -> Any:
+    """A single number stands for a list of one; a single null is refused."""
+    if value is None:
+        raise ValueError("Field may not be null.")
+    return value if isinstance(value, list) else [value]
+
+
+Values = Annotated[list[float | None], BeforeValidator(_as_list), Field(min_length=1)]
+
+
+class PostDataById(StrictBody):
+    """POST /sensors/<id>/data ([CURRENT], what flexmeasures-client 0.9.6 sends)."""
+
+    values: Values
+    start: AwareDatetime
+    duration: Duration
+    unit: str
+    horizon: Duration | None = None
+    prior: AwareDatetime | None = None
+    type: POST_TYPES | None = None
+
+
+class PostData(PostDataById):
+    """POST /sensors/data: the sensor is named by its entity address."""
+
+    sensor: str
+
+
+class GetDataById(QueryArgs):
+    start: AwareDatetime
+    duration: Duration
+    unit: str
+    resolution: Duration | None = None
+    horizon: Duration | None = None
+    prior: AwareDatetime | None = None
+    source: int | None = None
+    type: GET_TYPES | None = None
+
+
+class GetData(GetDataById):
+    sensor: str

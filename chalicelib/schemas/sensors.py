@@ -1,0 +1,118 @@
+"""Sensor bodies and query arguments, and `sensor_json`, the one mapping from a stored sensor to its JSON."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from chalicelib.api.query import ListingArgs
+from chalicelib.schemas.common import AwareDatetime, Duration, JsonString, QueryArgs, StrictBody
+from chalicelib.schemas.durations import format_duration
+
+
+def _check_unit(value: str) -> str:
+    from chalicelib.timeseries.units import is_valid_unit
+
+    if not is_valid_unit(value):
+        raise ValueError(f"Unit '{value}' cannot be handled.")
+    return value
+
+
+def _check_resolution(value: timedelta) -> timedelta:
+    if value < timedelta(0):
+        raise ValueError("Event resolution must not be negative.")
+    return value
+
+
+def _check_attributes(value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise ValueError("Attributes should be a JSON object.")
+    return value
+
+
+class SensorFields(StrictBody):
+    """What POST and PATCH share; PATCH makes every field optional."""
+
+    @field_validator("unit", check_fields=False)
+    @classmethod
+    def _unit(cls, value):
+        return value if value is None else _check_unit(value)
+
+    @field_validator("event_resolution", check_fields=False)
+    @classmethod
+    def _resolution(cls, value):
+        return value if value is None else _check_resolution(value)
+
+    @field_validator("attributes", check_fields=False)
+    @classmethod
+    def _attributes(cls, value):
+        return value if value is None else _check_attributes(value)
+
+
+class SensorCreate(SensorFields):
+    name: str = Field(min_length=1)
+    unit: str
+    event_resolution: Duration
+    generic_asset_id: int
+    timezone: str = "UTC"
+    attributes: JsonString = None
+
+
+class SensorPatch(SensorFields):
+    name: str | None = Field(None, min_length=1)
+    unit: str | None = None
+    timezone: str | None = None
+    event_resolution: Duration | None = None
+    attributes: JsonString = None
+
+
+class SensorListArgs(ListingArgs):
+    account_id: int | None = None
+    asset_id: int | None = None
+    include_consultancy_clients: bool = False
+    include_public_assets: bool = False
+    unit: str | None = None
+
+
+class StatsArgs(QueryArgs):
+    sort: bool = True
+    event_start_time: str | None = None
+    event_end_time: str | None = None
+
+
+class DataDeletion(StrictBody):
+    """DELETE /sensors/<id>/data body ([CURRENT], sent by flexmeasures-client): all optional."""
+
+    source: int | None = None
+    start: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+
+
+def resolution_of(sensor: Any) -> timedelta:
+    return timedelta(minutes=int(sensor.event_resolution_minutes or 0))
+
+
+def humanized_resolution(sensor: Any) -> str:
+    """How the asset-sensors listing shows a resolution ("15 minutes", "an hour", "a day")."""
+    import humanize
+
+    return humanize.naturaldelta(resolution_of(sensor))
+
+
+def sensor_json(sensor: Any, host: str, resolution: Literal["iso", "humanized"] = "iso") -> dict[str, Any]:
+    """A sensor as the API shows it (attributes as a JSON string, entity address for `host`)."""
+    from chalicelib.schemas.entity_address import build
+
+    return {
+        "id": sensor.id,
+        "name": sensor.name,
+        "unit": sensor.unit,
+        "timezone": sensor.timezone,
+        "event_resolution": (format_duration(resolution_of(sensor)) if resolution == "iso"
+                             else humanized_resolution(sensor)),
+        "entity_address": build(sensor.id, host),
+        "attributes": json.dumps(sensor.attributes or {}),
+        "generic_asset_id": sensor.generic_asset_id,
+    }

@@ -1,0 +1,83 @@
+"""Data sources: the user source made on first use, the scheduler's, look-ups, and how they are described."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from chalicelib.store.ids import next_id
+from chalicelib.store.models import DataSource, UniqueKey
+from chalicelib.store.uniques import DuplicateError, claim_key, write_with_claims
+
+SCHEDULER = "scheduler"
+USER = "user"
+
+
+def find(source_id: int) -> DataSource | None:
+    try:
+        return DataSource.get(int(source_id))
+    except DataSource.DoesNotExist:
+        return None
+
+
+def get_many(ids: Iterable[int]) -> dict[int, DataSource]:
+    ids = sorted({int(i) for i in ids if i is not None})
+    return {s.id: s for s in DataSource.batch_get(ids)} if ids else {}
+
+
+def _lookup_or_create(claim: str, make) -> DataSource:
+    """The source named by `claim`, created once even when two requests race for it."""
+    for _ in range(3):
+        try:
+            owner = UniqueKey.get(claim).owner
+        except UniqueKey.DoesNotExist:
+            owner = None
+        if owner is not None:
+            source = find(int(owner))
+            if source is not None:
+                return source
+        source = make(next_id("source"))
+        try:
+            write_with_claims(lambda tx: tx.save(source), [claim], owner=str(source.id))
+            return source
+        except DuplicateError:
+            continue  # someone else created it first: read theirs
+    raise RuntimeError(f"Could not look up or create data source {claim}")
+
+
+def user_source(user: Any) -> DataSource:
+    """The user's own data source (type "user", named after the user), created on first use."""
+    return _lookup_or_create(
+        claim_key("source-user", str(user.id)),
+        lambda new_id: DataSource(new_id, name=user.username, type=USER, user_id=user.id,
+                                  account_id=user.account_id))
+
+
+def existing_user_source(user: Any) -> DataSource | None:
+    try:
+        owner = UniqueKey.get(claim_key("source-user", str(user.id))).owner
+    except UniqueKey.DoesNotExist:
+        return None
+    return find(int(owner)) if owner else None
+
+
+def scheduler_source(model: str = "StorageScheduler", version: str = "1", name: str = "FlexMeasures") -> DataSource:
+    """The source under which a scheduler's results are stored (one per name, model and version)."""
+    return _lookup_or_create(
+        claim_key("source-scheduler", f"{name}#{model}#{version}"),
+        lambda new_id: DataSource(new_id, name=name, type=SCHEDULER, model=model, version=version))
+
+
+def description(source: Any) -> str:
+    """FlexMeasures' source description: the name, plus "'s <model> <type|model> v<version>" for models."""
+    if not source.model:
+        return source.name
+    kind = "model" if source.type and source.type in source.model.lower() else source.type
+    text = f"{source.name}'s {source.model} {kind}"
+    return f"{text} v{source.version}" if source.version else text
+
+
+def as_dict(source: Any) -> dict[str, Any]:
+    model = source.model or ""
+    if model and source.version:
+        model += f" (v{source.version})"
+    kind = source.type if source.type in ("forecaster", "scheduler") else "other"
+    return {"id": source.id, "name": source.name, "model": model, "type": kind, "description": description(source)}

@@ -1,0 +1,147 @@
+"""Turn a posted series (values spread over start + duration) into beliefs in the sensor's unit (contract §8.1)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Sequence
+
+from chalicelib.timeseries.beliefs import Beliefs, duration_us, to_us
+
+DAY = timedelta(days=1)
+METER, PROGNOSIS, PRICE = "PostMeterDataRequest", "PostPrognosisRequest", "PostPriceDataRequest"
+
+
+class PostingError(ValueError):
+    """A 422 on `field` ("_schema" for cross-field problems)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class PostedSeries:
+    values: Sequence[float | None]
+    start: datetime
+    duration: timedelta
+    unit: str
+    horizon: timedelta | None = None
+    prior: datetime | None = None
+    type: str | None = None
+
+
+@dataclass
+class SensorSpec:
+    unit: str
+    resolution: timedelta
+    timezone: str = "UTC"
+    frequency: timedelta | None = None  # the sensor's `frequency` attribute rounds posted starts
+
+
+def to_beliefs(posted: PostedSeries, sensor: SensorSpec, now: datetime, allow_downsampling: bool = False) -> Beliefs:
+    """Beliefs (sensor unit, nulls dropped) for a posted series; PostingError on anything invalid."""
+    import numpy as np
+
+    from chalicelib.timeseries import resampling, units
+
+    _check_unit(posted, sensor)
+    start = _rounded(posted.start, sensor.frequency)
+    values = np.array([np.nan if v is None else float(v) for v in posted.values], dtype="float64")
+    step = _posted_step(len(values), posted.duration)
+    resolution = sensor.resolution
+    if resolution > timedelta(0):
+        _check_on_grid(start, resolution, sensor.timezone)
+        if step % resolution == timedelta(0):
+            values = resampling.repeat_values(values, step // resolution)
+        elif allow_downsampling and resolution % step == timedelta(0) and posted.duration % resolution == timedelta(0):
+            values = resampling.mean_of_groups(values, resolution // step)
+        else:
+            raise PostingError("_schema", f"Resolution of {step} is incompatible with the sensor's required "
+                                          f"resolution of {resolution}.")
+        spacing = resolution
+    else:
+        if len(values) > 1 and posted.duration == timedelta(0):
+            raise PostingError("_schema", "Cannot save multiple instantaneous values that overlap. That is, two "
+                                          "values spanning the same moment (a zero duration). Try sending a single "
+                                          "value or defining a non-zero duration.")
+        spacing = step
+    starts = to_us(start) + np.arange(len(values), dtype="int64") * duration_us(spacing)
+    keep = ~np.isnan(values)
+    starts, values = starts[keep], values[keep]
+    try:
+        values = np.asarray(units.convert(values, posted.unit, sensor.unit, resolution or step), dtype="float64")
+    except units.UnitError:
+        raise _incompatible_unit(posted, sensor) from None
+    belief_times = _belief_times(posted, starts, duration_us(resolution), now)
+    _check_type_timing(posted.type, starts + duration_us(resolution) - belief_times)
+    return Beliefs.of(starts, belief_times, values)
+
+
+def _posted_step(n: int, duration: timedelta) -> timedelta:
+    if duration < timedelta(0):
+        raise PostingError("duration", "Duration must not be negative.")
+    step = duration / n
+    if step * n != duration:
+        raise PostingError("_schema", f"A duration of {duration} cannot be divided evenly over {n} values.")
+    return step
+
+
+def _rounded(start: datetime, frequency: timedelta | None) -> datetime:
+    if not frequency:
+        return start
+    offset = to_us(start) % duration_us(frequency)
+    nearest = offset if offset * 2 < duration_us(frequency) else offset - duration_us(frequency)
+    return start - timedelta(microseconds=int(nearest))
+
+
+def _check_on_grid(start: datetime, resolution: timedelta, timezone: str) -> None:
+    """Starts must lie on the sensor's grid, counted from midnight in the sensor's or the start's own timezone."""
+    if resolution > DAY or DAY % resolution:
+        return
+    candidates = [start]
+    try:
+        from zoneinfo import ZoneInfo
+
+        candidates.append(start.astimezone(ZoneInfo(timezone)))
+    except Exception:  # noqa: BLE001 - an unknown sensor timezone ([SEED] does not validate it)
+        pass
+    for local in candidates:
+        since_midnight = local - local.replace(hour=0, minute=0, second=0, microsecond=0)
+        if since_midnight % resolution == timedelta(0):
+            return
+    raise PostingError("start", f"Start {start.isoformat()} does not lie on the sensor's grid of {resolution} steps.")
+
+
+def _check_unit(posted: PostedSeries, sensor: SensorSpec) -> None:
+    from chalicelib.timeseries import units
+
+    if not units.is_valid_unit(posted.unit) or not units.is_convertible(posted.unit, sensor.unit):
+        raise _incompatible_unit(posted, sensor)
+    if posted.type in (METER, PROGNOSIS) and not units.is_convertible(posted.unit, "MW"):
+        raise PostingError("_schema", f"Unit {posted.unit} is not a power or energy unit, as {posted.type} needs.")
+    if posted.type == PRICE and not units.is_energy_price_unit(posted.unit):
+        raise PostingError("_schema", f"Unit {posted.unit} is not an energy price unit (e.g. EUR/MWh).")
+
+
+def _incompatible_unit(posted: PostedSeries, sensor: SensorSpec) -> PostingError:
+    return PostingError("_schema", f"Required unit for this sensor is {sensor.unit}, got incompatible unit: "
+                                   f"{posted.unit}")
+
+
+def _belief_times(posted: PostedSeries, starts, resolution_us: int, now: datetime):
+    """prior, else knowledge time minus horizon (knowledge time = event end), else now."""
+    import numpy as np
+
+    if posted.prior is not None:
+        return np.full(len(starts), to_us(posted.prior), dtype="int64")
+    if posted.horizon is not None:
+        return starts + resolution_us - duration_us(posted.horizon)
+    return np.full(len(starts), to_us(now), dtype="int64")
+
+
+def _check_type_timing(kind: str | None, horizons_us) -> None:
+    if kind == METER and (horizons_us > 0).any():
+        raise PostingError("_schema", "Meter data must lie in the past.")
+    if kind == PROGNOSIS and (horizons_us < 0).any():
+        raise PostingError("_schema", "Prognoses must lie in the future.")
