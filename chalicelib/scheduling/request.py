@@ -1,0 +1,72 @@
+"""Trigger bodies (sensor and asset) and the scheduling request the core works from."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from chalicelib.scheduling.flex_context import FlexContext
+from chalicelib.scheduling.flex_model import DeviceFlexModel, StorageFlexModel, duplicate_sensor_errors
+from chalicelib.scheduling.problem import DeviceRequest
+from chalicelib.schemas.common import AwareDatetime, Duration
+
+
+class _TriggerBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=True)
+
+    start: AwareDatetime
+    duration: Duration | None = None
+    prior: AwareDatetime | None = None
+    flex_context: FlexContext = Field(default_factory=FlexContext, alias="flex-context")
+    force_new_job_creation: bool = False
+
+    @field_validator("flex_context", mode="before")
+    @classmethod
+    def _context(cls, raw: Any) -> Any:
+        # Run FlexContext's own cross-field checks (nested validation would skip its model_validate).
+        return FlexContext.model_validate(raw) if isinstance(raw, dict) else raw
+
+
+class SensorTriggerBody(_TriggerBody):
+    """POST /sensors/<id>/schedules/trigger."""
+
+    flex_model: StorageFlexModel = Field(default_factory=StorageFlexModel, alias="flex-model")
+
+
+class AssetTriggerBody(_TriggerBody):
+    """POST /assets/<id>/schedules/trigger (also the body of an offline problem file)."""
+
+    flex_model: list[DeviceFlexModel] = Field(alias="flex-model", min_length=1)
+    sequential: bool = False
+
+    @model_validator(mode="after")
+    def _unique_sensors(self):
+        errors = duplicate_sensor_errors(self.flex_model)
+        if errors:
+            raise ValueError(errors[0])
+        return self
+
+
+@dataclass(frozen=True)
+class ScheduleRequest:
+    """Everything the core needs besides sensor data; `duration` None means the planning horizon."""
+
+    start: datetime
+    duration: timedelta | None
+    prior: datetime | None
+    devices: tuple[DeviceRequest, ...]
+    flex_context: FlexContext
+    sequential: bool = False
+    sensor_trigger: bool = False
+
+    @classmethod
+    def from_sensor_trigger(cls, sensor_id: int, body: SensorTriggerBody) -> "ScheduleRequest":
+        return cls(body.start, body.duration, body.prior, (DeviceRequest(sensor_id, body.flex_model),),
+                   body.flex_context, sequential=False, sensor_trigger=True)
+
+    @classmethod
+    def from_asset_trigger(cls, body: AssetTriggerBody) -> "ScheduleRequest":
+        devices = tuple(DeviceRequest(entry.sensor, entry) for entry in body.flex_model)
+        return cls(body.start, body.duration, body.prior, devices, body.flex_context, body.sequential)

@@ -1,0 +1,137 @@
+"""The core's entry point: a ScheduleRequest plus injected sensor data -> schedules and costs (joint or
+sequential)."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+
+import numpy as np
+
+from chalicelib.scheduling.errors import FlexConfigError, UnknownSensorError
+from chalicelib.scheduling.grid import Window, resolve_window
+from chalicelib.scheduling.outputs import SensorSchedule, cost_summary, power_schedule, soc_schedule
+from chalicelib.scheduling.problem import DeviceRequest, build_problem, target_ends
+from chalicelib.scheduling.request import ScheduleRequest
+from chalicelib.scheduling.solver import Solution, solve
+from chalicelib.scheduling.sources import SensorData, SensorInfo
+
+
+@dataclass
+class ScheduleResult:
+    window: Window
+    power: list[SensorSchedule]  # one per flexible device, in flex-model order
+    soc: list[SensorSchedule]  # one per device with a state-of-charge sensor
+    costs: dict[str, float]  # <cur> per commitment name (summed over sequential steps)
+    currency: str
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: build, solve, total
+
+    @property
+    def cost_summary(self) -> dict[str, float]:
+        return cost_summary(self.costs)
+
+    def to_json(self) -> dict:
+        return {
+            "start": self.window.start.isoformat(), "end": self.window.end.isoformat(),
+            "schedules": [s.to_json() for s in self.power], "state-of-charge": [s.to_json() for s in self.soc],
+            "costs": {**self.cost_summary, "currency": self.currency, "commitments": self.costs},
+            "warnings": self.warnings, "timings": self.timings,
+        }
+
+
+def plan_window(request: ScheduleRequest, data: SensorData, *, default_duration: timedelta,
+                max_steps: int | None, devices: tuple[DeviceRequest, ...] | None = None) -> Window:
+    """Δt = the device sensor's resolution (the smallest non-zero one for several devices); the end extends
+    to the latest soc-targets list time, up to max_steps steps."""
+    devices = devices or request.devices
+    resolutions = [_device_sensor(d.sensor_id, data).resolution for d in devices]
+    nonzero = [r for r in resolutions if r > timedelta(0)]
+    resolution = min(nonzero) if nonzero else timedelta(0)
+    return resolve_window(request.start, request.duration, resolution, default_duration=default_duration,
+                          max_steps=max_steps, target_ends=target_ends([d.model for d in devices]))
+
+
+def _device_sensor(sensor_id: int, data: SensorData) -> SensorInfo:
+    sensor = data.lookup(sensor_id)
+    if sensor is None:
+        raise UnknownSensorError("sensor", sensor_id)
+    return sensor
+
+
+def compute_schedule(request: ScheduleRequest, data: SensorData, *, default_duration: timedelta,
+                     max_steps: int | None, solver: str = "cbc") -> ScheduleResult:
+    """Build, validate and solve; raises a SchedulingError subclass with a user-facing reason on failure."""
+    if request.sequential:
+        return compute_sequentially(request, data, default_duration=default_duration, max_steps=max_steps,
+                                    solver=solver)
+    began = time.perf_counter()
+    window = plan_window(request, data, default_duration=default_duration, max_steps=max_steps)
+    problem = build_problem(request.devices, request.flex_context, window, data, prior=request.prior,
+                            sensor_trigger=request.sensor_trigger)
+    prepared = time.perf_counter()
+    solution = solve(problem, solver)
+    result = result_of(solution, resample=not request.sensor_trigger)
+    result.timings = {"build": prepared - began + solution.timings["build"], "solve": solution.timings["solve"],
+                      "total": time.perf_counter() - began}
+    return result
+
+
+def result_of(solution: Solution, resample: bool) -> ScheduleResult:
+    problem = solution.problem
+    window = problem.window
+    power = [power_schedule(device, p, window, resample) for device, p in zip(problem.devices, solution.power)]
+    soc = [s for s in (soc_schedule(device, p, window) for device, p in zip(problem.devices, solution.power)) if s]
+    return ScheduleResult(window, power, soc, solution.costs, problem.currency, list(problem.warnings))
+
+
+def compute_sequentially(request: ScheduleRequest, data: SensorData, *, default_duration: timedelta,
+                         max_steps: int | None, solver: str = "cbc") -> ScheduleResult:
+    """One device after another; each later device sees the earlier schedules as inflexible devices."""
+    began = time.perf_counter()
+    earlier: dict[int, tuple[SensorInfo, object]] = {}
+    power, soc, warnings = [], [], []
+    costs: dict[str, float] = {}
+    build = solve_seconds = 0.0
+    window = None
+    for step in sequential_steps(request):
+        step_data = data.with_overrides(earlier)
+        sub = compute_schedule(step, step_data, default_duration=default_duration, max_steps=max_steps,
+                               solver=solver)
+        device_schedule = sub.power[0]
+        earlier[device_schedule.sensor.id] = as_inflexible(device_schedule)
+        power.append(device_schedule)
+        soc += sub.soc
+        warnings += sub.warnings
+        for name, value in sub.costs.items():
+            costs[name] = costs.get(name, 0.0) + value
+        build += sub.timings["build"]
+        solve_seconds += sub.timings["solve"]
+        window = window or sub.window
+        currency = sub.currency
+    return ScheduleResult(window, power, soc, costs, currency, warnings,
+                          {"build": build, "solve": solve_seconds, "total": time.perf_counter() - began})
+
+
+def sequential_steps(request: ScheduleRequest) -> list[ScheduleRequest]:
+    """Request k schedules device k alone, with devices 0…k−1 appended to inflexible-device-sensors."""
+    steps = []
+    for k, device in enumerate(request.devices):
+        earlier_ids = [d.sensor_id for d in request.devices[:k]]
+        context = request.flex_context.model_copy(update={
+            "inflexible_device_sensors": list(request.flex_context.inflexible_device_sensors) + earlier_ids})
+        steps.append(replace(request, devices=(device,), flex_context=context, sequential=False))
+    return steps
+
+
+def as_inflexible(schedule: SensorSchedule) -> tuple[SensorInfo, object]:
+    """A finished device schedule as sensor data an inflexible-device reading understands (consumption
+    positive, the schedule's own unit and step)."""
+    import pandas as pd
+
+    if schedule.instantaneous:
+        raise FlexConfigError("sensor", "An instantaneous schedule cannot act as an inflexible device.")
+    info = SensorInfo(schedule.sensor.id, schedule.sensor.unit, schedule.step,
+                      {**schedule.sensor.attributes, "consumption_is_positive": True})
+    index = pd.DatetimeIndex(schedule.event_starts())
+    return info, pd.Series(np.asarray(schedule.values, dtype=float), index=index)

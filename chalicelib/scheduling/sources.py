@@ -1,0 +1,58 @@
+"""What the scheduling core needs from storage, injected: sensor metadata and sensor data readers."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class SensorInfo:
+    id: int
+    unit: str
+    resolution: timedelta  # event resolution; timedelta(0) for instantaneous sensors
+    attributes: dict = field(default_factory=dict)
+
+    def attribute(self, name: str, default: Any = None) -> Any:
+        return self.attributes.get(name, default)
+
+
+# lookup(sensor_id) -> SensorInfo, or None if the sensor does not exist (or is not the caller's to use).
+Lookup = Callable[[int], Optional[SensorInfo]]
+# reader(sensor_id, start, end, prior) -> pandas Series indexed by tz-aware event start, holding the latest
+# belief per event recorded before `prior` (None: now), values in the sensor's own unit, events in [start, end).
+Reader = Callable[[int, datetime, datetime, Optional[datetime]], Any]
+
+
+@dataclass(frozen=True)
+class SensorData:
+    lookup: Lookup
+    reader: Reader
+
+    def events(self, sensor_id: int, start: datetime, end: datetime,
+               prior: datetime | None) -> tuple[np.ndarray, np.ndarray]:
+        """(event starts as UTC epoch ns, float values) from the injected reader."""
+        series = self.reader(sensor_id, start, end, prior)
+        if series is None or len(series) == 0:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        index = series.index
+        if index.tz is None:
+            raise ValueError(f"The reader returned naive timestamps for sensor {sensor_id}.")
+        times = index.tz_convert("UTC").as_unit("ns").asi8
+        values = np.asarray(series.to_numpy(dtype=float, na_value=np.nan), dtype=float)
+        return times, values
+
+    def with_overrides(self, sensors: dict[int, tuple[SensorInfo, Any]]) -> "SensorData":
+        """The same data, with some sensors answered from memory (sequential scheduling)."""
+
+        def lookup(sensor_id: int) -> SensorInfo | None:
+            return sensors[sensor_id][0] if sensor_id in sensors else self.lookup(sensor_id)
+
+        def reader(sensor_id: int, start: datetime, end: datetime, prior: datetime | None):
+            if sensor_id in sensors:
+                return sensors[sensor_id][1]
+            return self.reader(sensor_id, start, end, prior)
+
+        return SensorData(lookup, reader)
