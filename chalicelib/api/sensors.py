@@ -10,7 +10,7 @@ from chalicelib.api.responses import ApiError, field_error, http_error, not_foun
 from chalicelib.api.routing import ApiRequest, endpoint
 from chalicelib.auth.access import require_account, require_asset, require_sensor
 from chalicelib.schemas.sensors import (DataDeletion, SensorCreate, SensorListArgs, SensorPatch, StatsArgs,
-                                        sensor_json)
+                                        humanized_resolution, resolution_of, sensor_json)
 from chalicelib.schemas.validation import validate
 
 bp = Blueprint(__name__)
@@ -109,8 +109,6 @@ def delete_sensor_data(req: ApiRequest, id: int) -> Any:
 
 @endpoint(bp, "/v3_0/sensors/{id}/stats", "GET", description="Get sensor stats")
 def sensor_stats(req: ApiRequest, id: int) -> Any:
-    from chalicelib.api.sensor_data import stats_for
-
     args = parse_query(StatsArgs, req.query)
     sensor = load_sensor(id)
     require_sensor(req.user, "read", sensor)
@@ -119,14 +117,90 @@ def sensor_stats(req: ApiRequest, id: int) -> Any:
 
 @endpoint(bp, "/v3_0/sensors/{id}/status", "GET", description="Get sensor status")
 def sensor_status(req: ApiRequest, id: int) -> Any:
-    from chalicelib.api.sensor_data import status_for
-
     sensor = load_sensor(id)
     require_sensor(req.user, "read", sensor)
     return {"sensors_data": status_for(sensor)}
 
 
 # ---- helpers --------------------------------------------------------------------------------------
+
+def stats_for(sensor: Any, args: StatsArgs) -> dict[str, Any]:
+    """Per-source statistics, keyed "<source description> (ID: <id>)" (contract §7.1)."""
+    from chalicelib.store import beliefs, sources
+    from chalicelib.timeseries.stats import stats_by_source
+
+    zone = _zone(sensor.timezone)
+    start = _free_datetime(args.event_start_time, zone, "event_start_time")
+    end = _free_datetime(args.event_end_time, zone, "event_end_time")
+    if start is None and end is None:
+        found = beliefs.read_all_beliefs(sensor.id)
+    else:
+        from datetime import datetime, timezone
+
+        found = beliefs.read_beliefs(sensor.id, start or datetime(1970, 1, 1, tzinfo=timezone.utc),
+                                     end or datetime(9999, 1, 1, tzinfo=timezone.utc))
+    by_source = stats_by_source(found, resolution_of(sensor), zone)
+    known = sources.get_many(by_source)
+    out = {f"{sources.description(known[sid]) if sid in known else 'unknown source'} (ID: {sid})": block
+           for sid, block in by_source.items()}
+    return dict(sorted(out.items())) if args.sort else out
+
+
+def status_for(sensor: Any) -> list[dict[str, Any]]:
+    """Staleness per source type, with the sensor's identity and relation to its asset (contract §7.2)."""
+    from datetime import timezone
+
+    from chalicelib.schemas.common import utcnow
+    from chalicelib.schemas.durations import parse_duration
+    from chalicelib.store import assets, beliefs, sources
+    from chalicelib.timeseries.status import specs_for, statuses
+
+    found = beliefs.read_all_beliefs(sensor.id)
+    known = sources.get_many(set(found.source_id.tolist()))
+    specs = specs_for(resolution_of(sensor), (sensor.attributes or {}).get("status_specs"), parse_duration)
+    items = statuses(found, {sid: s.type for sid, s in known.items()}, resolution_of(sensor), specs, utcnow(),
+                     timezone.utc)
+    asset = assets.find(sensor.generic_asset_id)
+    about = {"id": sensor.id, "name": sensor.name, "resolution": humanized_resolution(sensor),
+             "asset_name": getattr(asset, "name", None), "relation": _relation(sensor, asset)}
+    return [{**item, **about} for item in items]
+
+
+def _relation(sensor: Any, asset: Any) -> str:
+    """How the sensor relates to its asset: always owned by it, and maybe referenced in its flex-context."""
+    relations = ["sensor belongs to this asset"]
+    for field, value in ((getattr(asset, "flex_context", None) or {}).items()):
+        if field == "inflexible-device-sensors" and isinstance(value, list) and sensor.id in value:
+            relations.append("flex context (inflexible device)")
+        elif value == {"sensor": sensor.id} or (field.endswith("-sensor") and value == sensor.id):
+            relations.append(f"flex context ({field})")
+    return ";".join(relations)
+
+
+def _zone(name: str | None) -> Any:
+    from datetime import timezone
+    from zoneinfo import ZoneInfo
+
+    try:
+        return ZoneInfo(name or "UTC")
+    except Exception:  # noqa: BLE001 - [SEED] does not validate sensor timezones
+        return timezone.utc
+
+
+def _free_datetime(text: str | None, zone: Any, field: str) -> Any:
+    """A free-form datetime string (naive ones in the sensor's timezone)."""
+    if text is None:
+        return None
+    import pandas as pd
+
+    try:
+        stamp = pd.Timestamp(text.replace(" ", "+") if "T" in text else text)
+    except (ValueError, TypeError):
+        raise field_error("query", field, "Not a valid datetime.") from None
+    if pd.isna(stamp):
+        raise field_error("query", field, "Not a valid datetime.")
+    return (stamp.tz_localize(zone) if stamp.tzinfo is None else stamp).to_pydatetime()
+
 
 def _name_taken(name: str, asset_id: int) -> ApiError:
     return field_error("json", "name", f"A sensor with the name '{name}' already exists under asset {asset_id}.")

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from chalicelib.store import audit, beliefs, sensors
+from chalicelib.store import audit, beliefs, sensors, sources
 from tests.api.sensor_helpers import make_asset, make_sensor
 
 NEXT_MONTH = f"{date.today().year + date.today().month // 12}-{date.today().month % 12 + 1:02d}"
@@ -193,3 +193,61 @@ def test_consultant_sees_client_sensors_and_public_ones_on_request(api, make_acc
     assert [s["id"] for s in r.json] == [client_sensor.id]
     r = api.get("/api/v3_0/sensors", query={"include_public_assets": "true"}, token=consultant.token)
     assert [s["id"] for s in r.json] == [public_sensor.id]
+
+
+def test_stats_per_source_over_all_beliefs(api, site):
+    sensor = make_sensor(site["asset"], timezone="Europe/Amsterdam")
+    token = site["member"].token
+    body = {"values": [1, 2, 3], "start": "2025-01-01T00:00:00+00:00", "duration": "PT45M", "unit": "kW"}
+    assert api.get(f"/api/v3_0/sensors/{sensor.id}/stats", token=token).json == {"status": 200}
+    api.post(f"/api/v3_0/sensors/{sensor.id}/data", body, token=token)
+    api.post(f"/api/v3_0/sensors/{sensor.id}/data", {**body, "values": [4, 2, 6]}, token=token)
+    r = api.get(f"/api/v3_0/sensors/{sensor.id}/stats", token=token)
+    assert r.status == 200
+    source = sources.existing_user_source(site["member"].user)
+    block = r.json[f"{site['member'].user.username} (ID: {source.id})"]
+    assert block["First event start"] == "2025-01-01T01:00:00+01:00"
+    assert block["Last event end"] == "2025-01-01T01:45:00+01:00"
+    assert (block["Min value"], block["Max value"], block["Sum over values"], block["Number of values"]) == (1, 6, 16, 5)
+    assert block["Mean value"] == pytest.approx(3.2)
+    windowed = api.get(f"/api/v3_0/sensors/{sensor.id}/stats", token=token,
+                       query={"event_start_time": "2025-01-01T00:15:00+00:00",
+                              "event_end_time": "2025-01-01 01:30:00"}).json  # naive: Amsterdam time
+    assert windowed[f"{site['member'].user.username} (ID: {source.id})"]["Number of values"] == 1
+    bad = api.get(f"/api/v3_0/sensors/{sensor.id}/stats", token=token, query={"event_start_time": "soon"})
+    assert bad.status == 422
+
+
+def test_status_per_source_type(api, site, make_user):
+    from datetime import datetime, timedelta, timezone
+
+    from chalicelib.timeseries.beliefs import Beliefs, to_us
+
+    sensor = make_sensor(site["asset"])
+    token = site["member"].token
+    r = api.get(f"/api/v3_0/sensors/{sensor.id}/status", token=token)
+    assert r.status == 200
+    assert r.json == {"sensors_data": [{
+        "staleness": None, "stale": True, "staleness_since": None, "reason": "no data recorded", "source_type": None,
+        "id": sensor.id, "name": "power", "resolution": "15 minutes", "asset_name": "ACME site",
+        "relation": "sensor belongs to this asset"}], "status": 200}
+
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    user_source = sources.user_source(site["member"].user)
+    # latest event ends 20 minutes ago: within 2 x 15 minutes
+    beliefs.save(sensor.id, user_source.id, Beliefs.of([to_us(now - timedelta(minutes=35))], to_us(now), [1.0]),
+                 timedelta(minutes=15))
+    scheduler = sources.scheduler_source()
+    starts = [now + timedelta(hours=1) + i * timedelta(minutes=15) for i in range(20)]
+    beliefs.write_beliefs(sensor, scheduler, starts, [1.0] * 20, now - timedelta(minutes=1))
+    items = api.get(f"/api/v3_0/sensors/{sensor.id}/status", token=token).json["sensors_data"]
+    assert [i["source_type"] for i in items] == ["user", "scheduler"]
+    user, sched = items
+    assert user["stale"] is False and user["staleness"] in ("20 minutes", "21 minutes")
+    assert user["reason"].startswith("most recent data is ") and user["reason"].endswith(
+        "old, which is not more than 30 minutes old")
+    assert user["staleness_since"] == str(now - timedelta(minutes=20))
+    assert sched["stale"] is True
+    assert sched["reason"].endswith("in the future, but should be more than 12 hours in the future")
+    assert sched["staleness_since"] == str(starts[-1])
+    assert api.get(f"/api/v3_0/sensors/{sensor.id}/status", token=make_user().token).status == 403
