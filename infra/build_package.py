@@ -118,11 +118,13 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-def stage_project(project: Path = PROJECT, stage: str = "dev", pseudo: dict[str, str] | None = None) -> Path:
+def stage_project(project: Path = PROJECT, stage: str = "dev", pseudo: dict[str, str] | None = None,
+                  with_dependencies: bool = True) -> Path:
     """Copy the app into `project`, write its Chalice config and policy, refresh vendor/; return `project`.
 
     `pseudo` holds the account's AWS::Partition, AWS::Region and AWS::AccountId (for `chalice deploy`);
-    without it the staged project is only fit for `chalice package --merge-template`.
+    without it the staged project is only fit for `chalice package --merge-template`. Without
+    dependencies (tests of the template) the zip holds the app alone.
     """
     from infra import resources
 
@@ -150,7 +152,8 @@ def stage_project(project: Path = PROJECT, stage: str = "dev", pseudo: dict[str,
         link.symlink_to(deployed)
     (project / "requirements.txt").write_text(
         "# Empty on purpose: dependencies are pre-installed, trimmed, in vendor/ (infra/build_package.py).\n")
-    install_vendor(project / "vendor")
+    if with_dependencies:
+        install_vendor(project / "vendor")
     return project
 
 

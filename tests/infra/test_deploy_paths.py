@@ -1,0 +1,131 @@
+"""Both deploy paths, offline: the base stack + `chalice deploy` inputs, and `chalice package --merge-template`."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+import yaml
+
+from chalicelib.store import tables
+from chalicelib.store.aws import client
+from infra import build_package, resources
+
+ROOT = resources.ROOT
+DEPLOYED_ENV = ("FLEXCLOUD_TABLE_PREFIX", "FLEXCLOUD_UPLOADS_BUCKET", "FLEXCLOUD_SCHEDULE_QUEUE",
+                "FLEXCLOUD_SCHEDULE_DLQ")
+
+
+@pytest.fixture
+def base_stack(_moto, monkeypatch):
+    """infra/base-stack.yaml created by (moto's) CloudFormation; the env as config.json gives it to Lambda."""
+    for name in DEPLOYED_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("FLEXCLOUD_STAGE", "dev")
+    with warnings.catch_warnings():  # moto's CloudFormation skips the secret (tested in test_token_secret)
+        warnings.simplefilter("ignore")
+        client("cloudformation").create_stack(StackName="flexcloud-dev-resources",
+                                              TemplateBody=(ROOT / "infra" / "base-stack.yaml").read_text())
+    stack = client("cloudformation").describe_stacks(StackName="flexcloud-dev-resources")["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    yield {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+    for name in tables.table_names():
+        client("dynamodb").delete_table(TableName=name)
+    client("cloudformation").delete_stack(StackName="flexcloud-dev-resources")
+
+
+def test_chalice_deploy_path_code_and_policy_fit_the_base_stack(base_stack, monkeypatch):
+    pseudo = build_package.account_pseudo_parameters()
+    policy, environment = resources.deploy_settings("dev", pseudo)
+    monkeypatch.setenv("FLEXCLOUD_UPLOADS_BUCKET", environment["FLEXCLOUD_UPLOADS_BUCKET"])
+    assert environment["FLEXCLOUD_UPLOADS_BUCKET"] == base_stack["UploadsBucketName"]
+    granted = {arn for statement in policy["Statement"] for arn in statement["Resource"]}
+
+    for model in tables.all_models():
+        described = client("dynamodb").describe_table(TableName=model.Meta.table_name)["Table"]
+        assert described["TableArn"] in granted
+        assert described["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+        schema = model._get_schema()
+        assert {(k["AttributeName"], k["KeyType"]) for k in described["KeySchema"]} == \
+            {(k["AttributeName"], k["KeyType"]) for k in schema["key_schema"]}
+        assert {i["IndexName"] for i in described.get("GlobalSecondaryIndexes", [])} == \
+            {i["index_name"] for i in schema["global_secondary_indexes"]}
+        if schema["global_secondary_indexes"]:
+            assert described["TableArn"] + "/index/*" in granted
+    assert tables.create_tables() == []  # the CLI finds every table the stack made
+
+    sqs = client("sqs")
+    for name, timeout in ((tables.settings.schedule_queue_name(), str(tables.SCHEDULE_VISIBILITY_TIMEOUT)),
+                          (tables.settings.schedule_dlq_name(), None)):
+        attributes = sqs.get_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"],
+                                              AttributeNames=["All"])["Attributes"]
+        assert attributes["QueueArn"] in granted
+        if timeout:
+            assert attributes["VisibilityTimeout"] == timeout
+            assert json.loads(attributes["RedrivePolicy"])["maxReceiveCount"] == 3
+
+    bucket = base_stack["UploadsBucketName"]
+    assert f"arn:aws:s3:::{bucket}/*" in granted
+    client("s3").head_bucket(Bucket=bucket)  # (moto's CloudFormation ignores its access block and encryption)
+
+    # The deployed code works against these resources: an account, a queued job, an upload.
+    from chalicelib.store import accounts, queue
+
+    account = accounts.create("Deployed")
+    assert accounts.get(account.id).name == "Deployed"
+    queue.reset_cache()
+    queue.send_job("job-1")
+    client("s3").put_object(Bucket=tables.settings.uploads_bucket(), Key="probe", Body=b"x")
+    queue.reset_cache()
+
+
+@pytest.fixture(scope="module")
+def merged_template(tmp_path_factory):
+    """What `chalice package --merge-template infra/resources.yaml` generates (app-only zip: fast)."""
+    project = build_package.stage_project(tmp_path_factory.mktemp("project"), with_dependencies=False)
+    out = tmp_path_factory.mktemp("package") / "out"
+    build_package.chalice("package", "--stage", "dev", "--merge-template", str(build_package.MERGE_TEMPLATE),
+                          str(out), project=project)
+    return out / "sam.yaml"
+
+
+def test_merged_template_passes_cfn_lint(merged_template):
+    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), "--regions", "eu-west-1", "--", str(merged_template)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_merged_template_wires_functions_to_the_declared_resources(merged_template):
+    template = yaml.safe_load(merged_template.read_text())["Resources"]
+    functions = {k: v["Properties"] for k, v in template.items() if v["Type"] == "AWS::Serverless::Function"}
+    assert set(functions) == {"APIHandler", "SolveSchedule", "FailDeadLetter"}
+    for props in functions.values():
+        env = props["Environment"]["Variables"]
+        assert env["FLEXCLOUD_STAGE"] == "dev"
+        assert env["FLEXCLOUD_UPLOADS_BUCKET"] == {"Ref": "UploadsBucket"}
+        assert env["FLEXCLOUD_TOKEN_SECRET_ID"] == {"Ref": "TokenSecret"}
+        assert props["Runtime"] == "python3.11"
+        role = template[props["Role"]["Fn::GetAtt"][0]]["Properties"]
+        assert [p["PolicyName"] for p in role["Policies"]] == ["flexcloud-access"]
+        resources_named = [r for s in role["Policies"][0]["PolicyDocument"]["Statement"] for r in s["Resource"]]
+        assert all(set(r) == {"Fn::Sub"} and not r["Fn::Sub"].endswith(":*:*") for r in resources_named)
+    assert functions["SolveSchedule"]["Events"]["SolveScheduleSqsEventSource"]["Properties"]["Queue"] == \
+        {"Fn::Sub": "${ScheduleQueue.Arn}"}
+    assert functions["FailDeadLetter"]["Events"]["FailDeadLetterSqsEventSource"]["Properties"]["Queue"] == \
+        {"Fn::Sub": "${ScheduleDeadLetterQueue.Arn}"}
+    queues = {k: template[k]["Properties"] for k in ("ScheduleQueue", "ScheduleDeadLetterQueue")}
+    assert queues["ScheduleQueue"]["VisibilityTimeout"] >= 6 * functions["SolveSchedule"]["Timeout"]
+    assert queues["ScheduleDeadLetterQueue"]["VisibilityTimeout"] >= 6 * functions["FailDeadLetter"]["Timeout"]
+    assert functions["SolveSchedule"]["MemorySize"] >= 1024
+
+
+def test_unknown_paths_answer_flexmeasures_404(merged_template):
+    swagger = yaml.safe_load(merged_template.read_text())["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    assert "/v3_0/assets" in swagger["paths"]  # Chalice's routes survived the merge
+    response = swagger["x-amazon-apigateway-gateway-responses"]["MISSING_AUTHENTICATION_TOKEN"]
+    assert response["statusCode"] == 404
+    assert json.loads(response["responseTemplates"]["application/json"]) == {
+        "message": "The requested URL was not found on the server.", "status": 404}
