@@ -51,9 +51,8 @@ def get_data_by_id(req: ApiRequest, id: int) -> Any:
 
 @endpoint(bp, "/v3_0/sensors/{id}/data/upload", "POST", description="Upload sensor data by file", wrap=False)
 def upload_data(req: ApiRequest, id: int) -> Any:
-    from chalicelib.api.uploads import upload
-
-    return upload(req, load_sensor(id))
+    sensor = load_sensor(id)
+    return upload_files(req.user, sensor, *_upload_form(req))
 
 
 # ---- posting ----------------------------------------------------------------------------------------
@@ -162,3 +161,91 @@ def _check_window(args: GetDataById, resolution: timedelta) -> None:
         raise field_error("query", "horizon", "Meter data must lie in the past (horizon <= 0).")
     if args.type == "GetPrognosisRequest" and args.horizon is not None and args.horizon < timedelta(0):
         raise field_error("query", "horizon", "Prognoses must lie in the future (horizon >= 0).")
+
+
+# ---- file upload ------------------------------------------------------------------------------------
+
+UPLOAD = "path_and_files"
+FILES_FIELD = "uploaded-files"
+INSTANT_FIELD = "belief-time-measured-instantly"
+_TRUE, _FALSE = {"on", "true", "1", "t", "yes", "y"}, {"off", "false", "0", "f", "no", "n"}
+
+
+def _upload_form(req: ApiRequest) -> tuple[list[tuple[str, str, bytes]], bool, str | None]:
+    """The uploaded files (name, content type, bytes), the measured-instantly flag and an optional unit."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    header = req.headers.get("content-type") or ""
+    files, fields, errors = [], {}, {}
+    if header.lower().startswith("multipart/form-data"):
+        message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + header.encode() + b"\r\n\r\n"
+                                                      + req.body_bytes)
+        for part in message.iter_parts() if message.is_multipart() else []:
+            name = part.get_param("name", header="content-disposition")
+            if name == FILES_FIELD and part.get_filename() is not None:
+                files.append((part.get_filename(), part.get_content_type(), part.get_payload(decode=True) or b""))
+            elif name in (INSTANT_FIELD, "unit"):
+                fields[name] = (part.get_payload(decode=True) or b"").decode("utf-8", "replace").strip()
+            else:
+                errors[name or "_schema"] = ["Unknown field."]
+    if not files:
+        errors[FILES_FIELD] = ["Missing data for required field."]
+    bad_names = {str(i): [f"Invalid filename: {name}. Only CSV or Excel files are accepted."]
+                 for i, (name, _, _) in enumerate(files) if not _allowed(name)}
+    if bad_names:
+        errors[FILES_FIELD] = bad_names
+    instantly = fields.get(INSTANT_FIELD, "false").lower()
+    if instantly not in _TRUE | _FALSE:
+        errors[INSTANT_FIELD] = ["Not a valid boolean."]
+    if errors:
+        raise unprocessable(UPLOAD, errors)
+    return files, instantly in _TRUE, fields.get("unit")
+
+
+def _allowed(filename: str) -> bool:
+    from chalicelib.timeseries.uploads import has_allowed_extension
+
+    return has_allowed_extension(filename)
+
+
+def upload_files(user: Any, sensor: Any, files: list[tuple[str, str, bytes]], measured_instantly: bool,
+                 unit: str | None) -> Any:
+    """Parse and check every file, then keep the raw files in S3, audit, and save the beliefs (§8.5)."""
+    from zoneinfo import ZoneInfo
+
+    from chalicelib.api.responses import join_english
+    from chalicelib.store import audit, files as file_store
+    from chalicelib.timeseries import units
+    from chalicelib.timeseries.beliefs import Beliefs
+    from chalicelib.timeseries.uploads import UploadError, read_csv, to_sensor_beliefs
+
+    try:
+        zone = ZoneInfo(sensor.timezone or "UTC")
+    except Exception:  # noqa: BLE001 - [SEED] does not validate sensor timezones
+        from datetime import timezone
+
+        zone = timezone.utc
+    if unit is not None and (not units.is_valid_unit(unit) or not units.is_convertible(unit, sensor.unit)):
+        raise field_error(UPLOAD, "unit", f"Required unit for this sensor is {sensor.unit}, got incompatible unit: "
+                                          f"{unit}")
+    now = utcnow()
+    parsed, errors = [], {}
+    for i, (name, _, content) in enumerate(files):
+        try:
+            if not name.lower().endswith(".csv"):
+                raise UploadError("only CSV content can be read by this server; please save the sheet as CSV")
+            beliefs = to_sensor_beliefs(*read_csv(content, zone), _resolution(sensor), now, measured_instantly)
+            if unit is not None:
+                beliefs.value = units.convert(beliefs.value, unit, sensor.unit, _resolution(sensor))
+            parsed.append(beliefs)
+        except UploadError as error:
+            errors[str(i)] = f"Invalid content in file: {name}. Failed with: {error}"
+    if errors:
+        raise unprocessable(UPLOAD, errors)
+    require_sensor(user, "create-children", sensor)
+    for name, content_type, content in files:
+        file_store.save_upload(sensor.id, name, content, content_type)
+    audit.record_asset_event(f"Data from {join_english(n for n, _, _ in files)} uploaded to sensor "
+                             f"'{sensor.name}': {sensor.id}", sensor.generic_asset_id, user)
+    return save_for_user(user, sensor, Beliefs.concat(parsed))
