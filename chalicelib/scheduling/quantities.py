@@ -119,7 +119,8 @@ def to_field_unit(text: str, kind: Kind) -> tuple[float, str]:
     if kind.price:
         currency = units.currency_of(unit) if unit else None
         target = f"{currency or 'EUR'}/{kind.unit}"
-        if currency is None or not units.is_convertible(unit, target):
+        per_unit = units.is_energy_price_unit if kind.unit == "MWh" else units.is_capacity_price_unit
+        if currency is None or not per_unit(unit):
             raise ValueError(f"Cannot convert value `{text}` to '{target}'")
     else:
         target = kind.unit

@@ -26,6 +26,7 @@ class ScheduleResult:
     currency: str
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds: build, solve, total
+    site_commitments: frozenset[str] = frozenset()  # names of commitments on the site's net power
 
     @property
     def cost_summary(self) -> dict[str, float]:
@@ -82,7 +83,9 @@ def result_of(solution: Solution, resample: bool) -> ScheduleResult:
     window = problem.window
     power = [power_schedule(device, p, window, resample) for device, p in zip(problem.devices, solution.power)]
     soc = [s for s in (soc_schedule(device, p, window) for device, p in zip(problem.devices, solution.power)) if s]
-    return ScheduleResult(window, power, soc, solution.costs, problem.currency, list(problem.warnings))
+    site = frozenset(c.name for c in problem.commitments if c.target == "ems")
+    return ScheduleResult(window, power, soc, solution.costs, problem.currency, list(problem.warnings),
+                          site_commitments=site)
 
 
 def compute_sequentially(request: ScheduleRequest, data: SensorData, *, default_duration: timedelta,
@@ -103,6 +106,9 @@ def compute_sequentially(request: ScheduleRequest, data: SensorData, *, default_
         power.append(device_schedule)
         soc += sub.soc
         warnings += sub.warnings
+        # Site-level costs of the last step already include every earlier device (as inflexible load);
+        # device-level costs (breaches, SoC, tie-breakers) add up over the steps.
+        costs = {name: value for name, value in costs.items() if name not in sub.site_commitments}
         for name, value in sub.costs.items():
             costs[name] = costs.get(name, 0.0) + value
         build += sub.timings["build"]
