@@ -42,6 +42,7 @@ class AssetFields(StrictBody):
     sensors_to_show: JsonString = None
     flex_context: JsonString = None
     sensors_to_show_as_kpis: JsonString = None
+    flex_model: JsonString = None  # accepted as [CURRENT] does, so flexmeasures-client's add_asset works
 
     @field_validator("latitude")
     @classmethod
@@ -60,10 +61,10 @@ class AssetFields(StrictBody):
             raise ValueError("Field may not be null.")
         return value
 
-    @field_validator(*JSON_FIELDS)
+    @field_validator(*JSON_FIELDS, "flex_model")
     @classmethod
     def _json_shape(cls, value: Any, info) -> Any:
-        expected = JSON_FIELDS[info.field_name]
+        expected = JSON_FIELDS.get(info.field_name, dict)
         if value is None:
             raise ValueError("Field may not be null.")
         # A flex_context of the wrong shape fails the stored flex-context rules instead (own error shape).

@@ -97,6 +97,8 @@ class Asset(BaseModel):
     sensors_to_show = JSONAttribute(default=list)
     flex_context = JSONAttribute(default=dict)
     sensors_to_show_as_kpis = JSONAttribute(default=list)
+    # [CURRENT] clients (flexmeasures-client add_asset) may send one; kept, not shown by the [SEED] JSON.
+    flex_model = JSONAttribute(null=True)
     by_account = _gsi("by-account", "account_key", UnicodeAttribute, "id", NumberAttribute)
     by_parent = _gsi("by-parent", "parent_key", UnicodeAttribute, "id", NumberAttribute)
 
