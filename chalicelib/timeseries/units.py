@@ -105,7 +105,10 @@ def conversion_factor(from_unit: str, to_unit: str, step: timedelta | None = Non
     are handled by `convert`, not here.
     """
     ureg = registry()
-    ratio = (1 * parse_unit(from_unit) / parse_unit(to_unit)).to_base_units()
+    try:
+        ratio = (1 * parse_unit(from_unit) / parse_unit(to_unit)).to_base_units()
+    except Exception:  # noqa: BLE001 - offset units (°C) have no factor; `convert` handles them
+        raise UnitError(f"Cannot convert {from_unit} to {to_unit} by a factor") from None
     dims = dict(ratio.dimensionality)
     if not dims:
         return float(ratio.magnitude)
@@ -141,8 +144,6 @@ def convert(values: Any, from_unit: str, to_unit: str, step: timedelta | None = 
     try:
         return values * conversion_factor(from_unit, to_unit, step)
     except UnitError:
-        raise
-    except Exception:  # noqa: BLE001 - offset units: let pint convert the values themselves
         if not _offset_convertible(from_unit, to_unit):
             raise UnitError(f"Cannot convert {from_unit} to {to_unit}") from None
         ureg = registry()
