@@ -228,9 +228,26 @@ def update(user: Any, asset: Asset, body: AssetFields) -> dict[str, Any]:
 
 
 def _check_flex_context(flex_context: Any) -> None:
-    """The stored flex-context rules (contract §8.3) answer in their own shape: {"error", "status"}."""
+    """The stored flex-context rules (contract §8.3), answered in their own shape: {"error", "status"}.
+
+    The text is the field -> messages mapping, as FlexMeasures prints its ValidationError.
+    """
     if not isinstance(flex_context, dict):
         raise ApiError(422, {"error": "The flex-context should be a JSON object.", "status": 422})
+    errors = {key: ["A stored flex-context cannot hold time series."] for key, value in flex_context.items()
+              if isinstance(value, list) and key != "inflexible-device-sensors"}
+    if not errors:
+        from pydantic import ValidationError
+
+        from chalicelib.scheduling.flex_context import FlexContext
+        from chalicelib.schemas.validation import nest_errors
+
+        try:
+            FlexContext.model_validate(flex_context)
+        except ValidationError as exc:
+            errors = nest_errors(exc.errors(include_url=False))
+    if errors:
+        raise ApiError(422, {"error": str(errors), "status": 422})
 
 
 def change_events(asset: Asset, changes: dict[str, Any]) -> list[str]:

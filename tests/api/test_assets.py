@@ -329,11 +329,23 @@ def test_patch_parent_cycle_and_sibling_name(api, make_user, make_asset):
     assert error_of(resp) == {"name": [f"An asset with the name 'Other' already exists under parent asset {top.id}"]}
 
 
-def test_patch_flex_context_must_be_an_object(api, make_user, make_asset):
+def test_patch_flex_context_follows_the_stored_flex_context_rules(api, make_user, make_asset):
     actor = make_user()
     asset = make_asset("A", _account(actor))
-    resp = api.patch(f"/api/v3_0/assets/{asset.id}", json={"flex_context": "[1]"}, token=actor.token)
+    price = add_sensor(asset, "price", unit="EUR/MWh", minutes=60)
+    url = f"/api/v3_0/assets/{asset.id}"
+    resp = api.patch(url, json={"flex_context": "[1]"}, token=actor.token)
     assert resp.status == 422 and resp.json == {"error": "The flex-context should be a JSON object.", "status": 422}
+    resp = api.patch(url, json={"flex_context": json.dumps({"site-power-capacity": "3 blobs"})}, token=actor.token)
+    assert resp.status == 422 and set(resp.json) == {"error", "status"} and "site-power-capacity" in resp.json["error"]
+    resp = api.patch(url, json={"flex_context": json.dumps({"not-a-field": 1})}, token=actor.token)
+    assert resp.status == 422 and "Unknown field." in resp.json["error"]
+    series = [{"value": 1, "start": "2025-01-01T00:00+00:00", "duration": "PT1H"}]
+    resp = api.patch(url, json={"flex_context": json.dumps({"consumption-price": series})}, token=actor.token)
+    assert resp.status == 422 and "time series" in resp.json["error"]
+    good = {"site-power-capacity": "1 MW", "consumption-price": {"sensor": price.id}}
+    resp = api.patch(url, json={"flex_context": json.dumps(good)}, token=actor.token)
+    assert resp.status == 200 and json.loads(resp.json["flex_context"]) == good
 
 
 # --- DELETE /assets/<id> ---------------------------------------------------------------------------------
