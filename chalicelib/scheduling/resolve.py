@@ -100,23 +100,18 @@ class Resolver:
         if value is None:
             return None
         if isinstance(value, q.SensorRef):
+            from chalicelib.timeseries import units
+
             info = self.sensor(value.sensor, field)
-            currency = self._currency_of(info, field)
-            self.check_currency(currency, field)
+            currency = units.currency_of(info.unit)
+            if currency is not None:
+                self.check_currency(currency, field)
+            currency = currency or self.currency or "EUR"  # no currency: the conversion below fails clearly
             values = self.sensor_flow(value.sensor, f"{currency}/{per}", field)
         else:
             self.check_currency(value.unit.split("/")[0], field)
             values = self.flow(value, field)
         return edge_fill(values)
-
-    def _currency_of(self, info: SensorInfo, field: str) -> str:
-        from chalicelib.timeseries import units
-
-        currency = units.currency_of(info.unit)
-        if currency is None:
-            raise FlexConfigError(field, f"Cannot convert {info.unit} to a price unit: sensor {info.id} "
-                                         "has no currency in its unit.")
-        return currency
 
     def check_currency(self, currency: str, field: str) -> None:
         if self.currency is None:

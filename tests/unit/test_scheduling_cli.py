@@ -1,0 +1,91 @@
+"""`python -m chalicelib.cli solve FILE`: offline scheduling of a problem file, and CBC on a read-only package."""
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+
+from chalicelib.cli import main
+from chalicelib.scheduling import cbc
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_solve_prints_schedules_costs_and_timings(capsys):
+    code, out, _ = run(capsys, "solve", "/work/shared/bench/P2.json", "--solver", "cbc")
+    assert code == 0
+    document = json.loads(out)
+    schedule = document["schedules"]["1"]
+    assert schedule["unit"] == "MW" and schedule["resolution"] == "PT15M" and len(schedule["values"]) == 192
+    assert schedule["start"] == "2026-03-01T23:00:00+00:00"
+    assert document["costs"]["energy"] == pytest.approx(368.145314, rel=1e-6)
+    assert set(document["costs"]) >= {"energy", "breach", "peak", "total"}
+    assert set(document["timings"]) == {"build", "solve", "total"}
+    assert all(value >= 0 for value in document["timings"].values())
+
+
+def test_solve_reports_bad_files_and_failures(capsys, tmp_path):
+    missing = tmp_path / "missing.json"
+    code, _, err = run(capsys, "solve", str(missing))
+    assert code == 1 and "Cannot read problem file" in err
+    invalid = tmp_path / "invalid.json"
+    invalid.write_text(json.dumps({"start": "2026-01-01T00:00", "flex-model": [{"sensor": 1}]}))
+    code, _, err = run(capsys, "solve", str(invalid))
+    assert code == 1 and "Not a valid aware datetime." in err
+    no_prices = tmp_path / "no_prices.json"
+    no_prices.write_text(json.dumps({
+        "start": "2026-01-01T00:00+00:00", "duration": "PT1H",
+        "flex-model": [{"sensor": 1, "power-capacity": "1 MW"}], "flex-context": {"consumption-price": {"sensor": 2}},
+        "sensors": {"1": {"unit": "MW", "event_resolution": "PT15M"},
+                    "2": {"unit": "EUR/MWh", "event_resolution": "PT15M"}}}))
+    code, _, err = run(capsys, "solve", str(no_prices))
+    assert code == 1 and "UnknownPricesException: Prices unknown for planning window. (sensor 2)" in err
+
+
+def test_cbc_is_copied_out_of_a_read_only_package(tmp_path):
+    package = tmp_path / "package"
+    package.mkdir()
+    source = package / "cbc"
+    source.write_bytes(open(cbc.bundled_cbc(), "rb").read())
+    os.chmod(source, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)  # as unzipped on Lambda: no exec bit
+    os.chmod(package, stat.S_IRUSR | stat.S_IXUSR)  # read-only directory
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    try:
+        path = cbc.cbc_path(str(source), str(scratch))
+        assert path.startswith(str(scratch)) and os.access(path, os.X_OK)
+        assert open(path, "rb").read() == source.read_bytes()
+        assert cbc.cbc_path(str(source), str(scratch)) == path  # once per container
+        os.remove(path)
+        assert cbc.cbc_path(str(source), str(scratch)) == path and os.access(path, os.X_OK)  # /tmp was wiped
+    finally:
+        os.chmod(package, stat.S_IRWXU)
+
+
+def test_an_executable_cbc_is_used_in_place(tmp_path):
+    assert cbc.cbc_path(cbc.bundled_cbc(), str(tmp_path)) == cbc.bundled_cbc()
+    assert not list(tmp_path.iterdir())
+
+
+def test_solving_with_the_copied_cbc(tmp_path, monkeypatch):
+    from tests.unit.scheduling_fixtures import solve_problem_file
+
+    source = tmp_path / "cbc"
+    source.write_bytes(open(cbc.bundled_cbc(), "rb").read())
+    os.chmod(source, stat.S_IRUSR)
+    monkeypatch.setattr(cbc, "bundled_cbc", lambda: str(source))
+    monkeypatch.setattr(cbc, "_resolved", {})
+    scratch = tmp_path / "scratch"
+    original = cbc.cbc_path
+    monkeypatch.setattr(cbc, "cbc_path", lambda source=None, scratch_dir=str(scratch): original(source, scratch_dir))
+    assert type(cbc.cbc_command()).__name__ == "COIN_CMD"
+    with open("/work/shared/bench/P1.json", encoding="utf-8") as handle:
+        document = solve_problem_file(json.load(handle))
+    assert document["costs"]["energy"] == pytest.approx(-658.143045, rel=1e-6)
+    assert os.access(scratch / "flexcloud-cbc" / "cbc", os.X_OK)
