@@ -301,6 +301,16 @@ def test_member_patches_own_asset_with_audit_rows(api, make_user, make_asset):
                       "Updated Attr: b, From: 2, To: 3", "Updated Attr: c, From: None, To: 4"}
 
 
+def test_patch_with_unchanged_values_writes_no_audit_rows(api, make_user, make_asset):
+    from chalicelib.store import audit
+
+    actor = make_user()
+    asset = make_asset("Same", _account(actor), attributes={"a": 1})
+    resp = api.patch(f"/api/v3_0/assets/{asset.id}", json={"name": "Same", "attributes": '{"a": 1}'},
+                     token=actor.token)
+    assert resp.status == 200 and audit.entries_for_asset(asset.id) == []
+
+
 def test_patch_rejects_id_and_account_id_before_lookup(api, make_user):
     actor = make_user()
     resp = api.patch("/api/v3_0/assets/9999", json={"account_id": 1, "id": 2}, token=actor.token)
@@ -363,6 +373,9 @@ def test_delete_cascades_to_children_sensors_and_claims(api, make_user, make_ass
     assert all(assets.find(a.id) is None for a in (top, child, grandchild))
     assert all(sensors.find(i) is None for i in sensor_ids)
     assert api.get(f"/api/v3_0/assets/{top.id}", token=actor.token).status == 404
+    from chalicelib.store import audit
+
+    assert [e.event for e in audit.entries_for_asset(top.id)] == [f"Deleted asset 'Top': {top.id}"]
     # The name under the deleted parent is free again for a new tree.
     new_top = make_asset("Top", _account(actor))
     assert make_asset("Child", _account(actor), parent=new_top).id
