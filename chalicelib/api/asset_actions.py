@@ -9,7 +9,8 @@ from chalicelib.auth import permissions
 from chalicelib.auth.access import readable_account_ids, require_account
 from chalicelib.auth.permissions import READ
 from chalicelib.schemas.assets import AssetCreate, AssetFields, AssetListArgs, AssetSensorsArgs, asset_json
-from chalicelib.store import accounts, asset_types, audit
+from chalicelib.schemas.sensors import sensor_json
+from chalicelib.store import accounts, asset_types, audit, sensors
 from chalicelib.store import assets as store
 from chalicelib.store.models import Asset
 
@@ -79,8 +80,6 @@ def public_listing() -> list[dict[str, Any]]:
 
 def sensor_page(asset: Asset, args: AssetSensorsArgs, host: str) -> dict[str, Any]:
     """Direct sensors, always paginated; the filter is the first term's words, any in the name."""
-    from chalicelib.store import sensors
-
     all_sensors = sensors.list_for_asset(asset.id)
     words = first_term_words(args.filter)
     shown = [s for s in all_sensors if matches_any(words, s.name)]
@@ -91,8 +90,6 @@ def sensor_page(asset: Asset, args: AssetSensorsArgs, host: str) -> dict[str, An
 
 
 def _sensor_item(sensor: Any, host: str) -> dict[str, Any]:
-    from chalicelib.schemas.sensors import sensor_json
-
     return sensor_json(sensor, host, resolution="humanized")
 
 
@@ -137,8 +134,6 @@ def _name_taken(name: str, parent_id: int | None) -> str:
 
 def _check_sensors_to_show(value: Any, errors: _Errors) -> None:
     """FlexMeasures validates only attributes.sensors_to_show: its shape, and that each sensor exists."""
-    from chalicelib.store import sensors
-
     if not value:
         return
     ids: list[Any] = []

@@ -4,9 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from chalicelib.store import sensors
 from chalicelib.store.ids import next_id
 from chalicelib.store.models import Asset, Sensor
-from chalicelib.store.uniques import claim_key, write_with_claims
+from chalicelib.store.uniques import DuplicateError, claim_key, write_with_claims
 
 PUBLIC = "public"
 TOP_LEVEL = "top"
@@ -96,8 +97,6 @@ def update(asset: Asset, changes: dict[str, Any]) -> Asset:
 
 
 def _write(asset: Asset, claims: list[str], releases: list[str] = ()) -> None:
-    from chalicelib.store.uniques import DuplicateError
-
     try:
         write_with_claims(lambda tx: tx.save(asset), claims, releases=releases, owner=str(asset.id))
     except DuplicateError:
@@ -112,21 +111,9 @@ def delete(asset: Asset) -> None:
     """
     for child in children_of(asset.id):
         delete(child)
-    for sensor in _sensors_of(asset.id):
-        _delete_sensor(sensor)
+    for sensor in sensors.list_for_asset(asset.id):
+        sensors.delete(sensor)  # with its beliefs
     write_with_claims(lambda tx: tx.delete(asset), [], releases=_name_claim(asset.name, asset.parent_asset_id))
-
-
-def _sensors_of(asset_id: int) -> list[Sensor]:
-    from chalicelib.store import sensors
-
-    return sensors.list_for_asset(asset_id)
-
-
-def _delete_sensor(sensor: Sensor) -> None:
-    from chalicelib.store import sensors
-
-    sensors.delete(sensor)  # the sensor's beliefs too
 
 
 # --- what the asset JSON shows -------------------------------------------------------------------
@@ -154,7 +141,7 @@ def related_for(assets: list[Asset], scope: list[Asset] | None = None,
     and sensors from one query per account. Without it (one asset), children and sensors are
     queried per asset.
     """
-    from chalicelib.store import accounts, asset_types, sensors
+    from chalicelib.store import accounts, asset_types
 
     related = Related()
     related.accounts = account_map if account_map is not None else accounts.get_many(
@@ -175,8 +162,6 @@ def related_for(assets: list[Asset], scope: list[Asset] | None = None,
 
 
 def _sensors_for_listing(assets: list[Asset]) -> dict[int, list[Sensor]]:
-    from chalicelib.store import sensors
-
     wanted = {a.id for a in assets}
     out: dict[int, list[Sensor]] = {}
     for account_id in sorted({a.account_id for a in assets if a.account_id is not None}):
