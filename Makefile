@@ -21,6 +21,16 @@ test: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
 
+# The Lambda package and its CloudFormation: build/package/{deployment.zip,sam.yaml} (README "Deploy").
+package: $(STAMP)
+	$(PY) -m infra.build_package package
+
+# Offline checks of what `package` built: templates current, cfn-lint clean, zip under 50 MiB.
+lint: package
+	$(PY) -m infra.render_resources --check
+	$(VENV)/bin/cfn-lint --regions $${AWS_DEFAULT_REGION:-eu-west-1} -- build/package/sam.yaml infra/base-stack.yaml
+	$(PY) benchmarks/package_size.py --no-build
+
 bench: $(STAMP)
 	for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 

@@ -9,6 +9,9 @@ dependencies, and this script turns it into `build/lambda/`:
   minus what the Lambda runtime already ships (boto3, botocore, s3transfer, jmespath), minus the
   CBC binaries for other platforms that PuLP's wheel carries, minus test suites;
 - `requirements.txt`: empty, so Chalice adds nothing of its own;
+- bytecode: Lambda's /var/task is read-only, so without .pyc files every cold start compiles every
+  module it imports (measured: ~0.5 s instead of ~0.25 s for `import app`). Modules are compiled
+  with unchecked-hash invalidation, which Python trusts without comparing source timestamps;
 - `app.py`, `chalicelib/` and `.chalice/config.json` copied from the repo, plus the IAM policy file
   (`autogen_policy` is off: Chalice cannot see PynamoDB's calls) rendered by infra/resources.py;
   for `chalice deploy` the policy names the account's concrete ARNs and config.json gains the uploads
@@ -28,6 +31,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build"
@@ -69,9 +73,19 @@ def runtime_requirements(path: Path = ROOT / "requirements.txt") -> list[str]:
     return kept
 
 
-def _fingerprint(requirements: list[str]) -> str:
-    """Changes when the dependency list or this script's trimming rules change."""
+def tested_versions() -> str:
+    """The versions installed here, which the tests ran against, as pip constraints for the package."""
+    from importlib import metadata
+
+    pins = {f"{dist.metadata['Name']}=={dist.version}" for dist in metadata.distributions()
+            if dist.metadata["Name"]}
+    return "".join(f"{pin}\n" for pin in sorted(pins, key=str.lower))
+
+
+def _fingerprint(requirements: list[str], constraints: str) -> str:
+    """Changes when the dependency list, the tested versions or this script's trimming rules change."""
     h = hashlib.sha256("\n".join(requirements).encode())
+    h.update(constraints.encode())
     h.update(Path(__file__).read_bytes())
     return h.hexdigest()
 
@@ -79,20 +93,53 @@ def _fingerprint(requirements: list[str]) -> str:
 def install_vendor(vendor: Path) -> bool:
     """Install the Lambda-compatible dependencies into `vendor`; False if the existing one is current."""
     requirements = runtime_requirements()
+    constraints = tested_versions()
     stamp = vendor / ".fingerprint"
-    if stamp.exists() and stamp.read_text() == _fingerprint(requirements):
+    if stamp.exists() and stamp.read_text() == _fingerprint(requirements, constraints):
         return False
     shutil.rmtree(vendor, ignore_errors=True)
     vendor.mkdir(parents=True)
+    constraints_file = BUILD / "constraints.txt"
+    constraints_file.write_text(constraints)
     cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
            "--target", str(vendor), "--implementation", "cp", "--python-version", PYTHON_VERSION,
-           "--only-binary=:all:", "--no-compile", "--cache-dir", str(PIP_CACHE)]
+           "--only-binary=:all:", "--no-compile", "--cache-dir", str(PIP_CACHE), "-c", str(constraints_file)]
     for platform in PLATFORMS:
         cmd += ["--platform", platform]
     subprocess.run(cmd + requirements, check=True)
     trim_vendor(vendor)
-    stamp.write_text(_fingerprint(requirements))
+    compile_bytecode(vendor)
+    _compile_chalice_runtime(vendor)
+    stamp.write_text(_fingerprint(requirements, constraints))
     return True
+
+
+def compile_bytecode(directory: Path) -> None:
+    """Unchecked-hash .pyc next to every module (only when this is Lambda's Python version)."""
+    if sys.version_info[:2] != tuple(map(int, PYTHON_VERSION.split("."))):
+        return
+    import compileall
+    import py_compile
+
+    compileall.compile_dir(str(directory), quiet=2, workers=0, legacy=False,
+                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+
+
+def _compile_chalice_runtime(vendor: Path) -> None:
+    """Chalice adds its own chalice/app.py to every zip; its bytecode rides along in vendor/chalice/."""
+    if sys.version_info[:2] != tuple(map(int, PYTHON_VERSION.split("."))):
+        return
+    import importlib.util
+    import py_compile
+
+    import chalice.app
+
+    for module in (chalice, chalice.app):
+        source = Path(module.__file__)
+        target = vendor / "chalice" / "__pycache__" / Path(importlib.util.cache_from_source(str(source))).name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        py_compile.compile(str(source), cfile=str(target), doraise=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
 
 
 def trim_vendor(vendor: Path) -> None:
@@ -152,6 +199,7 @@ def stage_project(project: Path = PROJECT, stage: str = "dev", pseudo: dict[str,
         link.symlink_to(deployed)
     (project / "requirements.txt").write_text(
         "# Empty on purpose: dependencies are pre-installed, trimmed, in vendor/ (infra/build_package.py).\n")
+    compile_bytecode(project / "chalicelib")
     if with_dependencies:
         install_vendor(project / "vendor")
     return project
@@ -169,7 +217,10 @@ def account_pseudo_parameters() -> dict[str, str]:
 
 def chalice(*args: str, project: Path = PROJECT) -> None:
     command = [sys.executable, "-c", "import sys; from chalice.cli import main; sys.exit(main())"]
-    subprocess.run([*command, "--project-dir", str(project), *args], check=True, cwd=ROOT)
+    # Packaging needs a region for the SDK Chalice loads, never credentials; deploy uses the caller's.
+    env = {**os.environ}
+    env.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "eu-west-1"))
+    subprocess.run([*command, "--project-dir", str(project), *args], check=True, cwd=ROOT, env=env)
 
 
 def package(outdir: Path = PACKAGE_OUT, stage: str = "dev") -> Path:
@@ -199,5 +250,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
     sys.exit(main())
