@@ -43,12 +43,21 @@ def _lookup_or_create(claim: str, make) -> DataSource:
     raise RuntimeError(f"Could not look up or create data source {claim}")
 
 
+# A user's source never changes once made, so a warm container remembers it (keyed by table, for tests).
+_user_sources: dict[tuple[str, int], DataSource] = {}
+
+
 def user_source(user: Any) -> DataSource:
     """The user's own data source (type "user", named after the user), created on first use."""
-    return _lookup_or_create(
-        claim_key("source-user", str(user.id)),
-        lambda new_id: DataSource(new_id, name=user.username, type=USER, user_id=user.id,
-                                  account_id=user.account_id))
+    from chalicelib import settings
+
+    key = (settings.table_name("sources"), int(user.id))
+    if key not in _user_sources:
+        _user_sources[key] = _lookup_or_create(
+            claim_key("source-user", str(user.id)),
+            lambda new_id: DataSource(new_id, name=user.username, type=USER, user_id=user.id,
+                                      account_id=user.account_id))
+    return _user_sources[key]
 
 
 def existing_user_source(user: Any) -> DataSource | None:
