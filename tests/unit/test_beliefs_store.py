@@ -86,14 +86,35 @@ def test_delete_by_source_and_window(aws):
     assert _chunks(1) == []
 
 
-def test_concurrent_posts_to_one_sensor_day_both_land(aws):
+def test_concurrent_posts_to_one_sensor_day_both_land(aws, monkeypatch):
+    # Both writers read the (empty) day before either writes, so one must lose the version check and retry.
+    barrier = threading.Barrier(2, timeout=10)
+    first_load = threading.local()
+    first_load.done = True  # only the writer threads wait
+    original_load, original_commit = store._load, store._commit
+    lost = []
+
+    def load_in_step(*args, **kwargs):
+        chunks = original_load(*args, **kwargs)
+        if not getattr(first_load, "done", False):
+            first_load.done = True
+            barrier.wait()
+        return chunks
+
+    def commit_counting(actions):
+        ok = original_commit(actions)
+        if not ok:
+            lost.append(actions)
+        return ok
+
+    monkeypatch.setattr(store, "_load", load_in_step)
+    monkeypatch.setattr(store, "_commit", commit_counting)
     errors = []
 
     def post(offset: int) -> None:
         try:
-            for i in range(5):
-                start = T0 + Q * (offset + 2 * i)
-                store.save(1, 7, Beliefs.of([to_us(start)], to_us(T0), [float(offset + 2 * i)]), Q)
+            starts = [to_us(T0 + Q * (offset + 2 * i)) for i in range(5)]
+            store.save(1, 7, Beliefs.of(starts, to_us(T0), [float(offset + 2 * i) for i in range(5)]), Q)
         except Exception as exc:  # noqa: BLE001 - surfaced below
             errors.append(exc)
 
@@ -103,6 +124,29 @@ def test_concurrent_posts_to_one_sensor_day_both_land(aws):
     for t in threads:
         t.join()
     assert errors == []
+    assert len(lost) == 1  # exactly one writer hit the conflict and retried
     read = store.read_beliefs(1, T0, T0 + timedelta(days=1))
     assert sorted(read.value.tolist()) == [float(i) for i in range(10)]
-    assert len(_chunks(1)) == 1
+    assert [c.version for c in _chunks(1)] == [2]
+
+
+def test_scheduler_interfaces_write_beliefs_and_read_series(aws):
+    import pandas as pd
+
+    from chalicelib.store import sources
+    from chalicelib.store.models import Sensor
+
+    sensor = Sensor(5, name="battery", unit="MW", event_resolution_minutes=15, generic_asset_id=1)
+    scheduler = sources.scheduler_source()
+    assert sources.scheduler_source().id == scheduler.id  # looked up, not created twice
+    index = pd.date_range(T0, periods=8, freq="15min")
+    store.write_beliefs(sensor, scheduler, index, [1, 2, 3, 4, None, 6, 7, 8], T0 - timedelta(hours=1))
+    store.write_beliefs(sensor, scheduler, index[:2], [9, 9], T0 - timedelta(minutes=30))
+    series = store.read_series(sensor, T0, T0 + timedelta(hours=2), timedelta(hours=1))
+    assert list(series.index) == [pd.Timestamp(T0), pd.Timestamp(T0 + timedelta(hours=1))]
+    assert series.tolist() == [pytest.approx((9 + 9 + 3 + 4) / 4), pytest.approx((6 + 7 + 8) / 3)]
+    as_of = store.read_series(sensor, T0, T0 + timedelta(minutes=30), Q, prior=T0 - timedelta(minutes=45))
+    assert as_of.tolist() == [1.0, 2.0]
+    assert store.read_series(sensor, T0, T0 + timedelta(minutes=30), Q, source_id=scheduler.id + 1).isna().all()
+    per_source = store.read_latest(sensor, T0, T0 + timedelta(hours=2), per_source=True)
+    assert len(per_source) == 7 and set(per_source.source_id.tolist()) == {scheduler.id}
