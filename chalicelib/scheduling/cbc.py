@@ -44,11 +44,14 @@ def _executable_copy(source: str, scratch_dir: str) -> str:
 
 
 def cbc_command():
-    """PuLP's CBC command with FlexMeasures' settings (silent, proven optimal: gapRel=0)."""
+    """PuLP's CBC command: silent, optimality proven (gapRel=0)."""
     import pulp
 
     path = cbc_path()
+    # Primal heuristics only hunt for early incumbents; with gapRel=0 the optimum is proven without them, and
+    # on these storage models they cost more than the whole branch and bound.
+    options = ["heuristics off"]
     if path == bundled_cbc():
-        return pulp.PULP_CBC_CMD(msg=False, gapRel=0)
+        return pulp.PULP_CBC_CMD(msg=False, gapRel=0, options=options)
     # PULP_CBC_CMD refuses a path; COIN_CMD drives the same binary from its /tmp copy.
-    return pulp.COIN_CMD(path=path, msg=False, gapRel=0)
+    return pulp.COIN_CMD(path=path, msg=False, gapRel=0, options=options)

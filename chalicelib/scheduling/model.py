@@ -31,6 +31,9 @@ class Model:
     devices: list[DeviceVars]
     deviations: list[Deviation]
     binaries: int
+    # (b, P⁺, P⁻) per step where charging and discharging at once would waste energy. b starts relaxed to
+    # [0, 1]; the solver makes it binary only where a relaxed optimum actually does both (see solver.solve).
+    switches: list = field(default_factory=list)
 
 
 class _Rows:
@@ -59,6 +62,7 @@ def build_model(problem: Problem) -> Model:
     LE, GE, EQ = pulp.LpConstraintLE, pulp.LpConstraintGE, pulp.LpConstraintEQ
     var = pulp.LpVariable
     binaries = 0
+    switches = []
     devices: list[DeviceVars] = []
     for d, device in enumerate(problem.devices):
         p_min, p_max = device.p_min, device.p_max
@@ -76,10 +80,10 @@ def build_model(problem: Problem) -> Model:
         for j in np.flatnonzero(two_way):
             if not (math.isfinite(p_min[j]) and math.isfinite(p_max[j])):
                 raise SchedulingError("A storage device with losses needs finite power bounds.")
-            b = var(f"b{d}_{j}", cat=pulp.LpBinary)
+            b = var(f"b{d}_{j}", 0, 1)
             rows.add([(up[j], 1.0), (b, -float(p_max[j]))], LE, 0.0)
             rows.add([(down[j], -1.0), (b, -float(p_min[j]))], LE, -float(p_min[j]))
-            binaries += 1
+            switches.append((b, up[j], down[j]))
         s0 = stock.s0
         eta_s = stock.eta_s
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -116,7 +120,7 @@ def build_model(problem: Problem) -> Model:
     lp.setObjective(pulp.LpAffineExpression([(v, float(price)) for dev in deviations for v, price in dev.terms
                                              if price != 0]))
     rows.into(lp)
-    return Model(lp, devices, deviations, binaries)
+    return Model(lp, devices, deviations, binaries, switches)
 
 
 def _finite(value: float) -> float | None:

@@ -13,6 +13,7 @@ from chalicelib.scheduling.problem import Problem
 
 INFEASIBLE = ("The scheduling problem is infeasible: its constraints (state-of-charge targets, minima and maxima, "
               "device power limits and site capacities) cannot all be met at once.")
+SIMULTANEITY = 1e-9  # MW: below this, P⁺ and P⁻ count as zero
 UNBOUNDED = ("The scheduling problem is unbounded: costs can be lowered without limit, so some power or stock "
              "bound is missing.")
 
@@ -40,14 +41,26 @@ def solve(problem: Problem, solver: str = "cbc") -> Solution:
     began = time.perf_counter()
     model = build_model(problem)
     built = time.perf_counter()
-    status = model.lp.solve(cbc_command())
-    solved = time.perf_counter()
+    command = cbc_command()
+    status = model.lp.solve(command)
+    # b starts relaxed: a relaxed optimum that never charges and discharges at once is feasible, hence optimal,
+    # for the MILP (usual with positive prices, and much faster on long horizons). Otherwise solve the MILP.
+    # (An infeasible or unbounded relaxation has the same bounds as the MILP, so it says the same about it.)
+    if model.switches and status == pulp.LpStatusOptimal and _simultaneous(model.switches):
+        for b, _, _ in model.switches:
+            b.cat = pulp.LpInteger  # bounds are [0, 1] already; PuLP stores binaries as such integers
+        status = model.lp.solve(command)
     _check_status(status, model.lp.sol_status, pulp)
+    solved = time.perf_counter()
     power = [np.array([_value(p) + _value(m) for p, m in zip(dev.up, dev.down)]) for dev in model.devices]
     costs: dict[str, float] = defaultdict(float)
     for deviation in model.deviations:
         costs[deviation.name] += float(sum(price * _value(var) for var, price in deviation.terms))
     return Solution(problem, power, dict(costs), {"build": built - began, "solve": solved - built})
+
+
+def _simultaneous(switches: list) -> bool:
+    return any(_value(up) > SIMULTANEITY and _value(down) < -SIMULTANEITY for _, up, down in switches)
 
 
 def _value(variable) -> float:
