@@ -62,32 +62,29 @@ class Resolver:
                                  self.window.stock_ticks_ns())
 
     # --- values --------------------------------------------------------------------------------
-    def flow(self, value: q.Value | None, field: str, unit: str = "MW", overlap: str = "first",
-             number_factor: float = 1.0) -> np.ndarray:
+    def flow(self, value: q.Value | None, field: str, unit: str = "MW", overlap: str = "first") -> np.ndarray:
         """A flow-type field (power, ratio) on the slots t_0 … t_{N−1}; NaN where unknown."""
-        n = self.window.n
-        if value is None:
-            return np.full(n, np.nan)
-        if isinstance(value, q.Constant):
-            return np.full(n, value.value * (number_factor if value.unit is None else 1.0))
-        if isinstance(value, q.Series):
-            factor = number_factor if value.unit is None else 1.0
-            return place_segments(value.segments, self.window.slot_starts_ns(), self.window.step_ns,
-                                  state=False, overlap=overlap) * factor
-        return self.sensor_flow(value.sensor, unit, field)
+        if isinstance(value, q.SensorRef):
+            return self.sensor_flow(value.sensor, unit, field)
+        return self._given(value, state=False, overlap=overlap, number_factor=1.0)
 
     def state(self, value: q.Value | None, field: str, number_factor: float, overlap: str) -> np.ndarray:
         """A state-type field (SoC in MWh) on t_1 … t_N; a bare number is in the default SoC unit."""
+        if isinstance(value, q.SensorRef):
+            return self.sensor_state(value.sensor, "MWh", field)
+        return self._given(value, state=True, overlap=overlap, number_factor=number_factor)
+
+    def _given(self, value: q.Constant | q.Series | None, *, state: bool, overlap: str,
+               number_factor: float) -> np.ndarray:
+        """A constant or an inline series on the grid (bare numbers times `number_factor`)."""
         n = self.window.n
         if value is None:
             return np.full(n, np.nan)
+        factor = number_factor if value.unit is None else 1.0
         if isinstance(value, q.Constant):
-            return np.full(n, value.value * (number_factor if value.unit is None else 1.0))
-        if isinstance(value, q.Series):
-            factor = number_factor if value.unit is None else 1.0
-            return place_segments(value.segments, self.window.stock_ticks_ns(), self.window.step_ns,
-                                  state=True, overlap=overlap) * factor
-        return self.sensor_state(value.sensor, "MWh", field)
+            return np.full(n, value.value * factor)
+        ticks = self.window.stock_ticks_ns() if state else self.window.slot_starts_ns()
+        return place_segments(value.segments, ticks, self.window.step_ns, state=state, overlap=overlap) * factor
 
     def summed_flows(self, values: Iterable[q.Value] | None, field: str) -> np.ndarray:
         total = np.zeros(self.window.n)
