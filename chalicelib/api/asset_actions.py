@@ -6,8 +6,7 @@ from typing import Any
 from chalicelib.api.query import filter_terms, first_term_words, matches_all, matches_any, page_of, sort_items
 from chalicelib.api.responses import ApiError, field_error, not_found, unprocessable
 from chalicelib.auth import permissions
-from chalicelib.auth.access import readable_account_ids, require_account
-from chalicelib.auth.permissions import READ
+from chalicelib.auth.access import accounts_to_list
 from chalicelib.schemas.assets import AssetCreate, AssetFields, AssetListArgs, AssetSensorsArgs, asset_json
 from chalicelib.schemas.sensors import sensor_json
 from chalicelib.store import accounts, asset_types, audit, sensors
@@ -35,24 +34,15 @@ def full_json(asset: Asset) -> dict[str, Any]:
 
 # --- listings ------------------------------------------------------------------------------------
 
-def _scope_account_ids(user: Any, args: AssetListArgs) -> list[int | None]:
-    """The accounts whose assets are listed (None = public assets), after the read check."""
-    if args.all_accessible:
-        readable = readable_account_ids(user)
-        ids = [a.id for a in accounts.list_all()] if readable is None else sorted(readable)
-        return [*ids, None]
-    account_id = user.account_id if args.account_id is None else args.account_id
-    if accounts.find(account_id) is None:
-        raise not_found(f"Account {account_id} not found")
-    require_account(user, READ, account_id)
-    return [account_id, None] if args.include_public else [account_id]
-
-
 def listing(user: Any, args: AssetListArgs) -> Any:
     """Every filter term must occur in the asset name or its account's name (public: name only)."""
-    account_ids = _scope_account_ids(user, args)
+    if args.all_accessible:  # every readable account plus the public assets; account_id is ignored
+        account_map = accounts_to_list(user, None)
+        account_ids = [*sorted(account_map), None]
+    else:
+        account_map = accounts_to_list(user, user.account_id if args.account_id is None else args.account_id)
+        account_ids = [*account_map, None] if args.include_public else [*account_map]
     scope = store.list_for_accounts(account_ids)
-    account_map = accounts.get_many(account_ids)
     terms = filter_terms(args.filter)
 
     def account_name(asset: Asset) -> str | None:

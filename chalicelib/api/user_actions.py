@@ -5,12 +5,11 @@ from typing import Any
 
 from chalicelib.api.query import filter_terms, matches_all, page_of, sort_items
 from chalicelib.api.responses import ApiError, forbidden, not_found
-from chalicelib.auth.access import readable_account_ids, require_account, require_role_edits
+from chalicelib.auth.access import accounts_to_list, require_role_edits
 from chalicelib.auth.passwords import random_password
-from chalicelib.auth.permissions import READ
 from chalicelib.auth.roles import USER_ROLE_NAMES
 from chalicelib.schemas.users import UserListArgs, UserPatch, listed_user_json, user_json
-from chalicelib.store import accounts, audit, mail
+from chalicelib.store import audit, mail
 from chalicelib.store import users as store
 from chalicelib.store.models import User
 from chalicelib.store.uniques import DuplicateError
@@ -23,21 +22,10 @@ def user_or_404(user_id: int) -> User:
     return user
 
 
-def _scope_account_ids(viewer: Any, args: UserListArgs) -> list[int]:
-    if args.account_id is not None:
-        if accounts.find(args.account_id) is None:
-            raise not_found(f"Account {args.account_id} not found")
-        require_account(viewer, READ, args.account_id)
-        return [args.account_id]
-    readable = readable_account_ids(viewer)
-    return [a.id for a in accounts.list_all()] if readable is None else sorted(readable)
-
-
 def listing(viewer: Any, args: UserListArgs) -> Any:
     """Every filter term must occur in the email, the username or the account name."""
-    account_ids = _scope_account_ids(viewer, args)
-    account_map = accounts.get_many(account_ids)
-    scope = [u for u in store.list_for_accounts(account_ids) if args.include_inactive or u.active]
+    account_map = accounts_to_list(viewer, args.account_id)
+    scope = [u for u in store.list_for_accounts(sorted(account_map)) if args.include_inactive or u.active]
     terms = filter_terms(args.filter)
 
     def account_name(user: User) -> str | None:

@@ -64,3 +64,22 @@ def require_role_edits(user: Any, target: Any, roles: set[str]) -> None:
     """Every role added to or removed from `target` must be editable by `user`."""
     owner = owner_of_account(target.account_id)
     require(all(permissions.may_edit_role(user, role, target, owner) for role in roles))
+
+
+def accounts_to_list(user: Any, account_id: int | None) -> dict[int, Any]:
+    """Accounts a listing covers: the one asked for (404 if unknown, 403 without read), or else
+    every account `user` may read. Returns the Account items by id, read once."""
+    from chalicelib.api.responses import not_found
+    from chalicelib.store import accounts
+
+    if account_id is not None:
+        account = accounts.find(account_id)
+        if account is None:
+            raise not_found(f"Account {account_id} not found")
+        require(permissions.account_permits(user, permissions.READ,
+                                            owner_of_account(account_id, {account_id: account})))
+        return {account_id: account}
+    readable = readable_account_ids(user)
+    if readable is None:
+        return {a.id: a for a in accounts.list_all()}
+    return accounts.get_many(readable)

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from chalicelib.api.query import ListingArgs
-from chalicelib.schemas.common import JsonString, QueryArgs, StrictBody
+from chalicelib.schemas.common import JsonString, StrictBody
 from chalicelib.store.assets import Related
 
 # Fields an asset stores as JSON and the API carries as JSON-encoded strings, with their defaults.
@@ -102,10 +102,6 @@ class AssetSensorsArgs(ListingArgs):
 class DefaultAssetView(StrictBody):
     default_asset_view: Literal[ASSET_VIEWS]  # type: ignore[valid-type]
     use_as_default: bool = True
-
-
-class NoArgs(QueryArgs):
-    pass
 
 
 def _type_json(type_id: int, related: Related) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ from pydantic import field_validator
 
 from chalicelib.api.query import ListingArgs
 from chalicelib.auth.roles import ACCOUNT_ROLES, USER_ROLE_NAMES, USER_ROLES
-from chalicelib.schemas.common import QueryArgs, StrictBody, isoformat
+from chalicelib.schemas.common import StrictBody, isoformat
 from chalicelib.schemas.naturalize import naturalized_datetime
 
 
@@ -65,10 +65,6 @@ class UserPatch(StrictBody):
         """The sent fields FlexMeasures applies (others are accepted and ignored)."""
         return {k: getattr(self, k) for k in ("email", "username", "active", "timezone", "flexmeasures_roles")
                 if k in self.model_fields_set}
-
-
-class NoArgs(QueryArgs):
-    pass
 
 
 def role_ids(names: list[str]) -> list[int]:

@@ -128,9 +128,13 @@ class Related:
     sensors: dict[int, list[Sensor]] = field(default_factory=dict)
 
 
-def sensors_by_account(account_id: int) -> list[Sensor]:
-    """Every sensor on the account's assets, in one paged query (the sparse by-account index)."""
-    return list(Sensor.by_account.query(int(account_id)))
+def sensor_names_by_account(account_id: int) -> list[Sensor]:
+    """Every sensor on the account's assets, in one paged query (the sparse by-account index).
+
+    Only id, name and asset id are read back: that is all the asset JSON shows of its sensors.
+    """
+    return list(Sensor.by_account.query(int(account_id),
+                                        attributes_to_get=["id", "name", "generic_asset_id"]))
 
 
 def related_for(assets: list[Asset], scope: list[Asset] | None = None,
@@ -165,7 +169,7 @@ def _sensors_for_listing(assets: list[Asset]) -> dict[int, list[Sensor]]:
     wanted = {a.id for a in assets}
     out: dict[int, list[Sensor]] = {}
     for account_id in sorted({a.account_id for a in assets if a.account_id is not None}):
-        for sensor in sensors_by_account(account_id):
+        for sensor in sensor_names_by_account(account_id):
             if sensor.generic_asset_id in wanted:
                 out.setdefault(sensor.generic_asset_id, []).append(sensor)
     # Public sensors are not in the sparse index; public assets are few, so ask per asset.
