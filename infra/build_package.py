@@ -114,9 +114,14 @@ def install_vendor(vendor: Path) -> bool:
     return True
 
 
+def _is_lambda_python() -> bool:
+    """Bytecode is only valid for the Python minor version that wrote it."""
+    return f"{sys.version_info.major}.{sys.version_info.minor}" == PYTHON_VERSION
+
+
 def compile_bytecode(directory: Path) -> None:
     """Unchecked-hash .pyc next to every module (only when this is Lambda's Python version)."""
-    if sys.version_info[:2] != tuple(map(int, PYTHON_VERSION.split("."))):
+    if not _is_lambda_python():
         return
     import compileall
     import py_compile
@@ -127,7 +132,7 @@ def compile_bytecode(directory: Path) -> None:
 
 def _compile_chalice_runtime(vendor: Path) -> None:
     """Chalice adds its own chalice/app.py to every zip; its bytecode rides along in vendor/chalice/."""
-    if sys.version_info[:2] != tuple(map(int, PYTHON_VERSION.split("."))):
+    if not _is_lambda_python():
         return
     import importlib.util
     import py_compile
@@ -223,11 +228,20 @@ def chalice(*args: str, project: Path = PROJECT) -> None:
     subprocess.run([*command, "--project-dir", str(project), *args], check=True, cwd=ROOT, env=env)
 
 
+def chalice_package(project: Path, outdir: Path, stage: str) -> None:
+    """`chalice package --merge-template` of a staged project; app.py binds its queue names on import,
+    so Chalice imports it with the stage's environment."""
+    from infra.resources import stage_environment
+
+    with stage_environment(stage):
+        chalice("package", "--stage", stage, "--merge-template", str(MERGE_TEMPLATE), str(outdir), project=project)
+
+
 def package(outdir: Path = PACKAGE_OUT, stage: str = "dev") -> Path:
     """`chalice package --merge-template infra/resources.yaml` into `outdir`; return the zip's path."""
     stage_project(stage=stage)
     _remove(outdir)
-    chalice("package", "--stage", stage, "--merge-template", str(MERGE_TEMPLATE), str(outdir))
+    chalice_package(PROJECT, outdir, stage)
     return outdir / "deployment.zip"
 
 

@@ -234,26 +234,22 @@ def policy_document(names: Names) -> dict[str, Any]:
         for sid, actions, resources in statements if resources]}
 
 
+def _map_strings(value: Any, change) -> Any:
+    if isinstance(value, dict):
+        return {key: _map_strings(item, change) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_map_strings(item, change) for item in value]
+    return change(value) if isinstance(value, str) else value
+
+
 def as_cloudformation(value: Any) -> Any:
     """Wrap every string holding a `${...}` placeholder in Fn::Sub."""
-    if isinstance(value, dict):
-        return {key: as_cloudformation(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [as_cloudformation(item) for item in value]
-    if isinstance(value, str) and "${" in value:
-        return {"Fn::Sub": value}
-    return value
+    return _map_strings(value, lambda text: {"Fn::Sub": text} if "${" in text else text)
 
 
 def substitute(value: Any, pseudo: dict[str, str]) -> Any:
     """Replace `${AWS::Region}` etc. with concrete values (for chalice deploy's policy and config)."""
-    if isinstance(value, dict):
-        return {key: substitute(item, pseudo) for key, item in value.items()}
-    if isinstance(value, list):
-        return [substitute(item, pseudo) for item in value]
-    if isinstance(value, str):
-        return re.sub(r"\$\{(AWS::\w+)\}", lambda m: pseudo[m.group(1)], value)
-    return value
+    return _map_strings(value, lambda text: re.sub(r"\$\{(AWS::\w+)\}", lambda m: pseudo[m.group(1)], text))
 
 
 def function_overrides(names: Names) -> dict[str, Any]:

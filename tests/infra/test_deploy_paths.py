@@ -87,8 +87,7 @@ def merged_template(tmp_path_factory):
     """What `chalice package --merge-template infra/resources.yaml` generates (app-only zip: fast)."""
     project = build_package.stage_project(tmp_path_factory.mktemp("project"), with_dependencies=False)
     out = tmp_path_factory.mktemp("package") / "out"
-    build_package.chalice("package", "--stage", "dev", "--merge-template", str(build_package.MERGE_TEMPLATE),
-                          str(out), project=project)
+    build_package.chalice_package(project, out, "dev")
     return out / "sam.yaml"
 
 
@@ -129,3 +128,28 @@ def test_unknown_paths_answer_flexmeasures_404(merged_template):
     assert response["statusCode"] == 404
     assert json.loads(response["responseTemplates"]["application/json"]) == {
         "message": "The requested URL was not found on the server.", "status": 404}
+
+
+def test_chalice_deploy_path_gets_the_same_404_for_unknown_paths(_moto, tmp_path):
+    from infra import gateway_responses
+
+    apigateway = client("apigateway")
+    api = apigateway.create_rest_api(name="flexcloud")["id"]
+    root = apigateway.get_resources(restApiId=api)["items"][0]["id"]
+    apigateway.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigateway.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
+    deployed = tmp_path / ".chalice" / "deployed"
+    deployed.mkdir(parents=True)
+    (deployed / "dev.json").write_text(json.dumps({"schema_version": "2.0", "backend": "api", "resources": [
+        {"name": "api_handler", "resource_type": "lambda_function", "lambda_arn": "arn:aws:lambda:x"},
+        {"name": "rest_api", "resource_type": "rest_api", "rest_api_id": api, "rest_api_url": "https://x/api/"}]}))
+
+    gateway_responses.apply(gateway_responses.deployed_rest_api_id("dev", tmp_path), "api")
+
+    response = apigateway.get_gateway_response(restApiId=api, responseType="MISSING_AUTHENTICATION_TOKEN")
+    assert response["statusCode"] == "404"
+    assert json.loads(response["responseTemplates"]["application/json"]) == {
+        "message": "The requested URL was not found on the server.", "status": 404}
+    assert apigateway.get_deployments(restApiId=api)["items"]
+    with pytest.raises(SystemExit, match="chalice deploy"):
+        gateway_responses.deployed_rest_api_id("prod", tmp_path)
