@@ -59,12 +59,10 @@ def upload_data(req: ApiRequest, id: int) -> Any:
 
 def post_beliefs(user: Any, sensor: Any, body: PostDataById, allow_downsampling: bool = False) -> Any:
     """Validate the series against the sensor, check permission, save under the user's source."""
-    from chalicelib.timeseries.posting import PostedSeries, PostingError, to_beliefs
+    from chalicelib.timeseries.posting import PostingError, to_beliefs
 
-    posted = PostedSeries(values=body.values, start=body.start, duration=body.duration, unit=body.unit,
-                          horizon=body.horizon, prior=body.prior, type=body.type)
     try:
-        beliefs = to_beliefs(posted, sensor_spec(sensor), utcnow(), allow_downsampling=allow_downsampling)
+        beliefs = to_beliefs(body, sensor_spec(sensor), utcnow(), allow_downsampling=allow_downsampling)
     except PostingError as error:
         raise field_error("json", error.field, error.message) from None
     require_sensor(user, "create-children", sensor)

@@ -262,7 +262,7 @@ def _sensors_in_scope(user: Any, args: SensorListArgs) -> list[Any]:
         account_ids = [account_id]
         if args.include_consultancy_clients and "consultant" in permissions.roles_of(user):
             account_ids += [a.id for a in accounts.clients_of(account_id)]
-        found = [s for a in account_ids for s in assets.sensors_by_account(a)]
+        found = [s for a in account_ids for s in sensors.list_for_account(a)]
     if args.include_public_assets:
         found += sensors.list_for_assets(a.id for a in assets.list_for_account(None))
     found = sorted({s.id: s for s in found}.values(), key=lambda s: s.id)

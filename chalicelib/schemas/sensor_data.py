@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from chalicelib.schemas.common import AwareDatetime, Duration, QueryArgs, StrictBody
 
@@ -22,15 +22,20 @@ def _as_list(value: Any) -> Any:
 Values = Annotated[list[float | None], BeforeValidator(_as_list), Field(min_length=1)]
 
 
-class PostDataById(StrictBody):
-    """POST /sensors/<id>/data ([CURRENT], what flexmeasures-client 0.9.6 sends)."""
+class _Timing(BaseModel):
+    """The window, unit and belief timing that posting and reading share."""
 
-    values: Values
     start: AwareDatetime
     duration: Duration
     unit: str
     horizon: Duration | None = None
     prior: AwareDatetime | None = None
+
+
+class PostDataById(StrictBody, _Timing):
+    """POST /sensors/<id>/data ([CURRENT], what flexmeasures-client 0.9.6 sends)."""
+
+    values: Values
     type: POST_TYPES | None = None
 
 
@@ -40,13 +45,8 @@ class PostData(PostDataById):
     sensor: str
 
 
-class GetDataById(QueryArgs):
-    start: AwareDatetime
-    duration: Duration
-    unit: str
+class GetDataById(QueryArgs, _Timing):
     resolution: Duration | None = None
-    horizon: Duration | None = None
-    prior: AwareDatetime | None = None
     source: int | None = None
     type: GET_TYPES | None = None
 

@@ -98,9 +98,6 @@ def _decode(chunks: Iterable[BeliefChunk], with_source: bool = True) -> Beliefs:
         offsets, belief_times, values = unpack(chunk.offsets, chunk.belief_times, chunk.values)
         starts = offsets * US_PER_S + int(chunk.day) * DAY_US
         parts.append(Beliefs.of(starts, belief_times, values, int(chunk.source_id) if with_source else None))
-    if not with_source:
-        for part in parts:
-            part.source_id = None
     return Beliefs.concat(parts)
 
 

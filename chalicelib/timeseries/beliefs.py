@@ -131,7 +131,6 @@ def merge(existing: Beliefs, incoming: Beliefs, resolution_us: int, allow_overwr
     kept = Beliefs(existing.event_start, existing.belief_time, values)
     new = incoming.take(np.asarray(added_rows, dtype="int64"))
     outcome.merged = Beliefs.concat([kept, Beliefs(new.event_start, new.belief_time, new.value)]).sorted()
-    outcome.merged.source_id = None
     return outcome
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Sequence
+from typing import Any
 
 from chalicelib.timeseries.beliefs import Beliefs, duration_us, to_us
 
@@ -21,17 +21,6 @@ class PostingError(ValueError):
 
 
 @dataclass
-class PostedSeries:
-    values: Sequence[float | None]
-    start: datetime
-    duration: timedelta
-    unit: str
-    horizon: timedelta | None = None
-    prior: datetime | None = None
-    type: str | None = None
-
-
-@dataclass
 class SensorSpec:
     unit: str
     resolution: timedelta
@@ -39,8 +28,12 @@ class SensorSpec:
     frequency: timedelta | None = None  # the sensor's `frequency` attribute rounds posted starts
 
 
-def to_beliefs(posted: PostedSeries, sensor: SensorSpec, now: datetime, allow_downsampling: bool = False) -> Beliefs:
-    """Beliefs (sensor unit, nulls dropped) for a posted series; PostingError on anything invalid."""
+def to_beliefs(posted: Any, sensor: SensorSpec, now: datetime, allow_downsampling: bool = False) -> Beliefs:
+    """Beliefs (sensor unit, nulls dropped) for a posted series; PostingError on anything invalid.
+
+    `posted` has the posted fields (schemas.sensor_data.PostDataById): values, start, duration,
+    unit, horizon, prior, type.
+    """
     import numpy as np
 
     from chalicelib.timeseries import resampling, units
@@ -113,7 +106,7 @@ def _check_on_grid(start: datetime, resolution: timedelta, timezone: str) -> Non
     raise PostingError("start", f"Start {start.isoformat()} does not lie on the sensor's grid of {resolution} steps.")
 
 
-def _check_unit(posted: PostedSeries, sensor: SensorSpec) -> None:
+def _check_unit(posted: Any, sensor: SensorSpec) -> None:
     from chalicelib.timeseries import units
 
     if not units.is_valid_unit(posted.unit) or not units.is_convertible(posted.unit, sensor.unit):
@@ -124,12 +117,12 @@ def _check_unit(posted: PostedSeries, sensor: SensorSpec) -> None:
         raise PostingError("_schema", f"Unit {posted.unit} is not an energy price unit (e.g. EUR/MWh).")
 
 
-def _incompatible_unit(posted: PostedSeries, sensor: SensorSpec) -> PostingError:
+def _incompatible_unit(posted: Any, sensor: SensorSpec) -> PostingError:
     return PostingError("_schema", f"Required unit for this sensor is {sensor.unit}, got incompatible unit: "
                                    f"{posted.unit}")
 
 
-def _belief_times(posted: PostedSeries, starts, resolution_us: int, now: datetime):
+def _belief_times(posted: Any, starts, resolution_us: int, now: datetime):
     """prior, else knowledge time minus horizon (knowledge time = event end), else now."""
     import numpy as np
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from chalicelib.timeseries.beliefs import to_us
-from chalicelib.timeseries.posting import PostedSeries, PostingError, SensorSpec, to_beliefs
+from chalicelib.schemas.sensor_data import PostDataById
+from chalicelib.timeseries.posting import PostingError, SensorSpec, to_beliefs
 from chalicelib.timeseries.resampling import default_resolution, mean_of_groups, repeat_values, to_slots
 
 M = 60_000_000  # one minute in µs
@@ -48,7 +49,8 @@ def test_repeat_and_group_means():
 
 
 def _post(values, duration, unit="kW", **over):
-    return PostedSeries(values=values, start=over.pop("start", T0), duration=duration, unit=unit, **over)
+    return PostDataById.model_construct(values=values, start=over.pop("start", T0), duration=duration, unit=unit,
+                                        **{"horizon": None, "prior": None, "type": None, **over})
 
 
 SENSOR = SensorSpec(unit="kW", resolution=timedelta(minutes=15))
