@@ -120,10 +120,10 @@ def build_problem(devices: Sequence[DeviceRequest], context: FlexContext, window
 
 
 def _slope(prices: np.ndarray) -> np.ndarray:
+    """0 … 10⁻⁴·(price spread), or 0 … 10⁻⁴ for flat prices (as FlexMeasures' tiny price slope)."""
     spread = float(np.nanmax(prices) - np.nanmin(prices)) if len(prices) else 0.0
-    if spread == 0:
-        spread = TIE_BREAK_SCALE
-    return np.linspace(0, TIE_BREAK_SCALE * spread, len(prices))
+    top = TIE_BREAK_SCALE * spread if spread > 0 else TIE_BREAK_SCALE
+    return np.linspace(0, top, len(prices))
 
 
 # --- prices ------------------------------------------------------------------------------------------

@@ -30,8 +30,11 @@ class Resolver:
             raise UnknownSensorError(field, sensor_id)
         return info
 
-    def _events(self, info: SensorInfo) -> tuple[np.ndarray, np.ndarray]:
-        return self.data.events(info.id, self.window.start, self.window.end, self.prior)
+    def _events(self, info: SensorInfo, state: bool) -> tuple[np.ndarray, np.ndarray]:
+        # Also fetch an event that starts before the window but still covers its start, and (for states)
+        # the value at the window's end.
+        end = self.window.end + self.window.resolution if state else self.window.end
+        return self.data.events(info.id, self.window.start - info.resolution, end, self.prior)
 
     def _factor(self, info: SensorInfo, target: str, field: str) -> float:
         from chalicelib.timeseries import units
@@ -45,7 +48,7 @@ class Resolver:
         """A flow-type sensor on the slots, converted to `target` (stock<->flow with the sensor's step)."""
         info = self.sensor(sensor_id, field)
         factor = self._factor(info, target, field)
-        times, values = self._events(info)
+        times, values = self._events(info, state=False)
         resolution_ns = int(info.resolution.total_seconds()) * 1_000_000_000
         return resample_flow(times, values * factor, resolution_ns, self.window)
 
@@ -53,7 +56,7 @@ class Resolver:
         """A state-type sensor read as instantaneous values on t_1 … t_N."""
         info = self.sensor(sensor_id, field)
         factor = self._factor(info, target, field)
-        times, values = self._events(info)
+        times, values = self._events(info, state=True)
         if len(times) == 0:
             return np.full(self.window.n, np.nan)
         order = np.argsort(times, kind="stable")
