@@ -34,7 +34,7 @@ def post_data(req: ApiRequest) -> Any:
 @endpoint(bp, "/v3_0/sensors/{id}/data", "POST", description="Post sensor data", wrap=False)
 def post_data_by_id(req: ApiRequest, id: int) -> Any:
     body = validate(PostDataById, req.json())
-    return post_beliefs(req.user, load_sensor(id), body, allow_downsampling=True)
+    return post_beliefs(req.user, load_sensor(id), body, current=True)
 
 
 @endpoint(bp, "/v3_0/sensors/data", "GET", description="Download sensor data", wrap=False)
@@ -57,12 +57,12 @@ def upload_data(req: ApiRequest, id: int) -> Any:
 
 # ---- posting ----------------------------------------------------------------------------------------
 
-def post_beliefs(user: Any, sensor: Any, body: PostDataById, allow_downsampling: bool = False) -> Any:
+def post_beliefs(user: Any, sensor: Any, body: PostDataById, current: bool = False) -> Any:
     """Validate the series against the sensor, check permission, save under the user's source."""
     from chalicelib.timeseries.posting import PostingError, to_beliefs
 
     try:
-        beliefs = to_beliefs(body, sensor_spec(sensor), utcnow(), allow_downsampling=allow_downsampling)
+        beliefs = to_beliefs(body, sensor_spec(sensor), utcnow(), current=current)
     except PostingError as error:
         raise field_error("json", error.field, error.message) from None
     require_sensor(user, "create-children", sensor)

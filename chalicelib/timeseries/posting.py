@@ -28,11 +28,15 @@ class SensorSpec:
     frequency: timedelta | None = None  # the sensor's `frequency` attribute rounds posted starts
 
 
-def to_beliefs(posted: Any, sensor: SensorSpec, now: datetime, allow_downsampling: bool = False) -> Beliefs:
+def to_beliefs(posted: Any, sensor: SensorSpec, now: datetime, current: bool = False) -> Beliefs:
     """Beliefs (sensor unit, nulls dropped) for a posted series; PostingError on anything invalid.
 
     `posted` has the posted fields (schemas.sensor_data.PostDataById): values, start, duration,
-    unit, horizon, prior, type.
+    unit, horizon, prior, type. [SEED] rules by default: an off-grid start is refused, finer data is
+    refused, and units are converted after repetition with the sensor's resolution (so hourly kWh on
+    a 15-minute kW sensor comes out 4x). `current` applies [CURRENT]'s rules instead: the start is
+    floored onto the grid, finer data is mean-downsampled, and units are converted with the posted
+    resolution before resampling.
     """
     import numpy as np
 
@@ -43,11 +47,13 @@ def to_beliefs(posted: Any, sensor: SensorSpec, now: datetime, allow_downsamplin
     values = np.array([np.nan if v is None else float(v) for v in posted.values], dtype="float64")
     step = _posted_step(len(values), posted.duration)
     resolution = sensor.resolution
+    if current:
+        values = _converted(values, posted, sensor, step)
     if resolution > timedelta(0):
-        _check_on_grid(start, resolution, sensor.timezone)
+        start = _on_grid(start, resolution, sensor.timezone, floor=current)
         if step % resolution == timedelta(0):
             values = resampling.repeat_values(values, step // resolution)
-        elif allow_downsampling and resolution % step == timedelta(0) and posted.duration % resolution == timedelta(0):
+        elif current and resolution % step == timedelta(0) and posted.duration % resolution == timedelta(0):
             values = resampling.mean_of_groups(values, resolution // step)
         else:
             raise PostingError("_schema", f"Resolution of {step} is incompatible with the sensor's required "
@@ -62,13 +68,22 @@ def to_beliefs(posted: Any, sensor: SensorSpec, now: datetime, allow_downsamplin
     starts = to_us(start) + np.arange(len(values), dtype="int64") * duration_us(spacing)
     keep = ~np.isnan(values)
     starts, values = starts[keep], values[keep]
-    try:
-        values = np.asarray(units.convert(values, posted.unit, sensor.unit, resolution or step), dtype="float64")
-    except units.UnitError:
-        raise _incompatible_unit(posted, sensor) from None
+    if not current:
+        values = _converted(values, posted, sensor, resolution or step)
     belief_times = _belief_times(posted, starts, duration_us(resolution), now)
     _check_type_timing(posted.type, starts + duration_us(resolution) - belief_times)
     return Beliefs.of(starts, belief_times, values)
+
+
+def _converted(values, posted: Any, sensor: SensorSpec, step: timedelta):
+    import numpy as np
+
+    from chalicelib.timeseries import units
+
+    try:
+        return np.asarray(units.convert(values, posted.unit, sensor.unit, step), dtype="float64")
+    except units.UnitError:
+        raise _incompatible_unit(posted, sensor) from None
 
 
 def _posted_step(n: int, duration: timedelta) -> timedelta:
@@ -88,22 +103,29 @@ def _rounded(start: datetime, frequency: timedelta | None) -> datetime:
     return start - timedelta(microseconds=int(nearest))
 
 
-def _check_on_grid(start: datetime, resolution: timedelta, timezone: str) -> None:
-    """Starts must lie on the sensor's grid, counted from midnight in the sensor's or the start's own timezone."""
+def _on_grid(start: datetime, resolution: timedelta, timezone: str, floor: bool) -> datetime:
+    """The start, which must lie on the sensor's grid counted from midnight in the sensor's timezone or in
+    the start's own offset; off-grid starts are refused, or floored onto the sensor-timezone grid."""
     if resolution > DAY or DAY % resolution:
-        return
-    candidates = [start]
+        return start
+    candidates = []
     try:
         from zoneinfo import ZoneInfo
 
         candidates.append(start.astimezone(ZoneInfo(timezone)))
     except Exception:  # noqa: BLE001 - an unknown sensor timezone ([SEED] does not validate it)
         pass
+    candidates.append(start)
     for local in candidates:
-        since_midnight = local - local.replace(hour=0, minute=0, second=0, microsecond=0)
-        if since_midnight % resolution == timedelta(0):
-            return
+        if _since_midnight(local) % resolution == timedelta(0):
+            return start
+    if floor:
+        return start - _since_midnight(candidates[0]) % resolution
     raise PostingError("start", f"Start {start.isoformat()} does not lie on the sensor's grid of {resolution} steps.")
+
+
+def _since_midnight(local: datetime) -> timedelta:
+    return local - local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _check_unit(posted: Any, sensor: SensorSpec) -> None:

@@ -96,10 +96,18 @@ def test_finer_data_is_averaged_only_when_allowed():
     post = _post([1, 3, 5, 7, 9, 11], timedelta(minutes=30))
     with pytest.raises(PostingError):
         to_beliefs(post, SENSOR, T0)
-    assert to_beliefs(post, SENSOR, T0, allow_downsampling=True).value.tolist() == [3.0, 9.0]
+    assert to_beliefs(post, SENSOR, T0, current=True).value.tolist() == [3.0, 9.0]
 
 
 def test_frequency_attribute_rounds_the_start():
     spec = SensorSpec(unit="kW", resolution=timedelta(minutes=15), frequency=timedelta(minutes=15))
     out = to_beliefs(_post([1], timedelta(minutes=15), start=T0 + timedelta(minutes=8)), spec, T0)
     assert out.event_start.tolist() == [to_us(T0 + timedelta(minutes=15))]
+
+
+def test_current_rules_floor_the_start_and_convert_with_the_posted_resolution():
+    hourly_kwh = _post([1, 2], timedelta(hours=2), unit="kWh")
+    assert to_beliefs(hourly_kwh, SENSOR, T0).value.tolist() == [4.0] * 4 + [8.0] * 4  # the [SEED] quirk
+    assert to_beliefs(hourly_kwh, SENSOR, T0, current=True).value.tolist() == [1.0] * 4 + [2.0] * 4
+    late = to_beliefs(_post([1], timedelta(minutes=15), start=T0 + timedelta(minutes=7)), SENSOR, T0, current=True)
+    assert late.event_start.tolist() == [to_us(T0)]
