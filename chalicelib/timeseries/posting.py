@@ -51,9 +51,9 @@ def to_beliefs(posted: Any, sensor: SensorSpec, now: datetime, current: bool = F
         values = _converted(values, posted, sensor, step)
     if resolution > timedelta(0):
         start = _on_grid(start, resolution, sensor.timezone, floor=current)
-        if step % resolution == timedelta(0):
+        if step > timedelta(0) and step % resolution == timedelta(0):
             values = resampling.repeat_values(values, step // resolution)
-        elif current and resolution % step == timedelta(0) and posted.duration % resolution == timedelta(0):
+        elif current and step > timedelta(0) and resolution % step == timedelta(0) and posted.duration % resolution == timedelta(0):
             values = resampling.mean_of_groups(values, resolution // step)
         else:
             raise PostingError("_schema", f"Resolution of {step} is incompatible with the sensor's required "

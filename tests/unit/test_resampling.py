@@ -74,6 +74,8 @@ def test_posted_timing_prior_and_horizon():
 @pytest.mark.parametrize("post,field", [
     (_post([1, 2, 3], timedelta(minutes=15)), "_schema"),              # 5-minute values on a 15-minute sensor
     (_post([1, 2, 3], timedelta(minutes=40)), "_schema"),              # 40 minutes do not divide by 3
+    (_post([1], timedelta(0)), "_schema"),                             # a zero duration on a 15-minute sensor
+    (_post([1], timedelta(minutes=-15)), "duration"),
     (_post([1], timedelta(minutes=15), start=T0 + timedelta(minutes=5)), "start"),
     (_post([1], timedelta(minutes=15), unit="EUR"), "_schema"),
     (_post([1], timedelta(minutes=15), type="PostPriceDataRequest"), "_schema"),
