@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.query import filter_terms, first_term_words, matches_all, matches_any, page_of, sort_items
+from chalicelib.api.query import (filter_terms, first_term_words, list_or_page, matches_all, matches_any,
+                                  sort_items)
 from chalicelib.api.responses import ApiError, field_error, not_found, unprocessable
 from chalicelib.auth import permissions
 from chalicelib.auth.access import accounts_to_list
@@ -57,9 +58,7 @@ def listing(user: Any, args: AssetListArgs) -> Any:
         related = store.related_for(items, scope=scope, account_map=account_map)
         return [asset_json(a, related) for a in items]
 
-    if args.page is None:
-        return render(shown)
-    return page_of(shown, args.page, args.per_page, len(scope), render)
+    return list_or_page(shown, args, len(scope), render)
 
 
 def public_listing() -> list[dict[str, Any]]:
@@ -75,8 +74,8 @@ def sensor_page(asset: Asset, args: AssetSensorsArgs, host: str) -> dict[str, An
     shown = [s for s in all_sensors if matches_any(words, s.name)]
     shown = sort_items(shown, args, {"id": lambda s: s.id, "name": lambda s: s.name,
                                      "resolution": lambda s: s.event_resolution_minutes})
-    return page_of(shown, args.page or 1, args.per_page, len(all_sensors),
-                   lambda items: [_sensor_item(s, host) for s in items])
+    return list_or_page(shown, args, len(all_sensors), lambda items: [_sensor_item(s, host) for s in items],
+                        always_paginated=True)
 
 
 def _sensor_item(sensor: Any, host: str) -> dict[str, Any]:

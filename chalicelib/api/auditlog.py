@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.query import first_term_words, matches_any, page_of, sort_items
+from chalicelib.api.query import first_term_words, list_or_page, matches_any, sort_items
 from chalicelib.schemas.audit import AuditLogArgs, audit_json
 
 
@@ -16,6 +16,4 @@ def audit_listing(entries: list[Any], args: AuditLogArgs, viewer: Any, *, always
     def render(items: list[Any]) -> list[dict[str, Any]]:
         return [audit_json(e, viewer.timezone) for e in items]
 
-    if args.page is None and not always_paginated:
-        return render(shown)
-    return page_of(shown, args.page or 1, args.per_page, len(entries), render)
+    return list_or_page(shown, args, len(entries), render, always_paginated=always_paginated)

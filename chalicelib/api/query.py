@@ -80,3 +80,11 @@ def page_of(items: Sequence[T], page: int, per_page: int, num_records: int,
             render: Callable[[list[T]], list[Any]] = list) -> dict[str, Any]:
     """The datatables-style page: render only the page's items; past the end is a 404."""
     return paginated(render(page_slice(items, page, per_page)), num_records, len(items))
+
+
+def list_or_page(shown: Sequence[T], args: ListingArgs, num_records: int,
+                 render: Callable[[list[T]], list[Any]], *, always_paginated: bool = False) -> Any:
+    """A bare list without `page` (unless the endpoint always pages, then page 1), else the page."""
+    if args.page is None and not always_paginated:
+        return render(list(shown))
+    return page_of(shown, args.page or 1, args.per_page, num_records, render)

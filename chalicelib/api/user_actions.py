@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.query import filter_terms, matches_all, page_of, sort_items
+from chalicelib.api.query import filter_terms, list_or_page, matches_all, sort_items
 from chalicelib.api.responses import ApiError, forbidden, not_found
 from chalicelib.auth.access import accounts_to_list, require_role_edits
 from chalicelib.auth.passwords import random_password
@@ -39,9 +39,7 @@ def listing(viewer: Any, args: UserListArgs) -> Any:
     def render(items: list[User]) -> list[dict[str, Any]]:
         return [listed_user_json(u, account_map.get(u.account_id), viewer.timezone) for u in items]
 
-    if args.page is None:
-        return render(shown)
-    return page_of(shown, args.page, args.per_page, len(scope), render)
+    return list_or_page(shown, args, len(scope), render)
 
 
 def update(editor: Any, target: User, body: UserPatch) -> dict[str, Any]:
