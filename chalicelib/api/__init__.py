@@ -11,6 +11,8 @@ BLUEPRINT_MODULES = [
     "chalicelib.api.users",
     "chalicelib.api.sensors",
     "chalicelib.api.sensor_data",
+    "chalicelib.api.schedules",
+    "chalicelib.api.asset_charts",
 ]
 
 

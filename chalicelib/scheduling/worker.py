@@ -3,12 +3,20 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from chalicelib.store import jobs
 
 log = logging.getLogger("flexcloud.worker")
 
-NOT_AVAILABLE = "Scheduling is not available on this server yet."
+SCHEDULER_NAME = "StorageScheduler"
+SCHEDULER_INFO = {"scheduler_info": {"scheduler": SCHEDULER_NAME}}
+# FlexMeasures v0.28 stores schedules under this source (data_source_info of the job).
+SOURCE_NAME, SOURCE_VERSION = "Seita", "5"
+ABANDONED = ("WorkerError: The scheduling job failed repeatedly (its worker crashed or timed out) and was "
+             "abandoned.")
 
 
 def job_id_of(body: str) -> str | None:
@@ -32,11 +40,132 @@ def handle_message(body: str) -> None:
     if not jobs.claim(job):
         log.info("Job %s already ended (%s); acknowledging redelivery", job_id, job.status)
         return
-    jobs.fail(jobs.find(job_id), NOT_AVAILABLE)
+    run_job(jobs.find(job_id))
 
 
 def handle_dead_letter(body: str) -> None:
     """A message SQS gave up on: its job must not stay queued or started forever."""
     job_id = job_id_of(body)
-    if job_id and jobs.fail_if_pending(job_id, "Scheduling job failed repeatedly and was abandoned."):
+    if job_id and jobs.fail_if_pending(job_id, ABANDONED):
         log.error("Job %s dead-lettered and marked failed", job_id)
+
+
+def run_job(job: Any) -> None:
+    """Solve and store a claimed job. Scheduling errors and bugs fail the job with a reason; AWS faults
+    propagate so SQS retries the message."""
+    from chalicelib.scheduling.errors import SchedulingError
+
+    try:
+        request = schedule_request(job)
+        result = solve(request)
+    except SchedulingError as exc:
+        log.info("Job %s failed: %s", job.id, exc.reason)
+        jobs.fail(job, exc.reason, SCHEDULER_INFO)
+        return
+    except Exception as exc:  # noqa: BLE001 - a bug must fail the job, not loop through SQS for hours
+        if _is_transient(exc):
+            raise
+        log.exception("Job %s crashed", job.id)
+        jobs.fail(job, f"{type(exc).__name__}: {exc}", SCHEDULER_INFO)
+        return
+    source = store_result(job, request, result)
+    jobs.finish(job, {**SCHEDULER_INFO, **finished_meta(request, result, source)})
+
+
+def _is_transient(exc: Exception) -> bool:
+    from botocore.exceptions import BotoCoreError, ClientError
+    from pynamodb.exceptions import PynamoDBException
+
+    return isinstance(exc, (BotoCoreError, ClientError, PynamoDBException))
+
+
+def schedule_request(job: Any):
+    """The job's stored trigger body as the core's ScheduleRequest, read as of `prior` (default: now)."""
+    from chalicelib.scheduling.request import AssetTriggerBody, ScheduleRequest, SensorTriggerBody
+
+    stored = job.request or {}
+    body = stored.get("body") or {}
+    if stored.get("trigger") == "sensor":
+        request = ScheduleRequest.from_sensor_trigger(int(job.sensor_id), SensorTriggerBody.model_validate(body))
+    else:
+        request = ScheduleRequest.from_asset_trigger(AssetTriggerBody.model_validate(body))
+    if request.prior is None:
+        request = replace(request, prior=datetime.now(timezone.utc))
+    return request
+
+
+def solve(request):
+    from chalicelib import settings
+    from chalicelib.scheduling.schedule import compute_schedule
+
+    return compute_schedule(request, store_sensor_data(), default_duration=settings.planning_horizon(),
+                            max_steps=settings.max_planning_steps())
+
+
+def store_sensor_data():
+    """The core's injected data: sensors and their latest beliefs from the time-series store."""
+    from chalicelib.scheduling.sources import SensorData
+
+    items: dict[int, Any] = {}
+
+    def item(sensor_id: int):
+        from chalicelib.store import sensors
+
+        if sensor_id not in items:
+            items[sensor_id] = sensors.find(sensor_id)
+        return items[sensor_id]
+
+    def lookup(sensor_id: int):
+        found = item(sensor_id)
+        return None if found is None else sensor_info(found)
+
+    def reader(sensor_id: int, start: datetime, end: datetime, prior: datetime | None):
+        import pandas as pd
+
+        from chalicelib.store import beliefs
+
+        found = item(sensor_id)
+        if found is None:
+            return None
+        latest = beliefs.read_latest(found, start, end, prior=prior)
+        if not len(latest):
+            return None
+        return pd.Series(latest.value, index=pd.to_datetime(latest.event_start, unit="us", utc=True))
+
+    return SensorData(lookup, reader)
+
+
+def sensor_info(sensor: Any):
+    from chalicelib.scheduling.sources import SensorInfo
+
+    return SensorInfo(int(sensor.id), sensor.unit, timedelta(minutes=int(sensor.event_resolution_minutes or 0)),
+                      dict(sensor.attributes or {}))
+
+
+def store_result(job: Any, request, result) -> Any:
+    """Power (and SoC) schedules as beliefs of the scheduler's source, plus one result item per sensor."""
+    from chalicelib.scheduling.outputs import stored_sign
+    from chalicelib.store import beliefs, schedule_results, sensors, sources
+
+    source = sources.scheduler_source(model=SCHEDULER_NAME, version=SOURCE_VERSION, name=SOURCE_NAME)
+    items = []
+    for schedule, kind in [(s, "power") for s in result.power] + [(s, "state-of-charge") for s in result.soc]:
+        sensor = sensors.find(schedule.sensor.id)
+        sign = stored_sign(schedule.sensor) if kind == "power" else 1
+        beliefs.write_beliefs(sensor, source, schedule.event_starts(), [sign * v for v in schedule.values],
+                              belief_time=request.prior)
+        items.append(schedule_results.StoredSchedule(schedule.sensor.id, schedule.start, schedule.step,
+                                                     schedule.instantaneous, schedule.sensor.unit,
+                                                     schedule.values, kind))
+    schedule_results.save_all(job.id, items)
+    return source
+
+
+def finished_meta(request, result, source) -> dict[str, Any]:
+    document = result.to_json()
+    return {
+        "data_source_info": {"name": source.name, "model": source.model, "version": source.version,
+                             "id": int(source.id)},
+        "costs": document["costs"], "warnings": document["warnings"], "timings": document["timings"],
+        "start": document["start"], "end": document["end"], "prior": request.prior.isoformat(),
+    }

@@ -6,12 +6,26 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.store.models import Job
+from chalicelib.store.base import BaseModel, table_meta
+from chalicelib.store.models import Job, register_model
 
 # FlexMeasures keeps results 7 days (FLEXMEASURES_PLANNING_TTL); the job item lives as long.
 JOB_TTL_SECONDS = 7 * 24 * 3600
+# FLEXMEASURES_JOB_CACHE_TTL: an identical trigger within this time gets the same job.
+JOB_CACHE_TTL_SECONDS = 3600
+
+
+@register_model
+class JobCacheEntry(BaseModel):
+    """Trigger fingerprint -> the job it created (for FlexMeasures' job cache)."""
+
+    Meta = table_meta("job_cache")
+    fingerprint = UnicodeAttribute(hash_key=True)
+    job_id = UnicodeAttribute()
+    expires_at = NumberAttribute()
 
 
 def create(*, asset_id: int | None, sensor_ids: list[int], request: dict[str, Any],
@@ -76,3 +90,18 @@ def fail_if_pending(job_id: str, error: str) -> bool:
         return True
     except UpdateError:
         return False
+
+
+def cached_job(fingerprint: str) -> Job | None:
+    """The job an identical trigger created within the cache TTL, whatever its status."""
+    try:
+        entry = JobCacheEntry.get(fingerprint)
+    except JobCacheEntry.DoesNotExist:
+        return None
+    if entry.expires_at < time.time():
+        return None
+    return find(entry.job_id)
+
+
+def remember(fingerprint: str, job_id: str) -> None:
+    JobCacheEntry(fingerprint, job_id=job_id, expires_at=int(time.time()) + JOB_CACHE_TTL_SECONDS).save()

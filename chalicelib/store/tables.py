@@ -8,7 +8,8 @@ from chalicelib import settings
 from chalicelib.store.aws import client
 
 # Modules whose import registers their models (models.register_model); create-tables loads them all.
-MODEL_MODULES = ["chalicelib.store.models", "chalicelib.store.beliefs"]
+MODEL_MODULES = ["chalicelib.store.models", "chalicelib.store.beliefs", "chalicelib.store.jobs",
+                 "chalicelib.store.schedule_results"]
 
 # The solver Lambda's timeout is 300 s; the queue's visibility timeout must be at least 6x that.
 SCHEDULE_VISIBILITY_TIMEOUT = 1800

@@ -1,0 +1,362 @@
+"""Scheduling triggers, schedule results and job status: the work behind the schedule routes (§7.3, §6, §11)."""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta, timezone
+from typing import Any, Iterator
+
+from pydantic import ValidationError
+
+from chalicelib.api.responses import ApiError, field_error, http_error, unprocessable
+from chalicelib.auth.access import require_asset, require_sensor
+from chalicelib.schemas.validation import nest_errors
+
+FLEX_KEYS = ("flex-model", "flex-context")
+# [CURRENT] spelling; flexmeasures-client sends it to both triggers when given a prior.
+FORCE_KEY = "force-new-job-creation"
+DEFAULT_RESULT_DURATION = timedelta(hours=6)
+NO_SCHEDULE = "No known schedule for this time period."
+
+
+def flex_error(errors: Any) -> ApiError:
+    """FlexMeasures' invalid_flex_config body: a field->messages dict, or a plain string."""
+    return ApiError(422, {"result": "Rejected", "status": "UNPROCESSABLE_ENTITY", "message": {"json": errors}})
+
+
+def unknown_schedule(detail: str) -> ApiError:
+    return ApiError(400, {"result": "Rejected", "status": "UNKNOWN_SCHEDULE", "message": f"{NO_SCHEDULE} {detail}"})
+
+
+def unrecognized_job(job_id: str) -> ApiError:
+    return ApiError(400, {"result": "Rejected", "status": "UNRECOGNIZED_UDI_EVENT",
+                          "message": f"The requested UDI event (id = {job_id}, type = job) is not known."})
+
+
+# ---- triggers -----------------------------------------------------------------------------------
+
+def trigger_for_sensor(user: Any, sensor_id: int, raw: Any) -> str:
+    """POST /sensors/<id>/schedules/trigger -> the job id (new, or cached for an identical trigger)."""
+    from chalicelib.api.sensors import load_sensor
+    from chalicelib.scheduling.request import ScheduleRequest, SensorTriggerBody
+    from chalicelib.store import assets
+
+    raw, force = _take_force(raw, "json", allow_seed_key=True)
+    body = _validate_trigger(SensorTriggerBody, raw, "json")
+    sensor = load_sensor(sensor_id)
+    require_sensor(user, "create-children", sensor)
+    context = _merged_context(raw, assets.find(sensor.generic_asset_id))
+    body = _validate_trigger(SensorTriggerBody, {**raw, "flex-context": context}, "json")
+    request = ScheduleRequest.from_sensor_trigger(sensor.id, body)
+    _check_request(user, request, {sensor.id: sensor})
+    stored = {**raw, "flex-context": context}
+    return _enqueue(user, "sensor", stored, request, force, asset_id=sensor.generic_asset_id, sensor_id=sensor.id)
+
+
+def trigger_for_asset(user: Any, asset_id: int, raw: Any, query: dict[str, str]) -> str:
+    """POST /assets/<id>/schedules/trigger: several devices, joint or sequential, in one job."""
+    from chalicelib.scheduling.request import AssetTriggerBody, ScheduleRequest
+    from chalicelib.store import assets
+
+    raw = _args_and_json(raw, query)
+    raw, force = _take_force(raw, "args_and_json", allow_seed_key=False)
+    _validate_trigger(AssetTriggerBody, raw, "args_and_json")
+    asset = assets.find(asset_id)
+    if asset is None:
+        raise field_error("path", "id", f"No asset found with ID {asset_id}.")
+    require_asset(user, "create-children", asset)
+    context = _merged_context(raw, asset)
+    body = _validate_trigger(AssetTriggerBody, {**raw, "flex-context": context}, "args_and_json")
+    devices = _device_sensors(asset, [entry.sensor for entry in body.flex_model])
+    request = ScheduleRequest.from_asset_trigger(body)
+    _check_request(user, request, devices)
+    stored = {**raw, "flex-context": context}
+    return _enqueue(user, "asset", stored, request, force, asset_id=asset.id, sensor_id=None)
+
+
+def _args_and_json(raw: Any, query: dict[str, str]) -> Any:
+    """webargs' args_and_json location: query and body merged; a key in both is refused."""
+    if raw is not None and not isinstance(raw, dict):
+        raise unprocessable("args_and_json", {"_schema": ["Invalid input type."]})
+    raw = dict(raw or {})
+    twice = sorted(set(raw) & set(query))
+    if twice:
+        raise ApiError(422, {"result": "Rejected", "status": "UNPROCESSABLE_ENTITY",
+                             "message": f"Key(s) given both in the query and in the JSON body: {', '.join(twice)}."})
+    return {**query, **raw}
+
+
+def _take_force(raw: Any, location: str, allow_seed_key: bool) -> tuple[dict, bool]:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise unprocessable(location, {"_schema": ["Invalid input type."]})
+    raw = dict(raw)
+    if not allow_seed_key and "force_new_job_creation" in raw:
+        raise unprocessable(location, {"force_new_job_creation": ["Unknown field."]})
+    force = raw.pop(FORCE_KEY, False)
+    if allow_seed_key:
+        force = raw.pop("force_new_job_creation", False) or force
+    if not isinstance(force, bool):
+        raise unprocessable(location, {FORCE_KEY: ["Not a valid boolean."]})
+    return raw, force
+
+
+def _validate_trigger(model: Any, raw: dict, location: str) -> Any:
+    """Plain argument errors first (webargs' 422), then flex-model/flex-context errors (invalid_flex_config)."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        errors = nest_errors(exc.errors(include_url=False))
+    plain = {key: value for key, value in errors.items() if key not in FLEX_KEYS and key != "_schema"}
+    if plain:
+        raise unprocessable(location, plain) from None
+    raise flex_error(errors) from None
+
+
+def _merged_context(raw: dict, asset: Any) -> dict:
+    """The request's flex-context over the asset's stored one, over its ancestors' (nearest wins)."""
+    from chalicelib.scheduling.flex_context import merge_flex_contexts
+
+    request_context = raw.get("flex-context")
+    return merge_flex_contexts(request_context if isinstance(request_context, dict) else {},
+                               *[a.flex_context for a in _asset_chain(asset)])
+
+
+def _asset_chain(asset: Any) -> Iterator[Any]:
+    from chalicelib.store import assets
+
+    seen = set()
+    while asset is not None and asset.id not in seen:
+        seen.add(asset.id)
+        yield asset
+        asset = assets.find(asset.parent_asset_id) if asset.parent_asset_id is not None else None
+
+
+def _device_sensors(asset: Any, sensor_ids: list[int]) -> dict[int, Any]:
+    """Each flex-model sensor must exist and sit on the asset or one of its offspring."""
+    from chalicelib.store import assets, sensors
+
+    found = sensors.get_many(sensor_ids)
+    family = {asset.id, *assets.offspring_ids(asset.id)}
+    for sensor_id in sensor_ids:
+        if sensor_id not in found:
+            raise flex_error({"flex-model": [f"No sensor found with ID {sensor_id}."]})
+        if found[sensor_id].generic_asset_id not in family:
+            raise flex_error({"flex-model": [f"Sensor {sensor_id} does not belong to asset {asset.id} "
+                                             "(or to one of its offspring)"]})
+    return found
+
+
+def _check_request(user: Any, request: Any, devices: dict[int, Any]) -> None:
+    """What FlexMeasures checks synchronously: referenced sensors exist (and are the user's to read), the
+    window fits the maximum horizon, SoC settings are complete, the SoC output sensor is instantaneous."""
+    from chalicelib import settings
+    from chalicelib.auth import permissions
+    from chalicelib.auth.access import owner_of_account
+    from chalicelib.scheduling.errors import FlexConfigError, SchedulingError
+    from chalicelib.scheduling.grid import Window
+    from chalicelib.scheduling.problem import _soc_sensor
+    from chalicelib.scheduling.resolve import Resolver
+    from chalicelib.scheduling.schedule import plan_window
+    from chalicelib.scheduling.sources import SensorData
+    from chalicelib.scheduling.storage import soc_settings
+    from chalicelib.scheduling.worker import sensor_info
+    from chalicelib.store import sensors
+
+    references = list(sensor_references(request))
+    known = {**devices, **sensors.get_many(sensor_id for _, _, sensor_id in references if sensor_id not in devices)}
+    for section, field, sensor_id in references:
+        sensor = known.get(sensor_id)
+        if sensor is None or not permissions.sensor_permits(user, "read", owner_of_account(sensor.account_id)):
+            raise flex_error({section: {field: [f"No sensor found with ID {sensor_id}."]}})
+    infos = {sensor_id: sensor_info(sensor) for sensor_id, sensor in known.items()}
+    data = SensorData(infos.get, lambda *_: None)
+    try:
+        window = plan_window(request, data, default_duration=settings.planning_horizon(),
+                             max_steps=settings.max_planning_steps())
+        for device in request.devices:
+            soc_settings(device.model, infos[device.sensor_id], sensor_trigger=request.sensor_trigger)
+            if device.model.state_of_charge is not None:
+                _soc_sensor(device.model.state_of_charge.sensor, Resolver(window, data, None))
+    except FlexConfigError as exc:
+        raise flex_error({"flex-model": {exc.field: [exc.message]}}) from None
+    except SchedulingError as exc:
+        raise flex_error({"duration": [str(exc)]}) from None
+
+
+def sensor_references(request: Any) -> Iterator[tuple[str, str, int]]:
+    """(section, field alias, sensor id) for every sensor a request refers to, devices included."""
+    from chalicelib.scheduling import quantities as q
+
+    for device in request.devices:
+        yield "flex-model", "sensor", device.sensor_id
+        yield from _model_references("flex-model", device.model, q)
+    yield from _model_references("flex-context", request.flex_context, q)
+
+
+def _model_references(section: str, model: Any, q: Any) -> Iterator[tuple[str, str, int]]:
+    for name, info in type(model).model_fields.items():
+        if name == "sensor":
+            continue
+        value = getattr(model, name)
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, q.SensorRef):
+                yield section, info.alias or name, item.sensor
+            elif isinstance(item, int) and not isinstance(item, bool) and name.endswith(("_sensor", "_sensors")):
+                yield section, info.alias or name, item
+
+
+def _enqueue(user: Any, trigger: str, stored: dict, request: Any, force: bool, *, asset_id: int,
+             sensor_id: int | None) -> str:
+    from chalicelib import settings
+    from chalicelib.scheduling.worker import SCHEDULER_INFO
+    from chalicelib.store import jobs, queue
+
+    fingerprint = _fingerprint(trigger, sensor_id or asset_id, stored, request, settings.planning_horizon())
+    if not force:
+        cached = jobs.cached_job(fingerprint)
+        if cached is not None:
+            return cached.id
+    sensor_ids = [device.sensor_id for device in request.devices]
+    job = jobs.create(asset_id=asset_id, sensor_id=sensor_id, sensor_ids=sensor_ids,
+                      request={"trigger": trigger, "body": stored, "user_id": int(user.id)},
+                      meta=dict(SCHEDULER_INFO))
+    try:
+        queue.send_job(job.id)
+    except Exception:
+        jobs.fail(job, "QueueError: The scheduling job could not be queued.")
+        raise
+    jobs.remember(fingerprint, job.id)
+    return job.id
+
+
+def _fingerprint(trigger: str, target: int, stored: dict, request: Any, horizon: timedelta) -> str:
+    """Same target, window, prior, flex-model and flex-context -> the same key (FlexMeasures' job cache)."""
+    start = request.start.astimezone(timezone.utc)
+    key = {"trigger": trigger, "target": target, "start": start.isoformat(),
+           "duration": (request.duration or horizon).total_seconds(),
+           "prior": request.prior.astimezone(timezone.utc).isoformat() if request.prior else None,
+           "flex-model": stored.get("flex-model"), "flex-context": stored.get("flex-context"),
+           "sequential": bool(stored.get("sequential", False))}
+    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# ---- results --------------------------------------------------------------------------------------
+
+def status_detail(job: Any) -> str:
+    """FlexMeasures' text for a job's state (without the "<scheduler> was used." suffix)."""
+    if job.status == "failed":
+        return f"Scheduling job failed with {job.error or 'ValueError: The job does not state why it failed'}."
+    return {"started": "Scheduling job in progress.", "queued": "Scheduling job waiting to be processed.",
+            "deferred": "Scheduling job waiting for another job to be processed.",
+            "finished": "Scheduling job has finished."}.get(job.status, "Scheduling job has an unknown status.")
+
+
+def schedule_result(user: Any, sensor_id: int, job_id: str, duration: timedelta | None,
+                    unit: str | None) -> dict:
+    """GET /sensors/<id>/schedules/<uuid>: every state of §10.4, or the schedule (consumption positive)."""
+    from chalicelib import settings
+    from chalicelib.api.sensors import load_sensor
+    from chalicelib.schemas.durations import format_duration
+    from chalicelib.store import jobs, schedule_results
+
+    sensor = load_sensor(sensor_id)
+    require_sensor(user, "read", sensor)
+    horizon = min(duration or DEFAULT_RESULT_DURATION, settings.planning_horizon())
+    job = jobs.find(job_id)
+    if job is None:
+        raise unrecognized_job(job_id)
+    scheduler_info = (job.meta or {}).get("scheduler_info") or {"scheduler": ""}
+    used = f"{scheduler_info.get('scheduler', '')} was used."
+    if job.status != "finished":
+        raise unknown_schedule(f"{status_detail(job)} {used}")
+    stored = schedule_results.find(job_id, sensor.id)
+    if stored is None or not stored.values:
+        raise unknown_schedule("A scheduling job has been processed with your job ID, but  the schedule was not "
+                               f"found in the database. {used}")
+    values, shown = _trimmed(stored, horizon)
+    values, shown_unit = _in_unit(values, stored, unit)
+    return {"scheduler_info": scheduler_info, "values": values, "start": stored.start.astimezone(timezone.utc).isoformat(),
+            "duration": format_duration(shown), "unit": shown_unit, "costs": (job.meta or {}).get("costs"),
+            "status": "PROCESSED", "message": f"Request has been processed. {used}"}
+
+
+def _trimmed(stored: Any, horizon: timedelta) -> tuple[list[float], timedelta]:
+    """Events ending within [start, start + horizon]; an instantaneous schedule includes its end point."""
+    if stored.instantaneous:
+        count = min(len(stored.values), int(horizon / stored.step) + 1)
+        return stored.values[:count], stored.step * (count - 1)
+    count = min(len(stored.values), int(horizon / stored.step))
+    return stored.values[:count], stored.step * count
+
+
+def _in_unit(values: list[float], stored: Any, unit: str | None) -> tuple[list[float], str]:
+    if not unit or unit == stored.unit:
+        return values, stored.unit
+    import numpy as np
+
+    from chalicelib.timeseries import units
+
+    try:
+        converted = units.convert(np.asarray(values, dtype=float), stored.unit, unit, None if stored.instantaneous else stored.step)
+    except units.UnitError:
+        raise field_error("query", "unit", f"Cannot convert {stored.unit} to {unit}.") from None
+    return [round(float(v), 6) + 0.0 for v in converted], unit
+
+
+# ---- jobs -----------------------------------------------------------------------------------------
+
+def asset_jobs(user: Any, asset_id: int) -> dict:
+    """GET /assets/<id>/jobs: the asset's scheduling jobs and its direct sensors' (durable, from DynamoDB)."""
+    from chalicelib.store import assets, jobs, sensors
+
+    asset = assets.find(asset_id)
+    if asset is None:
+        raise field_error("path", "id", f"No asset found with ID {asset_id}.")
+    require_asset(user, "read", asset)
+    found = jobs.list_for_asset(asset.id)
+    names = sensors.get_many(job.sensor_id for job in found if job.sensor_id is not None)
+    return {"jobs": [_job_item(job, asset, names) for job in found], "redis_connection_err": None}
+
+
+def _job_item(job: Any, asset: Any, sensor_items: dict[int, Any]) -> dict:
+    sensor = sensor_items.get(job.sensor_id) if job.sensor_id is not None else None
+    if job.sensor_id is not None:
+        entity = f"sensor: {sensor.name if sensor else ''} (Id: {job.sensor_id})"
+    else:
+        entity = f"asset: {asset.name} (Id: {asset.id})"
+    metadata = json.dumps({**(job.meta or {}), "job_id": job.id}, indent=4, default=str)
+    return {"job_id": job.id, "metadata": metadata, "queue": "scheduling",
+            "asset_or_sensor_type": "sensor" if job.sensor_id is not None else "asset", "entity": entity,
+            "status": job.status, "err": f"Scheduling job failed with {job.error}" if job.status == "failed" else None,
+            "enqueued_at": job.enqueued_at.isoformat() if job.enqueued_at else None,
+            "metadata_hash": hashlib.sha256(metadata.encode()).hexdigest()}
+
+
+# FlexMeasures' status codes for GET /jobs/<uuid> ([CURRENT]): done, failed, anything else is pending.
+JOB_STATUS_CODES = {"finished": 200, "failed": 422}
+
+
+def job_status(user: Any, job_id: str) -> tuple[dict, int]:
+    """GET /jobs/<uuid> as [CURRENT] FlexMeasures reports it (flexmeasures-client's wait_for_job)."""
+    from chalicelib.store import assets, jobs
+
+    job = jobs.find(job_id)
+    if job is None:
+        raise http_error(404, f"Job {job_id} not found.")
+    asset = assets.find(job.asset_id) if job.asset_id is not None else None
+    if asset is None:
+        raise http_error(404, f"Job {job_id} not found.")
+    require_asset(user, "read", asset)
+    return {
+        "status": job.status.upper(), "message": status_detail(job), "result": (job.meta or {}).get("costs"),
+        "func-name": "flexcloud.scheduling.worker.run_job", "origin": "scheduling",
+        "enqueued-at": _iso(job.enqueued_at), "started-at": _iso(job.started_at), "ended-at": _iso(job.ended_at),
+        "exc-info": job.error if job.status == "failed" else None,
+    }, JOB_STATUS_CODES.get(job.status, 202)
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment is not None else None
