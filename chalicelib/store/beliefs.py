@@ -30,6 +30,7 @@ ITEM_OVERHEAD_BYTES = 200
 MAX_ATTEMPTS = 8
 _CONFLICT_CODES = {"TransactionCanceledException", "TransactionConflictException",
                    "ConditionalCheckFailedException"}
+_RETRYABLE_REASONS = {"None", "ConditionalCheckFailed", "TransactionConflict"}
 
 Key = tuple[int, int]  # (day number since the epoch, source id)
 
@@ -305,9 +306,17 @@ def _commit(actions: list[tuple]) -> bool:
                 (transaction.save if kind == "save" else transaction.delete)(item, condition=condition)
         return True
     except (PutError, DeleteError, TransactWriteError) as exc:
-        if getattr(exc, "cause_response_code", None) in _CONFLICT_CODES:
+        if _is_conflict(exc):
             return False
         raise
+
+
+def _is_conflict(exc: Exception) -> bool:
+    """A lost version check or a concurrent transaction, as opposed to a real failure."""
+    if getattr(exc, "cause_response_code", None) not in _CONFLICT_CODES:
+        return False
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return all(r is None or r.code in _RETRYABLE_REASONS for r in reasons)
 
 
 # ---- series for callers (API reads, the scheduler, charts) ---------------------------------------
