@@ -1,0 +1,57 @@
+"""Shared listing query helpers: filter splitting, matching, sorting, paging."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from chalicelib.api.query import (ListingArgs, filter_terms, first_term_words, list_or_page, matches_all,
+                                  matches_any, parse_query, sort_items)
+from chalicelib.api.responses import ApiError
+
+
+def test_filter_is_split_like_a_shell_line():
+    assert filter_terms('solar "ACME corp"') == ["solar", "ACME corp"]
+    assert filter_terms(None) == [] and filter_terms("") == []
+    assert first_term_words('"price hourly" other') == ["price", "hourly"]
+    with pytest.raises(ApiError) as caught:
+        filter_terms("'open")
+    assert caught.value.status_code == 422
+    assert caught.value.body["message"] == {"query": {"filter": ["No closing quotation"]}}
+
+
+def test_matching_is_case_insensitive_substring():
+    assert matches_all(["SOL", "acme"], "Solar panel", "ACME corp")
+    assert not matches_all(["solar", "wind"], "Solar panel", None)
+    assert matches_any(["wind", "sol"], "Solar panel") and matches_any([], "anything")
+    assert not matches_any(["wind"], "Solar panel", None)
+
+
+def test_sorting_needs_both_keys_and_puts_nulls_first():
+    rows = [SimpleNamespace(v=2), SimpleNamespace(v=None), SimpleNamespace(v=1)]
+    keys = {"v": lambda r: r.v}
+    assert sort_items(rows, ListingArgs(sort_by="v"), keys) == rows
+    assert [r.v for r in sort_items(rows, ListingArgs(sort_by="v", sort_dir="asc"), keys)] == [None, 1, 2]
+    assert [r.v for r in sort_items(rows, ListingArgs(sort_by="v", sort_dir="desc"), keys)] == [2, 1, None]
+
+
+def test_list_or_page():
+    items = list(range(5))
+    assert list_or_page(items, ListingArgs(), 9, list) == items
+    assert list_or_page(items, ListingArgs(per_page=2), 9, list, always_paginated=True) == {
+        "data": [0, 1], "num-records": 9, "filtered-records": 5}
+    assert list_or_page(items, ListingArgs(page=3, per_page=2), 9, list)["data"] == [4]
+    with pytest.raises(ApiError) as caught:
+        list_or_page(items, ListingArgs(page=4, per_page=2), 9, list)
+    assert caught.value.status_code == 404
+
+
+def test_parse_query_booleans_and_unknown_keys():
+    class Args(ListingArgs):
+        flag: bool = False
+
+    for text, value in [("TRUE", True), ("yes", True), ("on", True), ("1", True), ("f", False), ("No", False)]:
+        assert parse_query(Args, {"flag": text, "unknown": "ignored"}).flag is value
+    with pytest.raises(ApiError) as caught:
+        parse_query(Args, {"per_page": "0"})
+    assert caught.value.body["message"] == {"query": {"per_page": ["Must be greater than or equal to 1."]}}
