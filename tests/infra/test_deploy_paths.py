@@ -32,8 +32,9 @@ def base_stack(_moto, monkeypatch):
     stack = client("cloudformation").describe_stacks(StackName="flexcloud-dev-resources")["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE"
     yield {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
-    for name in tables.table_names():
-        client("dynamodb").delete_table(TableName=name)
+    for name in client("dynamodb").list_tables()["TableNames"]:
+        if name.startswith("flexcloud-dev-"):
+            client("dynamodb").delete_table(TableName=name)
     client("cloudformation").delete_stack(StackName="flexcloud-dev-resources")
 
 
