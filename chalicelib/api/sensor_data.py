@@ -45,7 +45,8 @@ def get_data(req: ApiRequest) -> Any:
 
 @endpoint(bp, "/v3_0/sensors/{id}/data", "GET", description="Get sensor data", wrap=False)
 def get_data_by_id(req: ApiRequest, id: int) -> Any:
-    args = validate(GetDataById, req.query, location="query")
+    # [CURRENT] reads the arguments from a JSON body too; query arguments win.
+    args = validate(GetDataById, {**(req.json() or {}), **req.query}, location="query")
     return read_data(req.user, load_sensor(id), args)
 
 

@@ -206,3 +206,12 @@ def test_by_id_routes_take_what_flexmeasures_client_sends(api, site):
     assert api.get(f"/api/v3_0/sensors/{sensor.id}/data", query={"start": START, "duration": "PT20M", "unit": "kW"},
                    token=site["member"].token).json["values"] == [1.0, 2.0]
     assert api.post("/api/v3_0/sensors/99999/data", body, token=site["member"].token).status == 422
+
+
+def test_by_id_read_takes_a_json_body_too(api, site):
+    sensor = site["sensor"]
+    api.post(f"/api/v3_0/sensors/{sensor.id}/data", {"start": START, "duration": "PT20M", "values": [1, 2],
+                                                     "unit": "kW"}, token=site["member"].token)
+    r = api.request("GET", f"/api/v3_0/sensors/{sensor.id}/data", token=site["member"].token,
+                    json_body={"start": START, "duration": "PT20M", "unit": "kW"}, query={"unit": "W"})
+    assert r.status == 200 and r.json["values"] == [1000.0, 2000.0] and r.json["unit"] == "W"
