@@ -45,10 +45,9 @@ def solve(problem: Problem, solver: str = "cbc") -> Solution:
     status = model.lp.solve(command)
     # b starts relaxed: a relaxed optimum that never charges and discharges at once is feasible, hence optimal,
     # for the MILP (usual with positive prices, and much faster on long horizons). Otherwise solve the MILP.
-    # (An infeasible or unbounded relaxation has the same bounds as the MILP, so it says the same about it.)
+    # An infeasible relaxation already proves the MILP infeasible.
     if model.switches and status == pulp.LpStatusOptimal and _simultaneous(model.switches):
-        for b, _, _ in model.switches:
-            b.cat = pulp.LpInteger  # bounds are [0, 1] already; PuLP stores binaries as such integers
+        _make_binary(model.switches)
         status = model.lp.solve(command)
     _check_status(status, model.lp.sol_status, pulp)
     solved = time.perf_counter()
@@ -57,6 +56,13 @@ def solve(problem: Problem, solver: str = "cbc") -> Solution:
     for deviation in model.deviations:
         costs[deviation.name] += float(sum(price * _value(var) for var, price in deviation.terms))
     return Solution(problem, power, dict(costs), {"build": built - began, "solve": solved - built})
+
+
+def _make_binary(switches: list) -> None:
+    import pulp
+
+    for b, _, _ in switches:
+        b.cat = pulp.LpInteger  # bounds are [0, 1] already; PuLP stores binaries as such integers
 
 
 def _simultaneous(switches: list) -> bool:
