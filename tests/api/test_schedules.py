@@ -93,3 +93,203 @@ def test_sensor_trigger_worker_and_schedule_round_trip(api, site):
     assert r.json["values"] == pytest.approx([v / 1000 for v in values])
     r = get_schedule(api, site["battery"], job_id, site["member"].token, duration="PT1H")
     assert r.json["values"] == values[:4] and r.json["duration"] == "PT1H"
+
+
+def test_trigger_validation_errors(api, site):
+    member, battery = site["member"].token, site["battery"]
+    r = api.post(f"/api/v3_0/sensors/{battery.id}/schedules/trigger", {"flex-model": BATTERY}, token=member)
+    assert r.status == 422
+    assert r.json == {"message": {"json": {"start": ["Missing data for required field."]}}, "result": "Rejected",
+                      "status": "UNPROCESSABLE_ENTITY"}
+    r = trigger(api, battery, member, start="2026-01-01T00:00:00")
+    assert r.status == 422 and r.json["message"] == {"json": {"start": ["Not a valid aware datetime."]}}
+    r = trigger(api, battery, member, colour="blue")
+    assert r.status == 422 and r.json["message"] == {"json": {"colour": ["Unknown field."]}}
+    # Flex errors: FlexMeasures' invalid_flex_config shape, naming the field.
+    r = trigger(api, battery, member, **{"flex-model": {**BATTERY, "power-capacity": 50}})
+    assert r.status == 422 and r.json["result"] == "Rejected" and r.json["status"] == "UNPROCESSABLE_ENTITY"
+    assert list(r.json["message"]["json"]["flex-model"]) == ["power-capacity"]
+    r = trigger(api, battery, member, **{"flex-context": {"consumption-price": "10 EUR/kW"}})
+    assert r.status == 422 and "consumption-price" in r.json["message"]["json"]["flex-context"]
+    r = trigger(api, battery, member, **{"flex-model": {"soc-at-start": 10, "power-capacity": "5 kW"}})
+    assert r.status == 422
+    assert r.json["message"] == {"json": {"flex-model": {"soc-max": [
+        "Need maximal permitted state of charge, please specify soc-max or some soc-targets."]}}}
+    r = trigger(api, battery, member, **{"flex-context": {"consumption-price": {"sensor": 999999}}})
+    assert r.status == 422
+    assert r.json["message"] == {"json": {"flex-context": {"consumption-price": ["No sensor found with ID 999999."]}}}
+    # 2520 steps of 15 minutes at most.
+    r = trigger(api, battery, member, duration="P30D")
+    assert r.status == 422 and "2520 steps" in r.json["message"]["json"]["duration"][0]
+    assert jobs.list_for_asset(site["asset"].id) == []  # nothing was queued for any of these
+
+
+def test_trigger_path_and_permission_errors(api, site, make_user):
+    r = api.post("/api/v3_0/sensors/999999/schedules/trigger", {"start": START, "flex-model": BATTERY},
+                 token=site["member"].token)
+    assert r.status == 422 and r.json["message"] == {"path": {"id": ["No sensor found with ID 999999."]}}
+    r = trigger(api, site["battery"], site["outsider"].token)
+    assert r.status == 403 and r.json["status"] == "INVALID_SENDER"
+    r = trigger(api, site["battery"], None)
+    assert r.status == 401
+    reader = make_user(roles=["admin-reader"])
+    assert trigger(api, site["battery"], reader.token).status == 403
+    # A price sensor the user cannot read is as good as unknown.
+    other_asset = make_asset(site["outsider"].account_id, "elsewhere")
+    foreign = make_sensor(other_asset, "their prices", "EUR/MWh", 60)
+    r = trigger(api, site["battery"], site["member"].token, **{"flex-context": {"consumption-price": {"sensor": foreign.id}}})
+    assert r.status == 422
+    assert r.json["message"]["json"]["flex-context"] == {"consumption-price": [f"No sensor found with ID {foreign.id}."]}
+
+
+def test_job_cache_returns_the_same_job_unless_forced(api, site):
+    member = site["member"].token
+    first = trigger(api, site["battery"], member).json["schedule"]
+    assert trigger(api, site["battery"], member).json["schedule"] == first
+    forced = trigger(api, site["battery"], member, force_new_job_creation=True).json["schedule"]
+    assert forced != first
+    other = trigger(api, site["battery"], member, duration="PT2H").json["schedule"]
+    assert other not in (first, forced)
+    hyphenated = trigger(api, site["battery"], member, **{"force-new-job-creation": True}).json["schedule"]
+    assert hyphenated not in (first, forced, other)
+    # One job (and one message) per distinct trigger; cache hits queue nothing.
+    assert {j.id for j in jobs.list_for_asset(site["asset"].id)} == {first, forced, other, hyphenated}
+    assert sorted(run_queue()) == sorted([first, forced, other, hyphenated])
+
+
+def test_missing_prices_fail_the_job_and_the_get_says_why(api, site):
+    r = trigger(api, site["battery"], site["member"].token, **{"flex-context": {}})
+    assert r.status == 200
+    job_id = r.json["schedule"]
+    run_queue()
+    r = get_schedule(api, site["battery"], job_id, site["member"].token)
+    assert r.status == 400
+    assert r.json == {"result": "Rejected", "status": "UNKNOWN_SCHEDULE",
+                      "message": "No known schedule for this time period. Scheduling job failed with "
+                                 "UnknownPricesException: Prices unknown for planning window.. StorageScheduler "
+                                 "was used."}
+    assert jobs.find(job_id).status == "failed"
+
+
+def test_price_sensor_data_drives_the_schedule_and_gaps_fail(api, site, admin):
+    prices = make_sensor(site["asset"], "prices", "EUR/MWh", 60)
+    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    source = sources.user_source(admin.user)
+    beliefs.write_beliefs(prices, source, [t0 + timedelta(hours=h) for h in range(4)], [50, 10, 90, 20],
+                          belief_time=t0 - timedelta(days=1))
+    r = trigger(api, site["battery"], site["member"].token,
+                **{"flex-context": {"consumption-price": {"sensor": prices.id}},
+                   "flex-model": {**BATTERY, "soc-max": "25 kWh", "soc-targets": [
+                       {"value": "0 kWh", "datetime": "2026-01-01T04:00:00+00:00"}]}})
+    job_id = r.json["schedule"]
+    run_queue()
+    values = get_schedule(api, site["battery"], job_id, site["member"].token).json["values"]
+    # Buy 25 kWh in the 10 EUR hour, sell it in the 90 EUR hour.
+    assert sum(values[4:8]) / 4 == pytest.approx(25) and sum(values[8:12]) / 4 == pytest.approx(-25)
+    assert jobs.find(job_id).meta["costs"]["energy"] == pytest.approx(0.025 * 10 - 0.025 * 90, abs=1e-3)
+    # Prices recorded only after the job's prior are not known to it.
+    r = trigger(api, site["battery"], site["member"].token, prior="2026-01-01T00:00:00+00:00",
+                start="2026-01-02T00:00:00+00:00", **{"flex-context": {"consumption-price": {"sensor": prices.id}}})
+    run_queue()
+    failed = get_schedule(api, site["battery"], r.json["schedule"], site["member"].token)
+    assert failed.status == 400 and f"(sensor {prices.id})" in failed.json["message"]
+
+
+def test_infeasible_problem_fails_with_a_reason(api, site):
+    # A target above soc-max is no 422 (FlexMeasures checks it in the job), but the job fails.
+    model = {**BATTERY, "soc-targets": [{"value": "150 kWh", "datetime": "2026-01-01T03:00:00+00:00"}]}
+    r = trigger(api, site["battery"], site["member"].token, **{"flex-model": model})
+    assert r.status == 200
+    run_queue()
+    r = get_schedule(api, site["battery"], r.json["schedule"], site["member"].token)
+    assert r.status == 400 and r.json["status"] == "UNKNOWN_SCHEDULE"
+    assert "Scheduling job failed with ValueError: The input data yields an infeasible problem." in r.json["message"]
+    r = trigger(api, site["battery"], site["member"].token,
+                **{"flex-context": {"consumption-price": PRICES, "site-power-capacity": "0 kW"},
+                   "flex-model": {**BATTERY, "soc-targets": [{"value": "50 kWh", "datetime": "2026-01-01T02:00:00+00:00"}]}})
+    run_queue()
+    r = get_schedule(api, site["battery"], r.json["schedule"], site["member"].token)
+    assert r.status == 400 and "failed with InfeasibleProblemException: The scheduling problem is infeasible" in r.json["message"]
+
+
+def test_get_schedule_states_and_errors(api, site):
+    member = site["member"].token
+    unknown = "3a1d1f1e-0000-4000-8000-000000000000"
+    r = get_schedule(api, site["battery"], unknown, member)
+    assert r.status == 400 and r.json == {
+        "result": "Rejected", "status": "UNRECOGNIZED_UDI_EVENT",
+        "message": f"The requested UDI event (id = {unknown}, type = job) is not known."}
+    job_id = trigger(api, site["battery"], member).json["schedule"]
+    assert get_schedule(api, site["battery"], job_id, site["outsider"].token).status == 403
+    assert get_schedule(api, site["battery"], job_id, member, duration="PT1M30S").json["message"] == {
+        "query": {"duration": ["FlexMeasures only support multiples of 1 minute."]}}
+    job = jobs.find(job_id)
+    assert jobs.claim(job)
+    r = get_schedule(api, site["battery"], job_id, member)
+    assert r.json["message"] == ("No known schedule for this time period. Scheduling job in progress. "
+                                 "StorageScheduler was used.")
+    job.update(actions=[type(job).status.set("stopped")])
+    r = get_schedule(api, site["battery"], job_id, member)
+    assert r.status == 400 and r.json["message"].endswith("Scheduling job has an unknown status. StorageScheduler was used.")
+    # A finished job without a result for this sensor (it was not part of the job).
+    job.update(actions=[type(job).status.set("finished")])
+    other = make_sensor(site["asset"], "other power", "kW", 15)
+    r = get_schedule(api, other, job_id, member)
+    assert r.status == 400 and r.json["message"] == (
+        "No known schedule for this time period. A scheduling job has been processed with your job ID, but  the "
+        "schedule was not found in the database. StorageScheduler was used.")
+
+
+def test_redelivery_and_dead_letters(api, site):
+    member = site["member"].token
+    job_id = trigger(api, site["battery"], member).json["schedule"]
+    body = json.dumps({"job_id": job_id})
+    run_queue()
+    done = jobs.find(job_id)
+    assert done.status == "finished" and done.attempts == 1
+    worker.handle_message(body)  # redelivered after success: acknowledged without work
+    again = jobs.find(job_id)
+    assert (again.status, again.attempts, again.ended_at) == ("finished", 1, done.ended_at)
+    worker.handle_dead_letter(body)  # a late dead letter leaves a finished job alone
+    assert jobs.find(job_id).status == "finished"
+
+    # A worker that died mid-job left it `started`; the redelivered message runs it again.
+    job_id = trigger(api, site["battery"], member, duration="PT2H").json["schedule"]
+    assert jobs.claim(jobs.find(job_id))
+    run_queue()
+    retried = jobs.find(job_id)
+    assert (retried.status, retried.attempts) == ("finished", 2)
+    assert get_schedule(api, site["battery"], job_id, member).status == 200
+
+    # A message SQS gave up on fails its job, so it never stays queued.
+    job_id = trigger(api, site["battery"], member, duration="PT3H").json["schedule"]
+    worker.handle_dead_letter(json.dumps({"job_id": job_id}))
+    r = get_schedule(api, site["battery"], job_id, member)
+    assert r.status == 400 and "Scheduling job failed with WorkerError:" in r.json["message"]
+    run_queue()  # the original message, if it still arrives, finds the job ended
+    assert jobs.find(job_id).status == "failed"
+    worker.handle_message("not json")  # malformed and unknown messages are dropped, not retried
+    worker.handle_message(json.dumps({"job_id": "no-such-job"}))
+
+
+def test_unexpected_worker_errors_fail_the_job_and_aws_faults_are_retried(api, site, monkeypatch):
+    from botocore.exceptions import EndpointConnectionError
+
+    job_id = trigger(api, site["battery"], site["member"].token).json["schedule"]
+
+    def broken(request):
+        raise KeyError("gone")
+
+    monkeypatch.setattr(worker, "solve", broken)
+    run_queue()
+    assert jobs.find(job_id).error == "KeyError: 'gone'"
+
+    job_id = trigger(api, site["battery"], site["member"].token, duration="PT2H").json["schedule"]
+
+    def unreachable(request):
+        raise EndpointConnectionError(endpoint_url="http://dynamodb")
+
+    monkeypatch.setattr(worker, "solve", unreachable)
+    with pytest.raises(EndpointConnectionError):
+        worker.handle_message(json.dumps({"job_id": job_id}))
+    assert jobs.find(job_id).status == "started"  # SQS redelivers; the next attempt may claim it again
