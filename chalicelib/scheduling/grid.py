@@ -79,8 +79,10 @@ def resolve_window(start: datetime, duration: timedelta | None, resolution: time
         end = min(latest, limit)
     steps = math.ceil((end - start) / resolution)
     if max_steps and steps > max_steps:
+        from chalicelib.schemas.durations import format_duration
+
         raise WindowError(f"The scheduling window of {steps} steps exceeds the maximum planning horizon of "
-                          f"{max_steps} steps of {resolution}.")
+                          f"{max_steps} steps of {format_duration(resolution)}.")
     if steps < 1:
         raise WindowError("The scheduling window is empty.")
     return Window(start, start + steps * resolution, resolution, tuple(warnings))

@@ -286,16 +286,23 @@ def _power_capacity(sensor: SensorInfo, model: StorageFlexModel, context: FlexCo
 
 
 def _soc_sensor(sensor_id: int, resolver: Resolver) -> SensorInfo:
+    sensor = resolver.sensor(sensor_id, "state-of-charge")
+    message = soc_sensor_error(sensor)
+    if message:
+        raise FlexConfigError("state-of-charge", message)
+    return sensor
+
+
+def soc_sensor_error(sensor: SensorInfo) -> str | None:
+    """Why a sensor cannot take the SoC schedule (v0.28: instantaneous, energy unit), or None."""
     from chalicelib.timeseries import units
 
-    sensor = resolver.sensor(sensor_id, "state-of-charge")
     if sensor.resolution.total_seconds() != 0:
-        raise FlexConfigError("state-of-charge", f"The state-of-charge field points to a sensor with a "
-                                                 f"non-instantaneous event resolution ({sensor.id}); "
-                                                 "use an instantaneous sensor.")
+        return (f"The state-of-charge field points to a sensor with a non-instantaneous event resolution "
+                f"(sensor {sensor.id}); use an instantaneous sensor.")
     if not units.is_energy_unit(sensor.unit):
-        raise FlexConfigError("state-of-charge", f"Cannot convert MWh to {sensor.unit}")
-    return sensor
+        return f"Cannot convert MWh to {sensor.unit}"
+    return None
 
 
 def _stock(index: int, model: StorageFlexModel, settings: SocSettings, device: Device, resolver: Resolver,
