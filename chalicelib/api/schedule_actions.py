@@ -37,7 +37,7 @@ def unrecognized_job(job_id: str) -> ApiError:
 
 def trigger_for_sensor(user: Any, sensor_id: int, raw: Any) -> str:
     """POST /sensors/<id>/schedules/trigger -> the job id (new, or cached for an identical trigger)."""
-    from chalicelib.api.sensors import load_sensor
+    from chalicelib.api.sensor_actions import load_sensor
     from chalicelib.scheduling.request import ScheduleRequest, SensorTriggerBody
     from chalicelib.store import assets
 
@@ -149,63 +149,35 @@ def _device_sensors(asset: Any, sensor_ids: list[int]) -> dict[int, Any]:
 
 
 def _check_request(user: Any, request: Any, devices: dict[int, Any]) -> None:
-    """What FlexMeasures checks synchronously: referenced sensors exist (and are the user's to read), the
-    window fits the maximum horizon, SoC settings are complete, the SoC output sensor is instantaneous."""
+    """The core's synchronous checks; sensors the user may not read count as unknown."""
     from chalicelib import settings
+    from chalicelib.scheduling.checks import trigger_errors
+
+    errors = trigger_errors(request, _readable_lookup(user, devices), default_duration=settings.planning_horizon(),
+                            max_steps=settings.max_planning_steps())
+    if errors:
+        raise flex_error(errors)
+
+
+def _readable_lookup(user: Any, known: dict[int, Any]):
+    """A core `lookup` over stored sensors: None for unknown sensors and those `user` may not read."""
     from chalicelib.auth import permissions
     from chalicelib.auth.access import owner_of_account
-    from chalicelib.scheduling.errors import FlexConfigError, SchedulingError
-    from chalicelib.scheduling.grid import Window
-    from chalicelib.scheduling.problem import _soc_sensor
-    from chalicelib.scheduling.resolve import Resolver
-    from chalicelib.scheduling.schedule import plan_window
-    from chalicelib.scheduling.sources import SensorData
-    from chalicelib.scheduling.storage import soc_settings
     from chalicelib.scheduling.worker import sensor_info
     from chalicelib.store import sensors
 
-    references = list(sensor_references(request))
-    known = {**devices, **sensors.get_many(sensor_id for _, _, sensor_id in references if sensor_id not in devices)}
-    for section, field, sensor_id in references:
-        sensor = known.get(sensor_id)
-        if sensor is None or not permissions.sensor_permits(user, "read", owner_of_account(sensor.account_id)):
-            raise flex_error({section: {field: [f"No sensor found with ID {sensor_id}."]}})
-    infos = {sensor_id: sensor_info(sensor) for sensor_id, sensor in known.items()}
-    data = SensorData(infos.get, lambda *_: None)
-    try:
-        window = plan_window(request, data, default_duration=settings.planning_horizon(),
-                             max_steps=settings.max_planning_steps())
-        for device in request.devices:
-            soc_settings(device.model, infos[device.sensor_id], sensor_trigger=request.sensor_trigger)
-            if device.model.state_of_charge is not None:
-                _soc_sensor(device.model.state_of_charge.sensor, Resolver(window, data, None))
-    except FlexConfigError as exc:
-        raise flex_error({"flex-model": {exc.field: [exc.message]}}) from None
-    except SchedulingError as exc:
-        raise flex_error({"duration": [str(exc)]}) from None
+    found = dict(known)
 
+    def lookup(sensor_id: int):
+        if sensor_id not in found:
+            found[sensor_id] = sensors.find(sensor_id)
+        sensor = found[sensor_id]
+        if sensor is None or not permissions.sensor_permits(user, permissions.READ,
+                                                            owner_of_account(sensor.account_id)):
+            return None
+        return sensor_info(sensor)
 
-def sensor_references(request: Any) -> Iterator[tuple[str, str, int]]:
-    """(section, field alias, sensor id) for every sensor a request refers to, devices included."""
-    from chalicelib.scheduling import quantities as q
-
-    for device in request.devices:
-        yield "flex-model", "sensor", device.sensor_id
-        yield from _model_references("flex-model", device.model, q)
-    yield from _model_references("flex-context", request.flex_context, q)
-
-
-def _model_references(section: str, model: Any, q: Any) -> Iterator[tuple[str, str, int]]:
-    for name, info in type(model).model_fields.items():
-        if name == "sensor":
-            continue
-        value = getattr(model, name)
-        items = value if isinstance(value, list) else [value]
-        for item in items:
-            if isinstance(item, q.SensorRef):
-                yield section, info.alias or name, item.sensor
-            elif isinstance(item, int) and not isinstance(item, bool) and name.endswith(("_sensor", "_sensors")):
-                yield section, info.alias or name, item
+    return lookup
 
 
 def _enqueue(user: Any, trigger: str, stored: dict, request: Any, force: bool, *, asset_id: int,
@@ -258,7 +230,7 @@ def schedule_result(user: Any, sensor_id: int, job_id: str, duration: timedelta 
                     unit: str | None) -> dict:
     """GET /sensors/<id>/schedules/<uuid>: every state of §10.4, or the schedule (consumption positive)."""
     from chalicelib import settings
-    from chalicelib.api.sensors import load_sensor
+    from chalicelib.api.sensor_actions import load_sensor
     from chalicelib.schemas.durations import format_duration
     from chalicelib.store import jobs, schedule_results
 

@@ -293,3 +293,172 @@ def test_unexpected_worker_errors_fail_the_job_and_aws_faults_are_retried(api, s
     with pytest.raises(EndpointConnectionError):
         worker.handle_message(json.dumps({"job_id": job_id}))
     assert jobs.find(job_id).status == "started"  # SQS redelivers; the next attempt may claim it again
+
+
+@pytest.fixture
+def ems(site):
+    """The site asset with a battery, a child asset with an hourly EV charger, and a SoC sensor."""
+    child = make_asset(site["account"].id, "EV bay", parent_asset_id=site["asset"].id)
+    ev = make_sensor(child, "charger power", "kW", 60)
+    soc = make_sensor(site["asset"], "battery soc", "kWh", 0)
+    return {**site, "child": child, "ev": ev, "soc": soc}
+
+
+EV = {"soc-at-start": 0, "soc-unit": "kWh", "soc-max": 40, "power-capacity": "20 kW",
+      "soc-targets": [{"value": 40, "datetime": "2026-01-01T04:00:00+00:00"}]}
+
+
+def trigger_asset(api, asset, token, flex_model, **over):
+    body = {"start": START, "duration": "PT4H", "flex-model": flex_model,
+            "flex-context": {"consumption-price": PRICES, "site-power-capacity": "60 kW"}, **over}
+    return api.post(f"/api/v3_0/assets/{asset.id}/schedules/trigger", body, token=token)
+
+
+def schedules_of(api, job_id, token, *sensors):
+    out = []
+    for sensor in sensors:
+        r = get_schedule(api, sensor, job_id, token)
+        assert r.status == 200, r.json
+        out.append(r.json)
+    return out
+
+
+def site_power(battery_values, ev_values):
+    """Net site power per 15 minutes (the EV schedule is hourly)."""
+    return [b + ev_values[i // 4] for i, b in enumerate(battery_values)]
+
+
+def test_joint_asset_schedule_shares_the_site_capacity(api, ems):
+    token = ems["member"].token
+    model = [{"sensor": ems["battery"].id, **BATTERY, "state-of-charge": {"sensor": ems["soc"].id}},
+             {"sensor": ems["ev"].id, **EV}]
+    r = trigger_asset(api, ems["asset"], token, model)
+    assert r.status == 200 and set(r.json) == {"schedule", "status", "message"}
+    job_id = r.json["schedule"]
+    run_queue()
+    battery, ev, soc = schedules_of(api, job_id, token, ems["battery"], ems["ev"], ems["soc"])
+    assert len(battery["values"]) == 16 and len(ev["values"]) == 4 and ev["duration"] == "PT4H"
+    assert sum(ev["values"]) == pytest.approx(40)  # kW over hours: the EV reaches its 40 kWh target
+    assert all(-50 - 1e-6 <= v <= 50 + 1e-6 for v in battery["values"])
+    assert all(0 - 1e-6 <= v <= 20 + 1e-6 for v in ev["values"])
+    assert all(p <= 60 + 1e-6 for p in site_power(battery["values"], ev["values"]))
+    # The SoC schedule: N+1 instantaneous values, within bounds, consistent with the power schedule.
+    assert len(soc["values"]) == 17 and soc["duration"] == "PT4H" and soc["unit"] == "kWh"
+    assert soc["values"][0] == 0 and all(-1e-6 <= s <= 100 + 1e-6 for s in soc["values"])
+    assert soc["values"][8] == pytest.approx(sum(battery["values"][:8]) / 4)
+    assert battery["costs"] == ev["costs"]  # one job, one cost breakdown
+
+
+def test_sequential_asset_schedule_sees_earlier_devices_as_inflexible(api, ems):
+    token = ems["member"].token
+    model = [{"sensor": ems["battery"].id, **BATTERY}, {"sensor": ems["ev"].id, **EV}]
+    job_id = trigger_asset(api, ems["asset"], token, model, sequential=True).json["schedule"]
+    run_queue()
+    battery, ev = schedules_of(api, job_id, token, ems["battery"], ems["ev"])
+    # The battery, scheduled first, ignores the EV: full power while cheap.
+    assert battery["values"][:8] == pytest.approx([50] * 8)
+    # The EV gets the 10 kW headroom while the battery charges, and the rest later.
+    assert ev["values"][:2] == pytest.approx([10, 10]) and sum(ev["values"]) == pytest.approx(40)
+    assert all(p <= 60 + 1e-6 for p in site_power(battery["values"], ev["values"]))
+    assert jobs.find(job_id).meta["costs"]["energy"] == pytest.approx(
+        (0.1 + 0.02) * 10 - 0.1 * 100 + 0.02 * 100, abs=1e-3)
+
+
+def test_asset_flex_context_is_merged_from_ancestors(api, ems):
+    from chalicelib.store import assets
+
+    assets.update(ems["asset"], {"flex_context": {"site-power-capacity": "10 kW"}})
+    body = {"start": START, "duration": "PT4H", "flex-model": [{"sensor": ems["ev"].id, **EV}],
+            "flex-context": {"consumption-price": PRICES}}
+    job_id = api.post(f"/api/v3_0/assets/{ems['child'].id}/schedules/trigger", body,
+                      token=ems["member"].token).json["schedule"]
+    run_queue()
+    assert jobs.find(job_id).request["body"]["flex-context"] == {"consumption-price": PRICES,
+                                                                 "site-power-capacity": "10 kW"}
+    (ev,) = schedules_of(api, job_id, ems["member"].token, ems["ev"])
+    assert ev["values"] == pytest.approx([10, 10, 10, 10])
+    # The nearest asset wins, and the request wins over both.
+    assets.update(ems["child"], {"flex_context": {"site-power-capacity": "20 kW"}})
+    body["flex-context"]["site-power-capacity"] = "40 kW"
+    job_id = api.post(f"/api/v3_0/assets/{ems['child'].id}/schedules/trigger", body,
+                      token=ems["member"].token).json["schedule"]
+    assert jobs.find(job_id).request["body"]["flex-context"]["site-power-capacity"] == "40 kW"
+
+
+def test_asset_trigger_errors(api, ems, make_account):
+    token = ems["member"].token
+    battery = {"sensor": ems["battery"].id, **BATTERY}
+    other = make_asset(ems["account"].id, "other site")
+    stranger = make_sensor(other, "other power")
+    r = trigger_asset(api, ems["child"], token, [battery])
+    assert r.status == 422 and r.json == {"result": "Rejected", "status": "UNPROCESSABLE_ENTITY", "message": {
+        "json": {"flex-model": [f"Sensor {ems['battery'].id} does not belong to asset {ems['child'].id} "
+                                "(or to one of its offspring)"]}}}
+    r = trigger_asset(api, ems["asset"], token, [battery, {"sensor": stranger.id, **EV}])
+    assert r.status == 422 and "does not belong" in r.json["message"]["json"]["flex-model"][0]
+    r = trigger_asset(api, ems["asset"], token, [battery, battery])
+    assert r.status == 422 and r.json["message"]["json"] == {
+        "_schema": [f"Sensor {ems['battery'].id} should not occur more than once in the flex-model"]}
+    r = trigger_asset(api, ems["asset"], token, [battery], force_new_job_creation=True)
+    assert r.status == 422 and r.json["message"] == {"args_and_json": {"force_new_job_creation": ["Unknown field."]}}
+    r = trigger_asset(api, ems["asset"], token, [battery], sequential="sometimes")
+    assert r.status == 422 and r.json["message"] == {"args_and_json": {"sequential": ["Not a valid boolean."]}}
+    # A device with SoC constraints but no soc-at-start is refused (v0.28 would silently drop them).
+    r = trigger_asset(api, ems["asset"], token, [{"sensor": ems["ev"].id, **{**EV, "soc-at-start": None}}])
+    assert r.status == 422
+    r = trigger_asset(api, ems["asset"], token, [{"sensor": ems["ev"].id, "soc-max": 40, "power-capacity": "2 kW"}])
+    assert r.status == 422 and r.json["message"]["json"] == {"flex-model": {"0": {"soc-at-start": [
+        f"Sensor {ems['ev'].id} has state-of-charge constraints but no soc-at-start."]}}}
+    r = api.post("/api/v3_0/assets/999999/schedules/trigger", {"start": START, "flex-model": [battery]}, token=token)
+    assert r.status == 422 and r.json["message"] == {"path": {"id": ["No asset found with ID 999999."]}}
+    outsider = make_sensor(make_asset(make_account().id, "foreign"), "x")
+    assert trigger_asset(api, ems["asset"], ems["outsider"].token, [battery]).status == 403
+    r = trigger_asset(api, ems["asset"], token, [{"sensor": outsider.id}])
+    assert r.status == 422
+    # A key both in the query and in the body.
+    r = api.post(f"/api/v3_0/assets/{ems['asset'].id}/schedules/trigger", {"start": START, "flex-model": [battery]},
+                 token=token, query={"start": START})
+    assert r.status == 422 and isinstance(r.json["message"], str)
+    assert jobs.list_for_asset(ems["asset"].id) == []
+
+
+def test_asset_jobs_and_job_status(api, ems):
+    token = ems["member"].token
+    asset_job = trigger_asset(api, ems["asset"], token, [{"sensor": ems["battery"].id, **BATTERY}]).json["schedule"]
+    sensor_job = trigger(api, ems["battery"], token).json["schedule"]
+    failing = trigger(api, ems["battery"], token, **{"flex-context": {}}).json["schedule"]
+
+    r = api.get(f"/api/v3_0/jobs/{asset_job}", token=token)
+    assert r.status == 202 and r.json["status"] == "QUEUED"
+    assert r.json["message"] == "Scheduling job waiting to be processed." and r.json["enqueued-at"]
+    assert r.json["started-at"] is None and r.json["exc-info"] is None and r.json["origin"] == "scheduling"
+    run_queue()
+    r = api.get(f"/api/v3_0/jobs/{asset_job}", token=token)
+    assert r.status == 200 and r.json["status"] == "FINISHED" and r.json["ended-at"]
+    assert r.json["result"]["currency"] == "EUR"
+    r = api.get(f"/api/v3_0/jobs/{failing}", token=token)
+    assert r.status == 422 and r.json["status"] == "FAILED"
+    assert r.json["message"] == ("Scheduling job failed with UnknownPricesException: Prices unknown for planning "
+                                 "window..")
+    assert api.get("/api/v3_0/jobs/unknown-job", token=token).status == 404
+    assert api.get(f"/api/v3_0/jobs/{asset_job}", token=ems["outsider"].token).status == 403
+
+    r = api.get(f"/api/v3_0/assets/{ems['asset'].id}/jobs", token=token)
+    assert r.status == 200 and r.json["redis_connection_err"] is None and r.json["status"] == 200
+    items = {item["job_id"]: item for item in r.json["jobs"]}
+    assert set(items) == {asset_job, sensor_job, failing}
+    assert items[asset_job]["asset_or_sensor_type"] == "asset"
+    assert items[asset_job]["entity"] == f"asset: ACME site (Id: {ems['asset'].id})"
+    assert items[sensor_job]["entity"] == f"sensor: battery power (Id: {ems['battery'].id})"
+    assert items[sensor_job]["status"] == "finished" and items[sensor_job]["err"] is None
+    assert items[failing]["err"] == ("Scheduling job failed with UnknownPricesException: Prices unknown for "
+                                     "planning window.")
+    metadata = json.loads(items[asset_job]["metadata"])
+    assert metadata["job_id"] == asset_job and metadata["scheduler_info"] == {"scheduler": "StorageScheduler"}
+    import hashlib
+
+    assert items[asset_job]["metadata_hash"] == hashlib.sha256(items[asset_job]["metadata"].encode()).hexdigest()
+    assert api.get(f"/api/v3_0/assets/{ems['child'].id}/jobs", token=token).json["jobs"] == []
+    assert api.get(f"/api/v3_0/assets/{ems['asset'].id}/jobs", token=ems["outsider"].token).status == 403
+    r = api.get("/api/v3_0/assets/999999/jobs", token=token)
+    assert r.status == 422 and r.json["message"] == {"path": {"id": ["No asset found with ID 999999."]}}
