@@ -60,7 +60,7 @@ def build_model(problem: Problem) -> Model:
     lp = pulp.LpProblem("schedule", pulp.LpMinimize)
     rows = _Rows(pulp)
     LE, GE, EQ = pulp.LpConstraintLE, pulp.LpConstraintGE, pulp.LpConstraintEQ
-    var = pulp.LpVariable
+    var = lp.add_variable
     binaries = 0
     switches = []
     devices: list[DeviceVars] = []

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from typing import Sequence
 
@@ -75,7 +76,7 @@ class Problem:
     currency: str
     warnings: list[str] = field(default_factory=list)
 
-    @property
+    @cached_property
     def inflexible_total(self) -> np.ndarray:
         return np.sum(self.inflexible, axis=0) if self.inflexible else np.zeros(self.window.n)
 
