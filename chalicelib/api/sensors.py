@@ -5,31 +5,21 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api.query import filter_terms, matches_any, page_of, parse_query
-from chalicelib.api.responses import ApiError, field_error, http_error, not_found, respond
+from chalicelib.api import sensor_actions as actions
+from chalicelib.api.query import page_of, parse_query
+from chalicelib.api.responses import respond
 from chalicelib.api.routing import ApiRequest, endpoint
-from chalicelib.auth.access import require_account, require_asset, require_sensor
-from chalicelib.schemas.sensors import (DataDeletion, SensorCreate, SensorListArgs, SensorPatch, StatsArgs,
-                                        humanized_resolution, resolution_of, sensor_json)
+from chalicelib.api.sensor_actions import load_sensor  # noqa: F401 - other endpoint modules import it from here
+from chalicelib.schemas.sensors import DataDeletion, SensorCreate, SensorListArgs, SensorPatch, StatsArgs, sensor_json
 from chalicelib.schemas.validation import validate
 
 bp = Blueprint(__name__)
 
 
-def load_sensor(sensor_id: int) -> Any:
-    """The sensor, or the contract's 422 on the path id (sensors use 422 where assets use 404)."""
-    from chalicelib.store import sensors
-
-    sensor = sensors.find(sensor_id)
-    if sensor is None:
-        raise field_error("path", "id", f"No sensor found with ID {sensor_id}.")
-    return sensor
-
-
 @endpoint(bp, "/v3_0/sensors", "GET", description="Get list of sensors")
 def list_sensors(req: ApiRequest) -> Any:
     args = parse_query(SensorListArgs, req.query)
-    found = _sensors_in_scope(req.user, args)
+    found = actions.sensors_in_scope(req.user, args)
     if args.page is None:
         return respond([sensor_json(s, req.host) for s in found], wrap=False)
     return page_of(found, args.page, args.per_page, len(found),
@@ -38,245 +28,40 @@ def list_sensors(req: ApiRequest) -> Any:
 
 @endpoint(bp, "/v3_0/sensors", "POST", description="Create a new Sensor")
 def create_sensor(req: ApiRequest) -> Any:
-    from chalicelib.store import assets, audit, sensors
-
     body = validate(SensorCreate, req.json())
-    asset = assets.find(body.generic_asset_id)
-    if asset is None:
-        raise field_error("json", "generic_asset_id", f"Generic asset with id {body.generic_asset_id} doesn't exist.")
-    require_asset(req.user, "create-children", asset)
-    try:
-        sensor = sensors.create(asset, body.name, body.unit, int(body.event_resolution.total_seconds() // 60),
-                                body.timezone, body.attributes)
-    except sensors.DuplicateError:
-        raise _name_taken(body.name, asset.id) from None
-    audit.record_asset_event(f"Created sensor '{sensor.name}': {sensor.id}", asset.id, req.user)
-    return sensor_json(sensor, req.host), 201
+    return sensor_json(actions.create(req.user, body), req.host), 201
 
 
 @endpoint(bp, "/v3_0/sensors/{id}", "GET", description="Get a sensor")
 def get_sensor(req: ApiRequest, id: int) -> Any:
-    sensor = load_sensor(id)
-    require_sensor(req.user, "read", sensor)
-    return sensor_json(sensor, req.host)
+    return sensor_json(actions.sensor_for(req.user, id, "read"), req.host)
 
 
 @endpoint(bp, "/v3_0/sensors/{id}", "PATCH", description="Update a sensor")
 def update_sensor(req: ApiRequest, id: int) -> Any:
-    from chalicelib.store import audit, sensors
-
     body = validate(SensorPatch, req.json())
-    sensor = load_sensor(id)
-    require_sensor(req.user, "update", sensor)
-    changes, notes = _sensor_changes(sensor, body)
-    name_before = sensor.name
-    try:
-        sensors.update(sensor, changes)
-    except sensors.DuplicateError:
-        raise _name_taken(changes["name"], sensor.generic_asset_id) from None
-    audit.record_asset_event(f"Updated sensor '{name_before}': {sensor.id}. Updated fields: " + "; ".join(notes),
-                             sensor.generic_asset_id, req.user)
-    return sensor_json(sensor, req.host)
+    return sensor_json(actions.update(req.user, id, body), req.host)
 
 
 @endpoint(bp, "/v3_0/sensors/{id}", "DELETE", description="Delete a sensor")
 def delete_sensor(req: ApiRequest, id: int) -> Any:
-    from chalicelib.store import audit, sensors
-
-    sensor = load_sensor(id)
-    require_sensor(req.user, "delete", sensor)
-    audit.record_asset_event(f"Deleted sensor '{sensor.name}': {sensor.id}", sensor.generic_asset_id, req.user)
-    sensors.delete(sensor)
+    actions.delete(req.user, id)
     return None, 204
 
 
 @endpoint(bp, "/v3_0/sensors/{id}/data", "DELETE", description="Delete sensor data")
 def delete_sensor_data(req: ApiRequest, id: int) -> Any:
-    from chalicelib.store import audit, beliefs, sources
-
     body = validate(DataDeletion, req.json())
-    sensor = load_sensor(id)
-    if body.source is not None and sources.find(body.source) is None:
-        raise field_error("json", "source", f"No data source found with id {body.source}.")
-    require_sensor(req.user, "delete", sensor)
-    beliefs.delete_beliefs(sensor.id, body.source, body.start, body.until)
-    scope = [f"{k}: {v.isoformat() if hasattr(v, 'isoformat') else v}"
-             for k, v in (("source", body.source), ("start", body.start), ("until", body.until)) if v is not None]
-    event = f"Deleted data for sensor '{sensor.name}': {sensor.id}" + (f" ({', '.join(scope)})" if scope else "")
-    audit.record_asset_event(event, sensor.generic_asset_id, req.user)
+    actions.delete_data(req.user, id, body)
     return None, 204
 
 
 @endpoint(bp, "/v3_0/sensors/{id}/stats", "GET", description="Get sensor stats")
 def sensor_stats(req: ApiRequest, id: int) -> Any:
     args = parse_query(StatsArgs, req.query)
-    sensor = load_sensor(id)
-    require_sensor(req.user, "read", sensor)
-    return stats_for(sensor, args)
+    return actions.stats(req.user, id, args)
 
 
 @endpoint(bp, "/v3_0/sensors/{id}/status", "GET", description="Get sensor status")
 def sensor_status(req: ApiRequest, id: int) -> Any:
-    sensor = load_sensor(id)
-    require_sensor(req.user, "read", sensor)
-    return {"sensors_data": status_for(sensor)}
-
-
-# ---- helpers --------------------------------------------------------------------------------------
-
-def stats_for(sensor: Any, args: StatsArgs) -> dict[str, Any]:
-    """Per-source statistics, keyed "<source description> (ID: <id>)" (contract §7.1)."""
-    from chalicelib.store import beliefs, sources
-    from chalicelib.timeseries.stats import stats_by_source
-
-    zone = _zone(sensor.timezone)
-    start = _free_datetime(args.event_start_time, zone, "event_start_time")
-    end = _free_datetime(args.event_end_time, zone, "event_end_time")
-    if start is None and end is None:
-        found = beliefs.read_all_beliefs(sensor.id)
-    else:
-        from datetime import datetime, timezone
-
-        found = beliefs.read_beliefs(sensor.id, start or datetime(1970, 1, 1, tzinfo=timezone.utc),
-                                     end or datetime(9999, 1, 1, tzinfo=timezone.utc))
-    by_source = stats_by_source(found, resolution_of(sensor), zone)
-    known = sources.get_many(by_source)
-    out = {f"{sources.description(known[sid]) if sid in known else 'unknown source'} (ID: {sid})": block
-           for sid, block in by_source.items()}
-    return dict(sorted(out.items())) if args.sort else out
-
-
-def status_for(sensor: Any) -> list[dict[str, Any]]:
-    """Staleness per source type, with the sensor's identity and relation to its asset (contract §7.2)."""
-    from datetime import timezone
-
-    from chalicelib.schemas.common import utcnow
-    from chalicelib.schemas.durations import parse_duration
-    from chalicelib.store import assets, beliefs, sources
-    from chalicelib.timeseries.status import specs_for, statuses
-
-    found = beliefs.read_all_beliefs(sensor.id)
-    known = sources.get_many(set(found.source_id.tolist()))
-    specs = specs_for(resolution_of(sensor), (sensor.attributes or {}).get("status_specs"), parse_duration)
-    items = statuses(found, {sid: s.type for sid, s in known.items()}, resolution_of(sensor), specs, utcnow(),
-                     timezone.utc)
-    asset = assets.find(sensor.generic_asset_id)
-    about = {"id": sensor.id, "name": sensor.name, "resolution": humanized_resolution(sensor),
-             "asset_name": getattr(asset, "name", None), "relation": _relation(sensor, asset)}
-    return [{**item, **about} for item in items]
-
-
-def _relation(sensor: Any, asset: Any) -> str:
-    """How the sensor relates to its asset: always owned by it, and maybe referenced in its flex-context."""
-    relations = ["sensor belongs to this asset"]
-    for field, value in ((getattr(asset, "flex_context", None) or {}).items()):
-        if field == "inflexible-device-sensors" and isinstance(value, list) and sensor.id in value:
-            relations.append("flex context (inflexible device)")
-        elif value == {"sensor": sensor.id} or (field.endswith("-sensor") and value == sensor.id):
-            relations.append(f"flex context ({field})")
-    return ";".join(relations)
-
-
-def _zone(name: str | None) -> Any:
-    from datetime import timezone
-    from zoneinfo import ZoneInfo
-
-    try:
-        return ZoneInfo(name or "UTC")
-    except Exception:  # noqa: BLE001 - [SEED] does not validate sensor timezones
-        return timezone.utc
-
-
-def _free_datetime(text: str | None, zone: Any, field: str) -> Any:
-    """A free-form datetime string (naive ones in the sensor's timezone)."""
-    if text is None:
-        return None
-    import pandas as pd
-
-    try:
-        stamp = pd.Timestamp(text.replace(" ", "+") if "T" in text else text)
-    except (ValueError, TypeError):
-        raise field_error("query", field, "Not a valid datetime.") from None
-    if pd.isna(stamp):
-        raise field_error("query", field, "Not a valid datetime.")
-    return (stamp.tz_localize(zone) if stamp.tzinfo is None else stamp).to_pydatetime()
-
-
-def _name_taken(name: str, asset_id: int) -> ApiError:
-    return field_error("json", "name", f"A sensor with the name '{name}' already exists under asset {asset_id}.")
-
-
-def _sensor_changes(sensor: Any, body: SensorPatch) -> tuple[dict[str, Any], list[str]]:
-    """Stored field changes and the audit notes ("Field name: f, Old value: o, New value: n")."""
-    import json
-    from datetime import timedelta
-
-    changes: dict[str, Any] = {}
-    notes = []
-    for field in [f for f in type(body).model_fields if f in body.model_fields_set]:
-        new = getattr(body, field)
-        if new is None:
-            raise field_error("json", field, "Field may not be null.")
-        if field == "event_resolution":
-            old = timedelta(minutes=int(sensor.event_resolution_minutes or 0))
-            changes["event_resolution_minutes"] = int(new.total_seconds() // 60)
-        else:
-            old = getattr(sensor, field)
-            changes[field] = new
-        shown_old, shown_new = ((json.dumps(old), json.dumps(new)) if field == "attributes" else (old, new))
-        notes.append(f"Field name: {field}, Old value: {shown_old}, New value: {shown_new}")
-    return changes, notes
-
-
-def _sensors_in_scope(user: Any, args: SensorListArgs) -> list[Any]:
-    """GET /sensors: the account's or asset tree's sensors, filtered, each read-checked (contract §7)."""
-    from chalicelib.auth import permissions
-    from chalicelib.auth.access import owner_of_account
-    from chalicelib.store import accounts, assets, sensors
-
-    if args.unit is not None:
-        from chalicelib.timeseries.units import is_valid_unit
-
-        if not is_valid_unit(args.unit):
-            raise field_error("query", "unit", f"Invalid unit: {args.unit}")
-    terms = filter_terms(args.filter)
-    asset = None
-    if args.asset_id is not None:
-        asset = assets.find(args.asset_id)
-        if asset is None:
-            raise field_error("query", "asset_id", f"No asset found with ID {args.asset_id}.")
-    account_id = args.account_id
-    if asset is not None and account_id is not None:
-        if asset.account_id != account_id:
-            raise http_error(422, "Please provide either an account or an asset ID, not both")
-        account_id = None
-    if asset is not None:
-        require_asset(user, "read", asset)
-        found = sensors.list_for_assets([asset.id, *assets.offspring_ids(asset.id)])
-    else:
-        if account_id is None:
-            account_id = user.account_id
-        elif accounts.find(account_id) is None:
-            raise not_found()
-        require_account(user, "read", account_id)
-        account_ids = [account_id]
-        if args.include_consultancy_clients and "consultant" in permissions.roles_of(user):
-            account_ids += [a.id for a in accounts.clients_of(account_id)]
-        found = [s for a in account_ids for s in sensors.list_for_account(a)]
-    if args.include_public_assets:
-        found += sensors.list_for_assets(a.id for a in assets.list_for_account(None))
-    found = sorted({s.id: s for s in found}.values(), key=lambda s: s.id)
-    if args.unit is not None:
-        found = [s for s in found if s.unit == args.unit]
-    owners = accounts.get_many(s.account_id for s in found)
-    if terms:
-        asset_by_id = sensors.assets_of(found)
-        found = [s for s in found if matches_any(
-            terms, s.name, getattr(asset_by_id.get(s.generic_asset_id), "name", None),
-            getattr(owners.get(s.account_id), "name", None))]
-    for sensor in found:
-        if not permissions.sensor_permits(user, "read", owner_of_account(sensor.account_id, owners)):
-            from chalicelib.api.responses import forbidden
-
-            raise forbidden()
-    return found
+    return {"sensors_data": actions.status(req.user, id)}

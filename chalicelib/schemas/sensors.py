@@ -94,6 +94,17 @@ def resolution_of(sensor: Any) -> timedelta:
     return timedelta(minutes=int(sensor.event_resolution_minutes or 0))
 
 
+def zone_of(sensor: Any) -> Any:
+    """The sensor's timezone; UTC when it is unknown ([SEED] does not validate sensor timezones)."""
+    from datetime import timezone
+    from zoneinfo import ZoneInfo
+
+    try:
+        return ZoneInfo(sensor.timezone or "UTC")
+    except Exception:  # noqa: BLE001 - ZoneInfo raises several types for unknown names
+        return timezone.utc
+
+
 def humanized_resolution(sensor: Any) -> str:
     """How the asset-sensors listing shows a resolution ("15 minutes", "an hour", "a day")."""
     import humanize
