@@ -47,16 +47,17 @@ GATEWAY_RESPONSES = {
     },
 }
 
-# What the code calls. Transactions are authorised per contained action (Put/Update/Delete/ConditionCheck).
+# What the code calls (tests/infra/test_resources_render.py checks the explicit boto3 calls). PynamoDB:
+# DescribeTable once per table and container; transactions are authorised per contained Put/Update/Delete.
 DYNAMODB_TABLE_ACTIONS = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:BatchGetItem",
                           "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-                          "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:Query",
-                          "dynamodb:Scan"]
+                          "dynamodb:BatchWriteItem", "dynamodb:Query", "dynamodb:Scan"]
 DYNAMODB_INDEX_ACTIONS = ["dynamodb:Query"]
 S3_ACTIONS = ["s3:PutObject", "s3:GetObject"]
+S3_BUCKET_ACTIONS = ["s3:ListBucket"]  # list_objects_v2 of a sensor's uploads
 SQS_ACTIONS = ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueUrl",
                "sqs:GetQueueAttributes"]
-SES_ACTIONS = ["ses:SendEmail", "ses:SendRawEmail"]
+SES_ACTIONS = ["ses:SendEmail"]
 SECRET_ACTIONS = ["secretsmanager:GetSecretValue"]
 LOG_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
 
@@ -223,6 +224,7 @@ def policy_document(names: Names) -> dict[str, Any]:
         ("Tables", DYNAMODB_TABLE_ACTIONS, tables),
         ("TableIndexes", DYNAMODB_INDEX_ACTIONS, indexed),
         ("Uploads", S3_ACTIONS, [_arn("s3", f"{names.uploads_bucket}/*", regional=False)]),
+        ("UploadsListing", S3_BUCKET_ACTIONS, [_arn("s3", names.uploads_bucket, regional=False)]),
         ("ScheduleQueues", SQS_ACTIONS, queues),
         ("Mail", SES_ACTIONS, identities),
         # Secrets Manager appends 6 random characters to a secret's ARN.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 import yaml
@@ -129,7 +130,7 @@ def test_policy_names_only_declared_resources_and_used_actions():
     allowed = {f"{prefix.format('dynamodb')}table/{t}" for t in names.tables.values()}
     allowed |= {a + "/index/*" for a in allowed}
     allowed |= {prefix.format("sqs") + q for q in (names.schedule_queue, names.schedule_dlq)}
-    allowed |= {f"arn:aws:s3:::{bucket}/*",
+    allowed |= {f"arn:aws:s3:::{bucket}/*", f"arn:aws:s3:::{bucket}",
                 f"{prefix.format('secretsmanager')}secret:{names.token_secret}-??????",
                 f"{prefix.format('ses')}identity/{names.mail_sender}",
                 f"{prefix.format('ses')}identity/{names.mail_sender.split('@')[1]}"}
@@ -146,10 +147,35 @@ def test_policy_names_only_declared_resources_and_used_actions():
     assert {a for a in used if a.endswith("/index/*")} == {
         f"{prefix.format('dynamodb')}table/{t}/index/*" for t in indexed}
     actions = {a for s in document["Statement"] for a in s["Action"]}
-    assert {"dynamodb:Query", "dynamodb:ConditionCheckItem", "s3:PutObject", "s3:GetObject", "sqs:SendMessage",
+    assert {"dynamodb:Query", "dynamodb:PutItem", "s3:PutObject", "s3:GetObject", "sqs:SendMessage",
             "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes",
             "ses:SendEmail", "secretsmanager:GetSecretValue"} <= actions
     assert not {"dynamodb:CreateTable", "dynamodb:DeleteTable", "s3:DeleteBucket", "sqs:CreateQueue"} & actions
+
+
+# boto3 operations whose IAM action has another name.
+IAM_ACTION_OF = {"s3:ListObjectsV2": "s3:ListBucket"}
+# Ops tooling run with the deployer's credentials, never by the functions.
+NOT_RUN_BY_LAMBDA = {"chalicelib/store/tables.py", "chalicelib/cli.py"}
+
+
+def boto3_calls_in_code() -> set[str]:
+    """`client("svc").operation(` calls in the code the functions run, as IAM actions."""
+    calls = set()
+    for path in (ROOT / "chalicelib").rglob("*.py"):
+        if str(path.relative_to(ROOT)) in NOT_RUN_BY_LAMBDA:
+            continue
+        for service, operation in re.findall(r'client\("(\w+)"\)\s*\.\s*(\w+)\(', path.read_text()):
+            action = f"{service}:{''.join(part.title() for part in operation.split('_'))}"
+            calls.add(IAM_ACTION_OF.get(action, action))
+    return calls
+
+
+def test_policy_allows_every_aws_call_the_code_makes():
+    calls = boto3_calls_in_code()
+    assert {"s3:PutObject", "sqs:SendMessage", "ses:SendEmail", "secretsmanager:GetSecretValue"} <= calls
+    granted = {a for s in resources.policy_document(resources.Names("dev"))["Statement"] for a in s["Action"]}
+    assert calls <= granted, f"add to infra/resources.py: {sorted(calls - granted)}"
 
 
 def test_render_leaves_the_callers_environment_alone(monkeypatch):
