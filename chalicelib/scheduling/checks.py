@@ -44,8 +44,8 @@ def trigger_errors(request: ScheduleRequest, lookup: Lookup, *, default_duration
         if sensor is None:
             found.append((prefix + ("sensor",), f"No sensor found with ID {device.sensor_id}."))
             continue
-        found += [(prefix + (field,), message) for field, message in _model_errors(device.model, sensor, lookup,
-                                                                                  request.sensor_trigger)]
+        found += [(prefix + (field,), message)
+                  for field, message in _model_errors(device.model, sensor, lookup, request)]
     found += [(("flex-context", field), message) for field, message in _context_errors(request.flex_context, lookup)]
     if not found:
         from chalicelib.scheduling.schedule import plan_window
@@ -62,7 +62,7 @@ def _no_data(*_args):
     return None
 
 
-def _model_errors(model: StorageFlexModel, sensor: SensorInfo, lookup: Lookup, sensor_trigger: bool):
+def _model_errors(model: StorageFlexModel, sensor: SensorInfo, lookup: Lookup, request: ScheduleRequest):
     from chalicelib.scheduling.problem import soc_sensor_error
     from chalicelib.scheduling.storage import soc_settings
 
@@ -74,7 +74,7 @@ def _model_errors(model: StorageFlexModel, sensor: SensorInfo, lookup: Lookup, s
         if message:
             errors.append(("state-of-charge", message))
     try:
-        soc_settings(model, sensor, sensor_trigger=sensor_trigger)
+        soc_settings(model, sensor, sensor_trigger=request.sensor_trigger, start=request.start)
     except FlexConfigError as exc:
         errors.append((exc.field, exc.message))
     return errors

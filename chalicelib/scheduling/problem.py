@@ -263,7 +263,7 @@ def _device(index: int, sensor: SensorInfo, model: StorageFlexModel, context: Fl
     device = Device(sensor, p_min, p_max)
     if model.state_of_charge is not None:
         device.soc_sensor = _soc_sensor(model.state_of_charge.sensor, resolver)
-    settings = soc_settings(model, sensor, sensor_trigger=sensor_trigger)
+    settings = soc_settings(model, sensor, sensor_trigger=sensor_trigger, start=resolver.window.start)
     if settings.s0 is not None:
         device.stock, stock_commitments = _stock(index, model, settings, device, resolver, breach, validate)
         commitments += stock_commitments

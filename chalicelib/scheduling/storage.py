@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
@@ -34,10 +35,11 @@ def default_soc_unit(model: StorageFlexModel, sensor: SensorInfo) -> str:
     return "MWh"
 
 
-def soc_settings(model: StorageFlexModel, sensor: SensorInfo, *, sensor_trigger: bool) -> SocSettings:
+def soc_settings(model: StorageFlexModel, sensor: SensorInfo, *, sensor_trigger: bool,
+                 start: datetime | None = None) -> SocSettings:
     """s0, soc-min and soc-max with FlexMeasures v0.28's defaults; FlexConfigError names the field.
 
-    Sensor trigger: s0 defaults to attr soc_in_mwh, else 0; soc-min to attr min_soc_in_mwh, else 0; soc-max to
+    Sensor trigger: s0 defaults to attr soc_in_mwh if attr soc_datetime is `start`, else 0; soc-min to attr min_soc_in_mwh, else 0; soc-max to
     attr max_soc_in_mwh, else the largest soc-target. Asset trigger: a device without soc-at-start has no stock
     (then SoC constraints are an error, not silently dropped as v0.28 does).
     """
@@ -52,7 +54,7 @@ def soc_settings(model: StorageFlexModel, sensor: SensorInfo, *, sensor_trigger:
 
     s0 = mwh(model.soc_at_start)
     if s0 is None and sensor_trigger:
-        s0 = float(sensor.attribute("soc_in_mwh", 0.0) or 0.0)
+        s0 = _soc_attribute(sensor, start)
     soc_fields = ("soc_min", "soc_max", "soc_minima", "soc_maxima", "soc_targets")
     if s0 is None:
         for name in soc_fields:
@@ -75,6 +77,19 @@ def soc_settings(model: StorageFlexModel, sensor: SensorInfo, *, sensor_trigger:
     if soc_max < soc_min:
         raise FlexConfigError("soc-max", f"soc-max ({soc_max} MWh) must not be below soc-min ({soc_min} MWh).")
     return SocSettings(s0, soc_min, float(soc_max), factor)
+
+
+def _soc_attribute(sensor: SensorInfo, start: datetime | None) -> float:
+    """The legacy attributes soc_in_mwh / soc_datetime, if they describe the SoC at `start`; else 0."""
+    from chalicelib.schemas.common import parse_aware_datetime
+
+    value, moment = sensor.attribute("soc_in_mwh"), sensor.attribute("soc_datetime")
+    if value is None or moment is None or start is None:
+        return 0.0
+    try:
+        return float(value) if parse_aware_datetime(moment) == start else 0.0
+    except (TypeError, ValueError):
+        return 0.0
 
 
 @dataclass

@@ -165,6 +165,11 @@ def test_sensor_trigger_soc_defaults():
     stock = build(body, sensors, sensor_trigger_id=1).devices[0].stock
     assert stock.settings.s0 == 0 and stock.settings.soc_min == 0
     assert stock.settings.soc_max == pytest.approx(0.025)  # the largest target, compared as quantities
+    attributes = {"soc_in_mwh": 0.01, "soc_datetime": START, "max_soc_in_mwh": 0.04}
+    legacy = build(body, {"1": sensor("kW", **attributes)}, sensor_trigger_id=1).devices[0].stock.settings
+    assert (legacy.s0, legacy.soc_max) == (0.01, 0.04)
+    stale = build(body, {"1": sensor("kW", **attributes | {"soc_datetime": at(-1)})}, sensor_trigger_id=1)
+    assert stale.devices[0].stock.settings.s0 == 0
     body["flex-model"].pop("soc-targets")
     with pytest.raises(FlexConfigError) as caught:
         build(body, sensors, sensor_trigger_id=1)
