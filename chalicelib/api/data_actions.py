@@ -178,7 +178,7 @@ def upload_files(user: Any, sensor: Any, files: list[tuple[str, str, bytes]], me
     from chalicelib.store import audit, files as file_store
     from chalicelib.timeseries import units
     from chalicelib.timeseries.beliefs import Beliefs
-    from chalicelib.timeseries.uploads import UploadError, read_csv, to_sensor_beliefs
+    from chalicelib.timeseries.uploads import UploadError, read_table, to_sensor_beliefs
 
     zone = zone_of(sensor)
     if unit is not None and (not units.is_valid_unit(unit) or not units.is_convertible(unit, sensor.unit)):
@@ -188,9 +188,8 @@ def upload_files(user: Any, sensor: Any, files: list[tuple[str, str, bytes]], me
     parsed, errors = [], {}
     for i, (name, _, content) in enumerate(files):
         try:
-            if not name.lower().endswith(".csv"):
-                raise UploadError("only CSV content can be read by this server; please save the sheet as CSV")
-            beliefs = to_sensor_beliefs(*read_csv(content, zone), resolution_of(sensor), now, measured_instantly)
+            beliefs = to_sensor_beliefs(*read_table(name, content, zone), resolution_of(sensor), now,
+                                        measured_instantly)
             if unit is not None:
                 beliefs.value = units.convert(beliefs.value, unit, sensor.unit, resolution_of(sensor))
             parsed.append(beliefs)

@@ -1,4 +1,4 @@
-"""Read an uploaded CSV of event starts and values (optionally belief times) into beliefs (contract §8.5).
+"""Read an uploaded CSV or Excel file of event starts and values (optionally belief times) into beliefs (§8.5).
 
 Column 1 is the event start (ISO 8601; naive times are in the sensor's timezone), column 2 a number,
 an optional column 3 the belief time. Data at another resolution is resampled to the sensor's
@@ -23,45 +23,79 @@ def has_allowed_extension(filename: str) -> bool:
     return filename.lower().endswith(ALLOWED_EXTENSIONS)
 
 
-def read_csv(content: bytes, zone: tzinfo) -> tuple[list[int], list[float], list[int] | None]:
-    """Event starts (µs), values and belief times (µs, or None without a third column); UploadError on a bad row."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UploadError("the file is not UTF-8 encoded text") from None
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+def read_table(filename: str, content: bytes, zone: tzinfo) -> tuple[list[int], list[float], list[int] | None]:
+    """Event starts (µs), values and belief times (µs, or None without a third column) from a CSV or
+    Excel (.xlsx/.xlsm) file; UploadError naming the line of the first bad row."""
+    name = filename.lower()
+    if name.endswith(".csv"):
+        rows = _csv_rows(content)
+    elif name.endswith((".xlsx", ".xlsm")):
+        rows = _sheet_rows(content)
+    else:
+        raise UploadError("the old Excel format (.xls) cannot be read; please save the sheet as .xlsx or CSV")
+    rows = [row for row in rows if any(_present(cell) for cell in row)]
     if len(rows) < 2:
         raise UploadError("no data rows after the header row")
-    with_belief_time = len(rows[0]) >= 3
+    with_belief_time = len([c for c in rows[0] if _present(c)]) >= 3
     starts, values, belief_times = [], [], []
     for line, row in enumerate(rows[1:], start=2):
-        if len(row) < 2:
+        if len(row) < 2 or not _present(row[0]):
             raise UploadError(f"line {line}: expected an event start and an event value")
         starts.append(to_us(_moment(row[0], zone, line, "event start")))
         values.append(_number(row[1], line))
         if with_belief_time:
-            belief_times.append(to_us(_moment(row[2], zone, line, "belief time")))
+            belief_times.append(to_us(_moment(row[2] if len(row) > 2 else None, zone, line, "belief time")))
     return starts, values, (belief_times if with_belief_time else None)
 
 
-def _moment(text: str, zone: tzinfo, line: int, what: str) -> datetime:
-    value = text.strip()
-    if value.endswith(("Z", "z")):
-        value = value[:-1] + "+00:00"
+def _csv_rows(content: bytes) -> list[list]:
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise UploadError(f"line {line}: {what} '{text}' is not an ISO 8601 datetime") from None
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UploadError("the file is not UTF-8 encoded text") from None
+    return list(csv.reader(io.StringIO(text)))
+
+
+def _sheet_rows(content: bytes) -> list[list]:
+    """The first sheet's rows (cell values; dates come as datetimes)."""
+    try:
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a broken file
+        raise UploadError(f"the file is not a readable Excel workbook ({type(exc).__name__})") from None
+
+
+def _present(cell) -> bool:
+    return cell is not None and str(cell).strip() != ""
+
+
+def _moment(cell, zone: tzinfo, line: int, what: str) -> datetime:
+    if isinstance(cell, datetime):
+        moment = cell
+    else:
+        value = str(cell if cell is not None else "").strip()
+        if value.endswith(("Z", "z")):
+            value = value[:-1] + "+00:00"
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise UploadError(f"line {line}: {what} '{cell}' is not an ISO 8601 datetime") from None
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
 
 
-def _number(text: str, line: int) -> float:
-    if not text.strip():
+def _number(cell, line: int) -> float:
+    if isinstance(cell, bool):
+        raise UploadError(f"line {line}: event values should be numeric, got '{cell}'")
+    if isinstance(cell, (int, float)):
+        return float(cell)
+    if not _present(cell):
         return float("nan")
     try:
-        return float(text)
+        return float(cell)
     except ValueError:
-        raise UploadError(f"line {line}: event values should be numeric, got '{text}'") from None
+        raise UploadError(f"line {line}: event values should be numeric, got '{cell}'") from None
 
 
 def to_sensor_beliefs(starts: list[int], values: list[float], belief_times: list[int] | None,

@@ -116,3 +116,32 @@ def test_unit_field_converts_values(api, site):
     r = _upload(api, site, [("w.csv", CSV, "text/csv")], {"unit": "MW"})
     assert r.status == 200
     assert beliefs.read_beliefs(site["sensor"].id, *DAY).value.tolist() == [1500.0, 2500.0]
+
+
+def _xlsx(rows) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_excel_workbooks_are_read_and_old_xls_refused(api, site):
+    content = _xlsx([["event_start", "event_value"], [datetime(2025, 1, 1, 1, 0), 3],
+                     ["2025-01-01T00:15:00+00:00", 4.5]])
+    xlsx_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    r = _upload(api, site, [("meter.XLSX", content, xlsx_type)])
+    assert r.status == 200
+    # the naive Excel date is Amsterdam time (the sensor's timezone): 01:00 there is 00:00 UTC
+    assert beliefs.read_beliefs(site["sensor"].id, *DAY).value.tolist() == [3.0, 4.5]
+    old = _upload(api, site, [("old.xls", b"\xd0\xcf\x11\xe0", "application/vnd.ms-excel")])
+    assert old.status == 422 and ".xls) cannot be read" in old.json["message"]["path_and_files"]["0"]
+    bad = _upload(api, site, [("sheet.xlsx", _xlsx([["event_start", "event_value"], ["2025-01-01T00:00:00Z", "x"]]),
+                               xlsx_type)])
+    assert bad.json["message"]["path_and_files"]["0"] == (
+        "Invalid content in file: sheet.xlsx. Failed with: line 2: event values should be numeric, got 'x'")
