@@ -38,7 +38,7 @@ def base_stack(_moto, monkeypatch):
     client("cloudformation").delete_stack(StackName="flexcloud-dev-resources")
 
 
-def test_chalice_deploy_path_code_and_policy_fit_the_base_stack(base_stack, monkeypatch):
+def test_chalice_deploy_path_code_and_policy_fit_the_base_stack(base_stack, monkeypatch, tmp_path):
     pseudo = build_package.account_pseudo_parameters()
     policy, environment = resources.deploy_settings("dev", pseudo)
     monkeypatch.setenv("FLEXCLOUD_UPLOADS_BUCKET", environment["FLEXCLOUD_UPLOADS_BUCKET"])
@@ -71,6 +71,17 @@ def test_chalice_deploy_path_code_and_policy_fit_the_base_stack(base_stack, monk
     bucket = base_stack["UploadsBucketName"]
     assert f"arn:aws:s3:::{bucket}/*" in granted
     client("s3").head_bucket(Bucket=bucket)  # (moto's CloudFormation ignores its access block and encryption)
+
+    # What `python -m infra.build_package stage` hands `chalice deploy`: this policy and the bucket's name.
+    project = build_package.stage_project(tmp_path / "lambda", pseudo=pseudo, with_dependencies=False)
+    assert json.loads((project / ".chalice" / "policy-dev.json").read_text()) == policy
+    staged = json.loads((project / ".chalice" / "config.json").read_text())
+    assert staged["autogen_policy"] is False and staged["stages"]["dev"]["iam_policy_file"] == "policy-dev.json"
+    assert staged["stages"]["dev"]["environment_variables"]["FLEXCLOUD_UPLOADS_BUCKET"] == bucket
+    assert (project / ".chalice" / "deployed").resolve() == (ROOT / ".chalice" / "deployed").resolve()
+    assert not [line for line in (project / "requirements.txt").read_text().splitlines()
+                if line and not line.startswith("#")]
+    assert (project / "chalicelib" / "__pycache__").is_dir() and (project / "app.py").exists()
 
     # The deployed code works against these resources: an account, a queued job, an upload.
     from chalicelib.store import accounts, queue
