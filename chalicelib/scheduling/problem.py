@@ -190,7 +190,6 @@ def _breach_prices(context: FlexContext, resolver: Resolver) -> BreachPrices:
 # --- site --------------------------------------------------------------------------------------------
 def _site(context: FlexContext, resolver: Resolver, breach: BreachPrices):
     n = resolver.window.n
-    inf = np.full(n, np.inf)
     sp = np.nan_to_num(resolver.flow(context.site_power_capacity, "site-power-capacity", overlap="min"), nan=np.inf)
     sc = np.fmin(resolver.flow(context.site_consumption_capacity, "site-consumption-capacity", overlap="min"), sp)
     spr = np.fmin(resolver.flow(context.site_production_capacity, "site-production-capacity", overlap="min"), sp)
@@ -200,11 +199,9 @@ def _site(context: FlexContext, resolver: Resolver, breach: BreachPrices):
     upper = sp if breach.site_consumption is not None else sc
     lower = -sp if breach.site_production is not None else -spr
     if breach.site_consumption is not None:
-        commitments += [Commitment("any consumption breach", "any", "ems", sc, u=breach.site_consumption),
-                        Commitment("all consumption breaches", "each", "ems", sc, u=breach.site_consumption * h)]
+        commitments += breach_pair("consumption", "ems", sc, breach.site_consumption, h)
     if breach.site_production is not None:
-        commitments += [Commitment("any production breach", "any", "ems", -spr, v=-breach.site_production),
-                        Commitment("all production breaches", "each", "ems", -spr, v=-breach.site_production * h)]
+        commitments += breach_pair("production", "ems", -spr, breach.site_production, h)
     for direction, sign in (("consumption", 1), ("production", -1)):
         price = resolver.price(getattr(context, f"site_peak_{direction}_price"), f"site-peak-{direction}-price",
                                "MW")
@@ -216,7 +213,20 @@ def _site(context: FlexContext, resolver: Resolver, breach: BreachPrices):
         price = np.nan_to_num(price, nan=0.0)
         commitments.append(Commitment(f"{direction} peak", "any", "ems", sign * baseline,
                                       **({"u": price} if sign > 0 else {"v": -price})))
-    return np.where(np.isinf(lower), -inf, lower), upper, commitments
+    return lower, upper, commitments
+
+
+def breach_pair(direction: str, target: str, limit: np.ndarray, price: np.ndarray, h: float,
+                device: int | None = None) -> list[Commitment]:
+    """§5.6: the worst breach paid once per MW ("any"), and the breach energy paid per MW·h ("all")."""
+    suffix = "" if device is None else f" device {device}"
+
+    def priced(value: np.ndarray) -> dict:
+        return {"u": value} if direction == "consumption" else {"v": -value}
+
+    return [Commitment(f"any {direction} breach{suffix}", "any", target, limit, device=device, **priced(price)),
+            Commitment(f"all {direction} breaches{suffix}", "each", target, limit, device=device,
+                       **priced(price * h))]
 
 
 def _inflexible(sensor_id: int, resolver: Resolver) -> np.ndarray:
@@ -243,15 +253,7 @@ def _device(index: int, sensor: SensorInfo, model: StorageFlexModel, context: Fl
         limit = np.clip(np.where(np.isnan(limit), capacity, limit), 0, capacity)
         price = getattr(breach, f"device_{direction}")
         if price is not None and value is not None:
-            prices = {"u": price} if sign > 0 else {"v": -price}
-            per_step = {"u": price * h} if sign > 0 else {"v": -price * h}
-            plural = "breaches"
-            commitments += [
-                Commitment(f"any {direction} breach device {index}", "any", "flow", sign * limit, device=index,
-                           **prices),
-                Commitment(f"all {direction} {plural} device {index}", "each", "flow", sign * limit, device=index,
-                           **per_step),
-            ]
+            commitments += breach_pair(direction, "flow", sign * limit, price, h, device=index)
         elif sign < 0:
             p_min = -limit
         else:
