@@ -324,19 +324,12 @@ def _stock(index: int, model: StorageFlexModel, settings: SocSettings, device: D
     targets = relative(resolver.state(model.soc_targets, "soc-targets", factor, "first"))
     m_min, m_max = (settings.soc_min - s0) * sigma, (settings.soc_max - s0) * sigma
     commitments = []
-    for kind, values, price in (("minima", minima, breach.soc_minima), ("maxima", maxima, breach.soc_maxima)):
-        if price is None or model.soc_minima is None and kind == "minima" or \
-                model.soc_maxima is None and kind == "maxima":
-            continue
-        sign = -1 if kind == "minima" else 1
-        prices = {"v": -price} if sign < 0 else {"u": price}
-        per_step = {"v": -price * h} if sign < 0 else {"u": price * h}
-        commitments += [Commitment(f"any soc {kind}", "any", "stock", values, device=index, **prices),
-                        Commitment(f"all soc {kind}", "each", "stock", values, device=index, **per_step)]
-        if kind == "minima":
-            minima = np.full(n, np.nan)
-        else:
-            maxima = np.full(n, np.nan)
+    if breach.soc_minima is not None and model.soc_minima is not None:
+        commitments += _soft_soc("minima", minima, breach.soc_minima, h, index)
+        minima = np.full(n, np.nan)  # soft now: the hard minimum is only soc-min
+    if breach.soc_maxima is not None and model.soc_maxima is not None:
+        commitments += _soft_soc("maxima", maxima, breach.soc_maxima, h, index)
+        maxima = np.full(n, np.nan)
     columns = StockColumns(np.where(np.isnan(minima), m_min, minima), np.where(np.isnan(maxima), m_max, maxima),
                            targets, m_min, m_max)
     if model.roundtrip_efficiency is not None:
@@ -355,6 +348,13 @@ def _stock(index: int, model: StorageFlexModel, settings: SocSettings, device: D
                        lambda j: (window.start + (j + 1) * window.resolution).isoformat(), sigma, s0)
     s_min, s_max = columns.lp_bounds()
     return Stock(s0 * sigma, s_min, s_max, eta_c, eta_d, eta_s, gain, settings), commitments
+
+
+def _soft_soc(kind: str, baseline: np.ndarray, price: np.ndarray, h: float, device: int) -> list[Commitment]:
+    """§5.7: the worst shortfall (minima) or surplus (maxima) once, and the sum of them per step."""
+    key, signed = ("v", -price) if kind == "minima" else ("u", price)
+    return [Commitment(f"any soc {kind}", "any", "stock", baseline, device=device, **{key: signed}),
+            Commitment(f"all soc {kind}", "each", "stock", baseline, device=device, **{key: signed * h})]
 
 
 def target_ends(models: Sequence[StorageFlexModel]) -> list[datetime]:
