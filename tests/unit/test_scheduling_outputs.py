@@ -129,3 +129,18 @@ def test_soc_minima_from_an_instantaneous_sensor():
     result = sensor_schedule(1, body, {"1": sensor("MW"), "5": minima})
     assert sum(result.power[0].values) * 0.25 == pytest.approx(0.4)
     assert np.cumsum(result.power[0].values)[1] * 0.25 >= 0.2 - 1e-9
+
+
+def test_soft_soc_minima_costs():
+    # 30 minutes at 1 MW cannot reach 1 MWh: 0.5 MWh short. §5.7: "all" pays β per MWh short; "any" pays β per
+    # stock unit (MWh·σ, σ = 4 per hour at 15 minutes).
+    body = {"start": START, "duration": "PT30M",
+            "flex-model": [{"sensor": 1, "soc-at-start": "0 MWh", "soc-max": "5 MWh", "power-capacity": "1 MW",
+                            "soc-minima": [{"datetime": "2026-01-01T00:30+00:00", "value": "1 MWh"}],
+                            "prefer-charging-sooner": False, "prefer-curtailing-later": False}],
+            "flex-context": {"consumption-price": "1 EUR/MWh", "soc-minima-breach-price": "10 EUR/kWh"}}
+    result = asset_schedule(body, {"1": sensor("MW")})
+    assert result.power[0].values == [1.0, 1.0]
+    assert result.costs["all soc minima"] == pytest.approx(10_000 * 0.5)
+    assert result.costs["any soc minima"] == pytest.approx(10_000 * 0.5 * 4)
+    assert result.cost_summary["breach"] == pytest.approx(25_000)
