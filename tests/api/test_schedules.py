@@ -462,3 +462,32 @@ def test_asset_jobs_and_job_status(api, ems):
     assert api.get(f"/api/v3_0/assets/{ems['asset'].id}/jobs", token=ems["outsider"].token).status == 403
     r = api.get("/api/v3_0/assets/999999/jobs", token=token)
     assert r.status == 422 and r.json["message"] == {"path": {"id": ["No asset found with ID 999999."]}}
+
+
+def test_the_apps_sqs_handlers_run_the_worker(api, site):
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib import settings
+
+    done = trigger(api, site["battery"], site["member"].token).json["schedule"]
+    abandoned = trigger(api, site["battery"], site["member"].token, duration="PT2H").json["schedule"]
+    with Client(app, stage_name="dev") as lambdas:
+        event = lambdas.events.generate_sqs_event(queue_name=settings.schedule_queue_name(),
+                                                  message_bodies=[json.dumps({"job_id": done})])
+        lambdas.lambda_.invoke("solve_schedule", event)
+        event = lambdas.events.generate_sqs_event(queue_name=settings.schedule_dlq_name(),
+                                                  message_bodies=[json.dumps({"job_id": abandoned})])
+        lambdas.lambda_.invoke("fail_dead_letter", event)
+    assert jobs.find(done).status == "finished"
+    assert (jobs.find(abandoned).status, jobs.find(abandoned).error) == ("failed", worker.ABANDONED)
+
+
+def test_schedule_duration_in_a_json_body_and_bad_units(api, site):
+    job_id = trigger(api, site["battery"], site["member"].token).json["schedule"]
+    run_queue()
+    path = f"/api/v3_0/sensors/{site['battery'].id}/schedules/{job_id}"
+    r = api.request("GET", path, json_body={"duration": "PT30M"}, token=site["member"].token)
+    assert r.status == 200 and len(r.json["values"]) == 2 and r.json["duration"] == "PT30M"
+    r = api.get(path, token=site["member"].token, query={"unit": "EUR"})
+    assert r.status == 422 and r.json["message"] == {"query": {"unit": ["Cannot convert kW to EUR."]}}
