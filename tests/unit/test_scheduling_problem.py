@@ -258,3 +258,12 @@ def test_site_limits_and_relaxation():
     soft = {c.name: c for c in overwrite.commitments}
     assert np.allclose(soft["any soc minima"].v, -1000 * 1000)  # v0.28: the specific flag overwrites the price
     assert np.isinf(overwrite.devices[0].stock.s_min).sum() == 0  # the hard minimum is dropped, soc-min stays
+
+
+def test_an_off_grid_start_keeps_its_grid_and_weighs_prices_by_overlap():
+    prices = sensor("EUR/MWh", "PT15M", START, [0.0, 12.0, 12.0])
+    body = battery_body("PT15M", {"consumption-price": {"sensor": 2}})
+    body["start"] = "2026-01-01T00:05+00:00"
+    problem = build(body, {"1": sensor("MW"), "2": prices})
+    assert problem.window.start == T0 + timedelta(minutes=5) and problem.window.n == 1
+    assert problem.commitments[0].u[0] / problem.window.hours == pytest.approx(4.0)  # 10 min at 0, 5 min at 12
