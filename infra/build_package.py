@@ -211,13 +211,17 @@ def stage_project(project: Path = PROJECT, stage: str = "dev", pseudo: dict[str,
 
 
 def account_pseudo_parameters() -> dict[str, str]:
-    """The deploying account's partition, region and id (the credentials `chalice deploy` will use)."""
+    """The deploying account's partition, region and id (the credentials and region `chalice deploy` will use,
+    which may come from ~/.aws/config rather than the environment)."""
+    import boto3
+
     from chalicelib import settings
     from chalicelib.store.aws import client
 
-    arn = client("sts").get_caller_identity()["Arn"]
-    account = client("sts").get_caller_identity()["Account"]
-    return {"AWS::Partition": arn.split(":")[1], "AWS::Region": settings.aws_region(), "AWS::AccountId": account}
+    identity = client("sts").get_caller_identity()
+    region = boto3.session.Session().region_name or settings.aws_region()
+    return {"AWS::Partition": identity["Arn"].split(":")[1], "AWS::Region": region,
+            "AWS::AccountId": identity["Account"]}
 
 
 def chalice(*args: str, project: Path = PROJECT) -> None:
