@@ -133,6 +133,8 @@ def _line_layer(row: ChartRow, x: dict, y: dict, color: dict, combine_legend: bo
                                      "range": [[2, 2], [4, 4], [1, 0]]}},
             "detail": [{"field": "source.id", "type": "nominal", "title": None}],
         },
+        # Drag to pan and scroll to zoom the time axis (shared by all rows).
+        "params": [{"name": "scroll", "select": {"type": "interval", "encodings": ["x"]}, "bind": "scales"}],
     }
 
 

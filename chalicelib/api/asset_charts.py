@@ -7,7 +7,7 @@ from chalice import Blueprint
 
 from chalicelib.api.asset_actions import asset_or_404
 from chalicelib.api.query import parse_query
-from chalicelib.api.responses import respond
+from chalicelib.api.responses import respond, unprocessable
 from chalicelib.api.routing import ApiRequest, endpoint
 from chalicelib.auth.access import require_asset
 from chalicelib.auth.permissions import READ
@@ -17,6 +17,8 @@ bp = Blueprint(__name__)
 
 # FlexMeasures returns both chart bodies as strings from a Flask view, hence HTML's content type.
 JSON_TEXT = "text/html; charset=utf-8"
+# Lambda returns at most 6 MB, and the proxy response escapes the JSON body once more (about +15%).
+MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 
 
 @endpoint(bp, "/v3_0/assets/{id}/kpis", "GET", description="Get asset KPIs", wrap=False)
@@ -28,14 +30,26 @@ def asset_kpis(req: ApiRequest, id: int) -> Any:
 @endpoint(bp, "/v3_0/assets/{id}/chart", "GET", description="Download a chart with time series", wrap=False)
 def asset_chart(req: ApiRequest, id: int) -> Any:
     args = parse_query(ChartArgs, req.query)
-    return respond(chart_for(readable_asset(req.user, id), args), wrap=False, content_type=JSON_TEXT)
+    return json_text(chart_for(readable_asset(req.user, id), args))
 
 
 @endpoint(bp, "/v3_0/assets/{id}/chart_data", "GET", description="Download time series for use in charts",
           wrap=False)
 def asset_chart_data(req: ApiRequest, id: int) -> Any:
     args = parse_query(ChartDataArgs, req.query)
-    return respond(chart_data_for(readable_asset(req.user, id), args), wrap=False, content_type=JSON_TEXT)
+    return json_text(chart_data_for(readable_asset(req.user, id), args))
+
+
+def json_text(body: Any) -> Any:
+    """The body as JSON text; a clear 422 instead of a failed invocation when it outgrows a Lambda response."""
+    response = respond(body, wrap=False, content_type=JSON_TEXT)
+    size = len(response.body.encode())
+    if size > MAX_RESPONSE_BYTES:
+        raise unprocessable("query", {"_schema": [
+            f"The requested data ({size / 1e6:.1f} MB as JSON) exceeds the {MAX_RESPONSE_BYTES // 2**20} MB a "
+            "response may hold. Ask for a shorter window (event_starts_after, event_ends_before), or for "
+            "chart_data with compress_json=true."]})
+    return response
 
 
 def readable_asset(user: Any, asset_id: int) -> Any:

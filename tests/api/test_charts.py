@@ -8,6 +8,7 @@ import pytest
 
 from chalicelib.store import assets, beliefs, sources
 from chalicelib.timeseries.beliefs import Beliefs, to_us
+from tests.api.belief_queries import count_belief_queries
 from tests.api.sensor_helpers import make_asset, make_sensor
 
 T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -200,14 +201,7 @@ def test_unknown_asset_404_foreign_asset_403_and_login_required(api, site, make_
 
 def test_each_sensor_is_read_with_one_query_whatever_the_window(api, site, monkeypatch):
     store(site["power"], site["ann"], [1.0] * 4 * 24 * 30)
-    calls = []
-    original = beliefs.BeliefChunk.query.__func__
-
-    def counting(cls, hash_key, *args, **kwargs):
-        calls.append(hash_key)
-        return original(cls, hash_key, *args, **kwargs)
-
-    monkeypatch.setattr(beliefs.BeliefChunk, "query", classmethod(counting))
+    calls = count_belief_queries(monkeypatch)
     month = {"event_starts_after": "2025-01-01T00:00:00+00:00", "event_ends_before": "2025-01-31T00:00:00+00:00"}
     data = get(api, site, "chart_data", **month).json
     assert len([r for r in data if r["sensor"]["name"] == "power"]) == 4 * 24 * 30
@@ -215,3 +209,16 @@ def test_each_sensor_is_read_with_one_query_whatever_the_window(api, site, monke
     calls.clear()
     assert get(api, site, "chart", include_data="true", **month).status == 200
     assert sorted(calls) == sorted([site["power"].id, site["pv"].id])
+
+
+def test_data_too_large_for_a_lambda_response_is_a_clear_422(api, site, monkeypatch):
+    from chalicelib.api import asset_charts
+
+    store(site["power"], site["ann"], [1.0] * 96)
+    monkeypatch.setattr(asset_charts, "MAX_RESPONSE_BYTES", 10_000)
+    for what, extra in (("chart_data", {}), ("chart", {"include_data": "true"})):
+        r = get(api, site, what, **extra)
+        assert r.status == 422
+        assert "exceeds" in r.json["message"]["query"]["_schema"][0]
+    assert get(api, site, "chart").status == 200  # the spec alone is small
+    assert get(api, site, "chart_data", compress_json="true", event_ends_before="2025-01-01T02:00:00+00:00").status == 200

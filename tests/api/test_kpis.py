@@ -7,6 +7,7 @@ import pytest
 
 from chalicelib.store import assets, beliefs, sources
 from chalicelib.timeseries.beliefs import Beliefs, to_us
+from tests.api.belief_queries import count_belief_queries
 from tests.api.sensor_helpers import make_asset, make_sensor
 
 DAY = timedelta(days=1)
@@ -90,14 +91,7 @@ def test_kpi_sensors_of_other_accounts_are_left_out(api, site, make_account):
 
 def test_each_sensor_is_read_with_one_query_whatever_the_period(api, site, monkeypatch):
     store(site["energy"], site["user_source"], [1.0] * 60)
-    calls = []
-    original = beliefs.BeliefChunk.query.__func__
-
-    def counting(cls, hash_key, *args, **kwargs):
-        calls.append(hash_key)
-        return original(cls, hash_key, *args, **kwargs)
-
-    monkeypatch.setattr(beliefs.BeliefChunk, "query", classmethod(counting))
+    calls = count_belief_queries(monkeypatch)
     r = get_kpis(api, site, start="2025-01-01T00:00:00+00:00", end="2025-03-01T00:00:00+00:00")
     assert r.json["data"][0]["downsample_value"] == 59.0
     # Three KPI entries over two sensors and 59 days: one query per sensor, none per day or per entry.
