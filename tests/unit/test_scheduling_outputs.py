@@ -144,3 +144,19 @@ def test_soft_soc_minima_costs():
     assert result.costs["all soc minima"] == pytest.approx(10_000 * 0.5)
     assert result.costs["any soc minima"] == pytest.approx(10_000 * 0.5 * 4)
     assert result.cost_summary["breach"] == pytest.approx(25_000)
+
+
+def test_curtailable_pv_follows_its_forecast_and_curtails_at_negative_prices():
+    # A PV inverter: production capacity from a forecast sensor (kW, production positive as FlexMeasures stores
+    # it), no consumption, no stock. It produces what the sun allows unless selling costs money.
+    forecast = sensor("kW", "PT15M", START, [100.0, 200.0, 300.0, 400.0])
+    body = {"start": START, "duration": "PT1H",
+            "flex-model": [{"sensor": 1, "power-capacity": "500 kW", "consumption-capacity": "0 kW",
+                            "production-capacity": {"sensor": 2}}],
+            "flex-context": {"consumption-price": "100 EUR/MWh",
+                             "production-price": [{"start": START, "duration": "PT30M", "value": "40 EUR/MWh"},
+                                                  {"start": "2026-01-01T00:30+00:00", "duration": "PT30M",
+                                                   "value": "-20 EUR/MWh"}]}}
+    result = asset_schedule(body, {"1": sensor("kW"), "2": forecast})
+    assert result.power[0].values == [-100.0, -200.0, 0.0, 0.0]
+    assert result.costs["energy"] == pytest.approx(-40 * 0.3 * 0.25, rel=1e-3)  # the slope nudges prices by ≤1e-4
