@@ -10,10 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
-from benchmarks.listing import RequestCounter
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.listing import RequestCounter  # noqa: E402 - also sets the offline AWS environment
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from datetime import datetime, timezone
 from urllib.parse import urlparse
 
 import pytest
@@ -73,6 +74,11 @@ def test_client_schedules_one_battery(local_stack):
             assert schedule["duration"] == "PT6H" and len(schedule["values"]) == 24
             assert_feasible(schedule["values"], 20, 5, 40, 30)
             assert schedule["costs"]["currency"] == "EUR"
+            # With a prior the client adds "force-new-job-creation" and gets a new job with the same schedule.
+            again = await client.trigger_and_get_schedule(
+                sensor_id=battery["id"], start=START, duration="PT6H", flex_model=battery_model(40, 30),
+                flex_context={"consumption-price-sensor": prices["id"]}, prior=datetime.now(timezone.utc))
+            assert again["values"] == pytest.approx(schedule["values"], abs=1e-6)
         finally:
             await client.close()
 
