@@ -42,7 +42,7 @@ def trigger_for_sensor(user: Any, sensor_id: int, raw: Any) -> str:
     from chalicelib.store import assets
 
     raw, force = _take_force(raw, "json", allow_seed_key=True)
-    body = _validate_trigger(SensorTriggerBody, raw, "json")
+    _validate_trigger(SensorTriggerBody, raw, "json")
     sensor = load_sensor(sensor_id)
     require_sensor(user, "create-children", sensor)
     context = _merged_context(raw, assets.find(sensor.generic_asset_id))
@@ -114,13 +114,24 @@ def _validate_trigger(model: Any, raw: dict, location: str) -> Any:
     raise flex_error(errors) from None
 
 
+# A nearer level that sets either key of a pair overrides both keys further up (the same price, two spellings).
+PRICE_SPELLINGS = {"consumption-price": "consumption-price-sensor", "production-price": "production-price-sensor"}
+PRICE_SPELLINGS.update({old: new for new, old in list(PRICE_SPELLINGS.items())})
+
+
 def _merged_context(raw: dict, asset: Any) -> dict:
     """The request's flex-context over the asset's stored one, over its ancestors' (nearest wins)."""
     from chalicelib.scheduling.flex_context import merge_flex_contexts
 
     request_context = raw.get("flex-context")
-    return merge_flex_contexts(request_context if isinstance(request_context, dict) else {},
-                               *[a.flex_context for a in _asset_chain(asset)])
+    levels = [request_context if isinstance(request_context, dict) else {}]
+    levels += [dict(a.flex_context or {}) for a in _asset_chain(asset)]
+    seen: set[str] = set()
+    for level in levels:
+        for key in [k for k in level if PRICE_SPELLINGS.get(k) in seen and k not in seen]:
+            del level[key]
+        seen |= set(level)
+    return merge_flex_contexts(*levels)
 
 
 def _asset_chain(asset: Any) -> Iterator[Any]:

@@ -383,6 +383,15 @@ def test_asset_flex_context_is_merged_from_ancestors(api, ems):
     job_id = api.post(f"/api/v3_0/assets/{ems['child'].id}/schedules/trigger", body,
                       token=ems["member"].token).json["schedule"]
     assert jobs.find(job_id).request["body"]["flex-context"]["site-power-capacity"] == "40 kW"
+    # A price given in either spelling overrides a stored price in the other one.
+    prices = make_sensor(ems["asset"], "prices", "EUR/MWh", 60)
+    assets.update(ems["asset"], {"flex_context": {"consumption-price-sensor": prices.id}})
+    r = api.post(f"/api/v3_0/assets/{ems['child'].id}/schedules/trigger", body, token=ems["member"].token)
+    assert r.status == 200
+    assert "consumption-price-sensor" not in jobs.find(r.json["schedule"]).request["body"]["flex-context"]
+    del body["flex-context"]["consumption-price"]
+    r = api.post(f"/api/v3_0/assets/{ems['child'].id}/schedules/trigger", body, token=ems["member"].token)
+    assert jobs.find(r.json["schedule"]).request["body"]["flex-context"]["consumption-price-sensor"] == prices.id
 
 
 def test_asset_trigger_errors(api, ems, make_account):
