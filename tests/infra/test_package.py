@@ -43,6 +43,7 @@ def test_package_holds_the_app_and_dependencies_but_not_what_lambda_has(package_
     tops = {name.split("/")[0] for name in package_zip.namelist()}
     assert {"app.py", "chalicelib", "chalice", "pynamodb", "pydantic", "pandas", "numpy", "pint", "pulp"} <= tops
     assert not {"boto3", "botocore", "s3transfer", "jmespath"} & tops
+    assert not {"click", "yaml", "inquirer"} & tops  # chalice's CLI dependencies: Chalice ships its runtime
     cbc_binaries = [n for n in package_zip.namelist() if n.startswith("pulp/solverdir/cbc/") and
                     n.rsplit("/", 1)[-1] in ("cbc", "cbc.exe")]
     assert cbc_binaries == [CBC]
