@@ -18,7 +18,8 @@ from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 
 from chalicelib.store.base import BaseModel, table_meta
 from chalicelib.store.models import register_model
-from chalicelib.timeseries.beliefs import DAY_US, US_PER_S, Beliefs, duration_us, merge, to_us
+from chalicelib.timeseries.beliefs import (DAY_US, US_PER_S, Beliefs, duration_us, merge, most_recent, restrict,
+                                          to_us)
 from chalicelib.timeseries.packing import BYTES_PER_BELIEF, pack, unpack
 
 # 15,000 beliefs = 300 KB of arrays per item, leaving room under the 400 KB item limit.
@@ -104,8 +105,6 @@ def _decode(chunks: Iterable[BeliefChunk], with_source: bool = True) -> Beliefs:
 
 def read_beliefs(sensor_id: int, start: datetime, end: datetime, source_id: int | None = None) -> Beliefs:
     """Every stored belief (all versions, all sources unless one is given) about events in [start, end)."""
-    from chalicelib.timeseries.beliefs import restrict
-
     if end <= start:
         return Beliefs.empty()
     first, last = _day_of(start), _day_of(end - timedelta(microseconds=1))
@@ -328,8 +327,6 @@ def read_latest(sensor: Any, start: datetime, end: datetime, *, prior: datetime 
     `prior`: only beliefs formed at or before it; `horizon`: only beliefs formed at least this long
     before their knowledge time (the event end).
     """
-    from chalicelib.timeseries.beliefs import most_recent, restrict
-
     resolution = timedelta(minutes=int(sensor.event_resolution_minutes or 0))
     # Events starting before `start` may still cover part of the window.
     reach = resolution - timedelta(microseconds=1) if resolution else timedelta(0)
