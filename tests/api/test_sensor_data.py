@@ -215,3 +215,44 @@ def test_by_id_read_takes_a_json_body_too(api, site):
     r = api.request("GET", f"/api/v3_0/sensors/{sensor.id}/data", token=site["member"].token,
                     json_body={"start": START, "duration": "PT20M", "unit": "kW"}, query={"unit": "W"})
     assert r.status == 200 and r.json["values"] == [1000.0, 2000.0] and r.json["unit"] == "W"
+
+
+def test_two_concurrent_posts_to_one_sensor_day_both_land(api, site, monkeypatch):
+    """Both requests read the day before either writes; the loser of the version check re-merges."""
+    import threading
+
+    from chalicelib.api.data_actions import post_beliefs
+    from chalicelib.schemas.sensor_data import PostData
+    from chalicelib.store import beliefs as store
+
+    barrier, waited = threading.Barrier(2, timeout=10), threading.local()
+    original_load = store._load
+
+    def load_in_step(*args, **kwargs):
+        chunks = original_load(*args, **kwargs)
+        if threading.current_thread() is not threading.main_thread() and not getattr(waited, "done", False):
+            waited.done = True
+            barrier.wait()
+        return chunks
+
+    monkeypatch.setattr(store, "_load", load_in_step)
+    sources.user_source(site["member"].user)  # both posts share the source; create it up front
+    answers, errors = [], []
+
+    def post(start: str, values: list[float]) -> None:
+        try:
+            body = PostData(sensor=_ea(site["sensor"]), values=values, start=start, duration="PT30M", unit="kW")
+            answers.append(post_beliefs(site["member"].user, site["sensor"], body))
+        except Exception as exc:  # noqa: BLE001 - surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=post, args=("2025-01-01T00:00:00+00:00", [1, 2, 3])),
+               threading.Thread(target=post, args=("2025-01-01T12:00:00+00:00", [4, 5, 6]))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and [a[1] for a in answers] == [200, 200]
+    assert [a[0]["status"] for a in answers] == ["PROCESSED", "PROCESSED"]
+    assert sorted(beliefs.read_beliefs(site["sensor"].id, *_day()).value.tolist()) == [1, 2, 3, 4, 5, 6]
+    assert len(list(beliefs.BeliefChunk.query(site["sensor"].id))) == 1
