@@ -9,6 +9,7 @@ from chalicelib.scheduling import quantities as q
 from chalicelib.scheduling.errors import FlexConfigError, WindowError
 from chalicelib.scheduling.flex_context import FlexContext, alias_of
 from chalicelib.scheduling.flex_model import StorageFlexModel
+from chalicelib.scheduling.problem import power_sensor_error
 from chalicelib.scheduling.request import ScheduleRequest
 from chalicelib.scheduling.sources import Lookup, SensorData, SensorInfo
 
@@ -44,6 +45,9 @@ def trigger_errors(request: ScheduleRequest, lookup: Lookup, *, default_duration
         if sensor is None:
             found.append((prefix + ("sensor",), f"No sensor found with ID {device.sensor_id}."))
             continue
+        message = power_sensor_error(sensor)
+        if message:
+            found.append((prefix + ("sensor",), message))
         found += [(prefix + (field,), message)
                   for field, message in _model_errors(device.model, sensor, lookup, request)]
     found += [(("flex-context", field), message) for field, message in _context_errors(request.flex_context, lookup)]

@@ -244,6 +244,9 @@ def _inflexible(sensor_id: int, resolver: Resolver) -> np.ndarray:
 def _device(index: int, sensor: SensorInfo, model: StorageFlexModel, context: FlexContext, resolver: Resolver,
             breach: BreachPrices, sensor_trigger: bool, validate: bool) -> tuple[Device, list[Commitment]]:
     n, h = resolver.window.n, resolver.window.hours
+    message = power_sensor_error(sensor)
+    if message:
+        raise FlexConfigError("sensor", message)
     capacity = _power_capacity(sensor, model, context, resolver)
     commitments = []
     p_min, p_max = -capacity, capacity.copy()
@@ -294,6 +297,15 @@ def _soc_sensor(sensor_id: int, resolver: Resolver) -> SensorInfo:
     if message:
         raise FlexConfigError("state-of-charge", message)
     return sensor
+
+
+def power_sensor_error(sensor: SensorInfo) -> str | None:
+    """Why a sensor cannot take a power schedule (it needs a power or energy unit), or None."""
+    from chalicelib.timeseries import units
+
+    if not (units.is_power_unit(sensor.unit) or units.is_energy_unit(sensor.unit)):
+        return f"Sensor {sensor.id} cannot hold a power schedule: cannot convert MW to {sensor.unit}"
+    return None
 
 
 def soc_sensor_error(sensor: SensorInfo) -> str | None:

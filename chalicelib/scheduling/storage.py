@@ -28,11 +28,9 @@ def default_soc_unit(model: StorageFlexModel, sensor: SensorInfo) -> str:
         return model.soc_unit
     from chalicelib.timeseries import units
 
-    if units.is_energy_unit(sensor.unit):
-        return sensor.unit
-    if units.is_power_unit(sensor.unit):
-        return f"{sensor.unit}h"
-    return "MWh"
+    candidate = sensor.unit if units.is_energy_unit(sensor.unit) else f"{sensor.unit}h"
+    # e.g. "MVA" is a power unit, but "MVAh" is not a unit pint knows
+    return candidate if units.is_energy_unit(candidate) else "MWh"
 
 
 def soc_settings(model: StorageFlexModel, sensor: SensorInfo, *, sensor_trigger: bool,

@@ -30,13 +30,14 @@ def test_a_valid_request_has_no_errors():
 
 def test_unknown_sensors_and_units_are_named_by_field():
     request = asset([{"sensor": 1, "power-capacity": {"sensor": 2}, "charging-efficiency": {"sensor": 5},
-                      "soc-gain": ["1 kW", {"sensor": 9}]}, {"sensor": 8}],
+                      "soc-gain": ["1 kW", {"sensor": 9}]}, {"sensor": 8}, {"sensor": 5}],
                     {"consumption-price": {"sensor": 1}, "inflexible-device-sensors": [2],
                      "production-price-sensor": 7})
     assert check(request) == {
         "flex-model": {"0": {"power-capacity": ["Cannot convert EUR/MWh to MW"],
                              "soc-gain": ["No sensor found with ID 9."]},
-                       "1": {"sensor": ["No sensor found with ID 8."]}},
+                       "1": {"sensor": ["No sensor found with ID 8."]},
+                       "2": {"sensor": ["Sensor 5 cannot hold a power schedule: cannot convert MW to %"]}},
         "flex-context": {"consumption-price": ["Cannot convert kW to EUR/MWh"],
                          "production-price-sensor": ["No sensor found with ID 7."],
                          "inflexible-device-sensors": ["Cannot convert EUR/MWh to MW"]},
