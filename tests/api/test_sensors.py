@@ -251,3 +251,18 @@ def test_status_per_source_type(api, site, make_user):
     assert sched["reason"].endswith("in the future, but should be more than 12 hours in the future")
     assert sched["staleness_since"] == str(starts[-1])
     assert api.get(f"/api/v3_0/sensors/{sensor.id}/status", token=make_user().token).status == 403
+
+
+@pytest.mark.parametrize("method,path", [
+    ("GET", "/api/v3_0/sensors/{id}"), ("PATCH", "/api/v3_0/sensors/{id}"), ("DELETE", "/api/v3_0/sensors/{id}"),
+    ("DELETE", "/api/v3_0/sensors/{id}/data"), ("GET", "/api/v3_0/sensors/{id}/stats"),
+    ("GET", "/api/v3_0/sensors/{id}/status"), ("GET", "/api/v3_0/sensors/{id}/data?start=2025-01-01T00:00:00Z&duration=PT1H&unit=kW"),
+])
+def test_sensor_paths_unknown_id_outsider_and_anonymous(api, site, make_user, method, path):
+    sensor = make_sensor(site["asset"])
+    unknown = api.request(method, path.format(id=987654), token=site["admin"].token)
+    assert unknown.status == 422 and unknown.json["message"] == {"path": {"id": ["No sensor found with ID 987654."]}}
+    assert api.request(method, path.format(id=sensor.id), token=make_user().token).status == 403
+    assert api.request(method, path.format(id=sensor.id)).status == 401
+    assert api.request(method, path.format(id="abc"), token=site["admin"].token).status == 404
+    assert sensors.find(sensor.id) is not None
