@@ -153,17 +153,6 @@ def sample_containing(times_ns: np.ndarray, values: np.ndarray, resolution_ns: i
     return np.where(valid, values[safe], np.nan)
 
 
-def mean_resample(values: np.ndarray, factor: int) -> np.ndarray:
-    """Mean over consecutive groups of `factor` slots (the last group may be shorter)."""
-    if factor <= 1:
-        return values
-    n = len(values)
-    groups = math.ceil(n / factor)
-    padded = np.full(groups * factor, np.nan)
-    padded[:n] = values
-    return np.nanmean(padded.reshape(groups, factor), axis=1)
-
-
 def edge_fill(values: np.ndarray) -> np.ndarray:
     """The first known value extends back to the start, the last known forward to the end."""
     known = np.flatnonzero(~np.isnan(values))

@@ -1,12 +1,13 @@
 """Solver results as schedules in each sensor's unit and resolution, SoC curves and cost summaries (§8)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
 
-from chalicelib.scheduling.grid import Window, mean_resample
+from chalicelib.scheduling.grid import Window, resample_flow
 from chalicelib.scheduling.problem import Device
 from chalicelib.scheduling.sources import SensorInfo
 
@@ -47,9 +48,10 @@ def power_schedule(device: Device, power_mw: np.ndarray, window: Window, resampl
     resolution = window.resolution
     values = power_mw
     if resample and sensor.resolution > window.resolution:
-        factor = int(sensor.resolution / window.resolution)
-        values = mean_resample(values, factor)
         resolution = sensor.resolution
+        coarse = Window(window.start, window.start + math.ceil((window.end - window.start) / resolution) * resolution,
+                        resolution)
+        values = resample_flow(window.slot_starts_ns(), values, window.step_ns, coarse)
     values = values * units.conversion_factor("MW", sensor.unit, resolution)
     return SensorSchedule(sensor, window.start, resolution, _rounded(values))
 

@@ -160,3 +160,20 @@ def test_curtailable_pv_follows_its_forecast_and_curtails_at_negative_prices():
     result = asset_schedule(body, {"1": sensor("kW"), "2": forecast})
     assert result.power[0].values == [-100.0, -200.0, 0.0, 0.0]
     assert result.costs["energy"] == pytest.approx(-40 * 0.3 * 0.25, rel=1e-3)  # the slope nudges prices by ≤1e-4
+
+
+def test_mean_resampling_to_a_coarser_sensor_weighs_by_overlap():
+    from datetime import datetime, timezone
+
+    from chalicelib.scheduling.grid import Window
+    from chalicelib.scheduling.outputs import power_schedule
+    from chalicelib.scheduling.problem import Device
+
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    window = Window(start, start + timedelta(hours=1), timedelta(minutes=15))
+    device = Device(SensorInfo(2, "kW", timedelta(minutes=20)), np.zeros(4), np.zeros(4))
+    schedule = power_schedule(device, np.array([1.0, 2.0, 3.0, 4.0]), window, resample=True)
+    assert schedule.step == timedelta(minutes=20)
+    assert schedule.values == [1250.0, 2500.0, 3750.0]
+    assert power_schedule(device, np.array([1.0, 2.0, 3.0, 4.0]), window, resample=False).values == [
+        1000.0, 2000.0, 3000.0, 4000.0]
