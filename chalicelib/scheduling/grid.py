@@ -66,7 +66,10 @@ def resolve_window(start: datetime, duration: timedelta | None, resolution: time
         raise WindowError("The power sensor has an instantaneous resolution; a schedule needs a non-zero "
                           "event resolution.")
     start = start.astimezone(timezone.utc)
-    end = start + (default_duration if duration is None else duration)
+    if duration is None:
+        # The default horizon never fails a request: at fine resolutions it is shortened to the maximum.
+        duration = min(default_duration, max_steps * resolution) if max_steps else default_duration
+    end = start + duration
     if start > end:
         raise WindowError(f"Start {start.isoformat()} cannot be after end {end.isoformat()}.")
     warnings = []

@@ -42,6 +42,8 @@ def test_window_errors():
         resolve_window(T0, -timedelta(hours=1), Q, default_duration=HORIZON, max_steps=2520)
     with pytest.raises(WindowError, match="exceeds the maximum planning horizon of 2520 steps"):
         resolve_window(T0, timedelta(days=30), Q, default_duration=HORIZON, max_steps=2520)
+    minutes = resolve_window(T0, None, timedelta(minutes=1), default_duration=HORIZON, max_steps=2520)
+    assert minutes.n == 2520  # the default horizon is shortened rather than refused
     with pytest.raises(WindowError, match="instantaneous"):
         resolve_window(T0, None, timedelta(0), default_duration=HORIZON, max_steps=2520)
 
