@@ -222,3 +222,9 @@ def test_data_too_large_for_a_lambda_response_is_a_clear_422(api, site, monkeypa
         assert "exceeds" in r.json["message"]["query"]["_schema"][0]
     assert get(api, site, "chart").status == 200  # the spec alone is small
     assert get(api, site, "chart_data", compress_json="true", event_ends_before="2025-01-01T02:00:00+00:00").status == 200
+
+
+def test_trailing_slash_variants_are_served(api, site):
+    store(site["power"], site["ann"], [1.0])
+    assert get(api, site, "chart_data/", **WINDOW).json == get(api, site, "chart_data", **WINDOW).json
+    assert get(api, site, "chart/").json["data"] == {"name": f"asset_{site['asset'].id}"}
