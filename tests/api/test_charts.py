@@ -111,6 +111,11 @@ def test_compressed_chart_data(api, site):
 def test_no_data_is_an_empty_list(api, site):
     r = get(api, site, "chart_data")
     assert r.status == 200 and r.body == b"[]" and r.headers["content-type"].startswith("text/html")
+    empty = make_asset(site["asset"].account_id, "no sensors")
+    assert get(api, site, "chart_data", asset_id=empty.id).body == b"[]"
+    assert get(api, site, "chart_data", asset_id=empty.id, compress_json="yes").json == {
+        "data": [], "sensors": {}, "sources": {}}
+    assert get(api, site, "chart", asset_id=empty.id).json["vconcat"] == []
 
 
 def test_default_sensors_are_the_first_two_one_row_when_units_match(api, site, make_account):
@@ -193,6 +198,7 @@ def test_bad_datetimes_are_422(api, site):
 def test_unknown_asset_404_foreign_asset_403_and_login_required(api, site, make_user, what):
     r = get(api, site, what, asset_id=999999)
     assert r.status == 404 and r.json == {"message": "No asset found with ID 999999.", "status": 404}
+    assert get(api, site, what, asset_id="abc").status == 404
     r = get(api, site, what, token=make_user().token)
     assert r.status == 403 and r.json == {"result": "Rejected", "status": "INVALID_SENDER",
                                           "message": "You cannot be authorized for this content or functionality."}
