@@ -347,6 +347,12 @@ def test_joint_asset_schedule_shares_the_site_capacity(api, ems):
     assert soc["values"][0] == 0 and all(-1e-6 <= s <= 100 + 1e-6 for s in soc["values"])
     assert soc["values"][8] == pytest.approx(sum(battery["values"][:8]) / 4)
     assert battery["costs"] == ev["costs"]  # one job, one cost breakdown
+    stored_soc = beliefs.read_latest(ems["soc"], datetime(2026, 1, 1, tzinfo=timezone.utc),
+                                     datetime(2026, 1, 1, 4, 1, tzinfo=timezone.utc))
+    assert list(stored_soc.value) == pytest.approx(soc["values"])  # SoC is stored as is (no sign flip)
+    stored_ev = beliefs.read_latest(ems["ev"], datetime(2026, 1, 1, tzinfo=timezone.utc),
+                                    datetime(2026, 1, 1, 4, tzinfo=timezone.utc))
+    assert [-v for v in stored_ev.value] == pytest.approx(ev["values"])  # hourly, at the sensor's resolution
 
 
 def test_sequential_asset_schedule_sees_earlier_devices_as_inflexible(api, ems):
@@ -441,6 +447,10 @@ def test_asset_jobs_and_job_status(api, ems):
     assert r.status == 202 and r.json["status"] == "QUEUED"
     assert r.json["message"] == "Scheduling job waiting to be processed." and r.json["enqueued-at"]
     assert r.json["started-at"] is None and r.json["exc-info"] is None and r.json["origin"] == "scheduling"
+    assert jobs.claim(jobs.find(sensor_job))
+    r = api.get(f"/api/v3_0/jobs/{sensor_job}", token=token)
+    assert (r.status, r.json["status"], r.json["message"]) == (202, "STARTED", "Scheduling job in progress.")
+    assert r.json["started-at"] and r.json["ended-at"] is None
     run_queue()
     r = api.get(f"/api/v3_0/jobs/{asset_job}", token=token)
     assert r.status == 200 and r.json["status"] == "FINISHED" and r.json["ended-at"]
