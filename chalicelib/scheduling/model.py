@@ -30,7 +30,7 @@ class Model:
     lp: object  # pulp.LpProblem
     devices: list[DeviceVars]
     deviations: list[Deviation]
-    binaries: int
+    binaries: int  # sign binaries of non-convex commitment rows
     # (b, P⁺, P⁻) per step where charging and discharging at once would waste energy. b starts relaxed to
     # [0, 1]; the solver makes it binary only where a relaxed optimum actually does both (see solver.solve).
     switches: list = field(default_factory=list)
@@ -54,6 +54,9 @@ class _Rows:
 
 
 def build_model(problem: Problem) -> Model:
+    """Per flexible device and step: P⁺ ≥ 0 and P⁻ ≤ 0 with the power bounds as variable bounds, the
+    charge/discharge switch b where it matters, and the stock S with the SoC bounds as variable bounds.
+    Inflexible devices are constants in the site's net power. Each commitment adds its deviation variables."""
     import pulp
 
     n = problem.window.n
