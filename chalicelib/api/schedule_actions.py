@@ -17,6 +17,8 @@ FLEX_KEYS = ("flex-model", "flex-context")
 FORCE_KEY = "force-new-job-creation"
 DEFAULT_RESULT_DURATION = timedelta(hours=6)
 NO_SCHEDULE = "No known schedule for this time period."
+# A job item (body included) must stay under DynamoDB's 400 KB item limit.
+MAX_STORED_BODY_BYTES = 300_000
 
 
 def flex_error(errors: Any) -> ApiError:
@@ -197,6 +199,10 @@ def _enqueue(user: Any, trigger: str, stored: dict, request: Any, force: bool, *
     from chalicelib.scheduling.worker import SCHEDULER_INFO
     from chalicelib.store import jobs, queue
 
+    if len(json.dumps(stored)) > MAX_STORED_BODY_BYTES:
+        raise ApiError(413, {"result": "Rejected", "status": "PAYLOAD_TOO_LARGE", "message": (
+            "The trigger body is too large to keep with its job (over 300 kB). Refer to sensors for long time "
+            "series (e.g. {\"sensor\": <id>} for prices) instead of listing them inline.")})
     fingerprint = _fingerprint(trigger, sensor_id or asset_id, stored, request, settings.planning_horizon())
     if not force:
         cached = jobs.cached_job(fingerprint)

@@ -510,3 +510,12 @@ def test_schedule_duration_in_a_json_body_and_bad_units(api, site):
     assert r.status == 200 and len(r.json["values"]) == 2 and r.json["duration"] == "PT30M"
     r = api.get(path, token=site["member"].token, query={"unit": "EUR"})
     assert r.status == 422 and r.json["message"] == {"query": {"unit": ["Cannot convert kW to EUR."]}}
+
+
+def test_a_trigger_too_large_to_keep_with_its_job_is_refused(api, site):
+    hourly = [{"value": f"{10 + h % 7} EUR/MWh", "start": (datetime(2026, 1, 1, tzinfo=timezone.utc)
+                                                           + timedelta(hours=h)).isoformat(), "duration": "PT1H"}
+              for h in range(3700)]
+    r = trigger(api, site["battery"], site["member"].token, **{"flex-context": {"consumption-price": hourly}})
+    assert r.status == 413 and r.json["status"] == "PAYLOAD_TOO_LARGE"
+    assert jobs.list_for_asset(site["asset"].id) == []
