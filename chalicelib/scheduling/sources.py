@@ -13,6 +13,8 @@ class SensorInfo:
     id: int
     unit: str
     resolution: timedelta  # event resolution; timedelta(0) for instantaneous sensors
+    # Read: consumption_is_positive, capacity_in_mw, is_strictly_non_positive, is_strictly_non_negative,
+    # soc_in_mwh + soc_datetime, min_soc_in_mwh, max_soc_in_mwh (FlexMeasures v0.28's legacy attributes).
     attributes: dict = field(default_factory=dict)
 
     def attribute(self, name: str, default: Any = None) -> Any:
@@ -21,8 +23,10 @@ class SensorInfo:
 
 # lookup(sensor_id) -> SensorInfo, or None if the sensor does not exist (or is not the caller's to use).
 Lookup = Callable[[int], Optional[SensorInfo]]
-# reader(sensor_id, start, end, prior) -> pandas Series indexed by tz-aware event start, holding the latest
-# belief per event recorded before `prior` (None: now), values in the sensor's own unit, events in [start, end).
+# reader(sensor_id, start, end, prior) -> pandas Series (or None when there is no data) indexed by tz-aware event
+# start, holding the latest belief per event recorded before `prior` (None: now), values in the sensor's own
+# unit, for the events starting in [start, end). The core asks from one sensor resolution before the window
+# (an event covering its start) and, for state-type readings, up to one step after its end.
 Reader = Callable[[int, datetime, datetime, Optional[datetime]], Any]
 
 
