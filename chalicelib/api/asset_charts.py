@@ -147,7 +147,7 @@ def _records(shown: list[Any], about: dict[int, dict[str, Any]], window: WindowA
              most_recent_only: bool) -> list[dict[str, Any]]:
     """Read each shown sensor once over the window, then shape the chart records."""
     from chalicelib.store import chart_reads, sources
-    from chalicelib.timeseries.beliefs import duration_us, to_us
+    from chalicelib.timeseries.beliefs import duration_us
     from chalicelib.timeseries.chart_data import SensorSeries, chart_records, select_beliefs
     from chalicelib.timeseries.unit_scaling import smallest_common_unit
 
@@ -155,13 +155,19 @@ def _records(shown: list[Any], about: dict[int, dict[str, Any]], window: WindowA
     for sensor in shown:
         found = chart_reads.beliefs_overlapping(sensor, window.event_starts_after, window.event_ends_before)
         chosen = select_beliefs(found, most_recent_only=most_recent_only,
-                                beliefs_after_us=None if window.beliefs_after is None else to_us(window.beliefs_after),
-                                beliefs_before_us=None if window.beliefs_before is None else to_us(window.beliefs_before))
+                                beliefs_after_us=_us_or_none(window.beliefs_after),
+                                beliefs_before_us=_us_or_none(window.beliefs_before))
         series.append(SensorSeries(about[sensor.id], duration_us(_resolution(sensor)), chosen))
     source_ids = {int(i) for s in series for i in s.beliefs.source_id.tolist()}
     source_dicts = {sid: sources.as_dict(source) for sid, source in sources.get_many(source_ids).items()}
     _, factors = smallest_common_unit([s.unit for s in shown])
     return chart_records(series, source_dicts, factors, most_recent_only)
+
+
+def _us_or_none(moment: Any) -> int | None:
+    from chalicelib.timeseries.beliefs import to_us
+
+    return None if moment is None else to_us(moment)
 
 
 def _showable(asset: Any, found: dict[int, Any]) -> dict[int, Any]:

@@ -26,7 +26,8 @@ class SensorSeries:
 
 def select_beliefs(beliefs: Beliefs, *, beliefs_after_us: int | None = None, beliefs_before_us: int | None = None,
                    most_recent_only: bool = True) -> Beliefs:
-    """Beliefs formed in [beliefs_after, beliefs_before] (both inclusive), optionally only the latest per event and source."""
+    """Beliefs formed in [beliefs_after, beliefs_before] (both inclusive); by default only the latest per event
+    and source."""
     import numpy as np
 
     from chalicelib.timeseries.beliefs import most_recent
@@ -108,7 +109,8 @@ def _unknown_source(source_id: int) -> dict[str, Any]:
     return {"id": source_id, "name": "unknown source", "model": "", "type": "other", "description": "unknown source"}
 
 
-def compress(records: list[dict[str, Any]], shown: list[dict[str, Any]], most_recent_only: bool = True) -> dict[str, Any]:
+def compress(records: list[dict[str, Any]], shown: list[dict[str, Any]],
+             most_recent_only: bool = True) -> dict[str, Any]:
     """The compress_json shape: short keys per record, sensors and sources described once."""
     data = []
     for record in records:

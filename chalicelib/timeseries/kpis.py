@@ -17,7 +17,7 @@ def kpi_function(requested: Any, unit: str) -> str:
 
 
 def kpi_value(beliefs: Beliefs, resolution: timedelta, function: str) -> float | int:
-    """The statistic of the first source (lowest id) over every belief version, rounded to 2 decimals; 0 without data."""
+    """The first source's (lowest id) statistic over every belief version, rounded to 2 decimals; 0 without data."""
     from chalicelib.timeseries.stats import stats_by_source
 
     by_source = stats_by_source(beliefs, resolution, timezone.utc)
