@@ -118,6 +118,10 @@ def test_trigger_validation_errors(api, site):
     r = trigger(api, battery, member, **{"flex-context": {"consumption-price": {"sensor": 999999}}})
     assert r.status == 422
     assert r.json["message"] == {"json": {"flex-context": {"consumption-price": ["No sensor found with ID 999999."]}}}
+    r = trigger(api, battery, member, **{"flex-model": {**BATTERY, "soc-min": "60 kWh", "soc-max": "50 kWh"}})
+    assert r.status == 422 and list(r.json["message"]["json"]["flex-model"]) == ["soc-max"]
+    r = trigger(api, battery, member, **{"flex-model": {**BATTERY, "state-of-charge": {"sensor": battery.id}}})
+    assert r.status == 422 and "non-instantaneous" in r.json["message"]["json"]["flex-model"]["state-of-charge"][0]
     # 2520 steps of 15 minutes at most.
     r = trigger(api, battery, member, duration="P30D")
     assert r.status == 422 and "2520 steps" in r.json["message"]["json"]["duration"][0]
