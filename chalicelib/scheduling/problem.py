@@ -331,15 +331,18 @@ def _stock(index: int, model: StorageFlexModel, settings: SocSettings, device: D
         return (values - s0) * sigma
 
     factor = settings.number_factor
-    minima = relative(resolver.state(model.soc_minima, "soc-minima", factor, "max"))
-    maxima = relative(resolver.state(model.soc_maxima, "soc-maxima", factor, "min"))
-    targets = relative(resolver.state(model.soc_targets, "soc-targets", factor, "first"))
+    soft_minima = breach.soc_minima is not None and model.soc_minima is not None
+    soft_maxima = breach.soc_maxima is not None and model.soc_maxima is not None
+    # Overlapping segments: v0.28 writes hard SoC constraints in order (the last wins); soft ones combine.
+    minima = relative(resolver.state(model.soc_minima, "soc-minima", factor, "max" if soft_minima else "last"))
+    maxima = relative(resolver.state(model.soc_maxima, "soc-maxima", factor, "min" if soft_maxima else "last"))
+    targets = relative(resolver.state(model.soc_targets, "soc-targets", factor, "last"))
     m_min, m_max = (settings.soc_min - s0) * sigma, (settings.soc_max - s0) * sigma
     commitments = []
-    if breach.soc_minima is not None and model.soc_minima is not None:
+    if soft_minima:
         commitments += _soft_soc("minima", minima, breach.soc_minima, h, index)
         minima = np.full(n, np.nan)  # soft now: the hard minimum is only soc-min
-    if breach.soc_maxima is not None and model.soc_maxima is not None:
+    if soft_maxima:
         commitments += _soft_soc("maxima", maxima, breach.soc_maxima, h, index)
         maxima = np.full(n, np.nan)
     columns = StockColumns(np.where(np.isnan(minima), m_min, minima), np.where(np.isnan(maxima), m_max, maxima),

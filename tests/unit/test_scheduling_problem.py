@@ -205,6 +205,16 @@ def test_soc_constraints_on_the_stock_rows():
     assert np.allclose(stock.s_max, [0.5, 0.5, 2.0, 1.0])  # maxima cover t1..t2 (both ends)
 
 
+def test_overlapping_hard_soc_segments_last_wins_soft_ones_combine():
+    maxima = [{"start": START, "end": at(2), "value": "1 MWh"}, {"start": START, "end": at(1), "value": "2 MWh"}]
+    body = battery_body("PT2H", **{"soc-at-start": "0 MWh", "soc-max": "3 MWh", "soc-maxima": maxima})
+    hard = build(body, {"1": sensor("MW", "PT1H")}).devices[0].stock
+    assert np.allclose(hard.s_max, [2, 1])
+    body["flex-context"]["soc-maxima-breach-price"] = "1 EUR/kWh"
+    soft = {c.name: c for c in build(body, {"1": sensor("MW", "PT1H")}).commitments}
+    assert np.allclose(soft["all soc maxima"].q, [1, 1])
+
+
 def test_validation_rejects_out_of_range_and_unreachable_targets():
     out_of_range = battery_body("PT4H", **{"soc-at-start": "1 MWh", "soc-max": "2 MWh",
                                            "soc-targets": [{"datetime": at(2), "value": "3 MWh"}]})
