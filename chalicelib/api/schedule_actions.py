@@ -267,7 +267,8 @@ def schedule_result(user: Any, sensor_id: int, job_id: str, duration: timedelta 
                                f"found in the database. {used}")
     values, shown = _trimmed(stored, horizon)
     values, shown_unit = _in_unit(values, stored, unit)
-    return {"scheduler_info": scheduler_info, "values": values, "start": stored.start.astimezone(timezone.utc).isoformat(),
+    start = stored.start.astimezone(timezone.utc).isoformat()
+    return {"scheduler_info": scheduler_info, "values": values, "start": start,
             "duration": format_duration(shown), "unit": shown_unit, "costs": (job.meta or {}).get("costs"),
             "status": "PROCESSED", "message": f"Request has been processed. {used}"}
 
@@ -289,7 +290,8 @@ def _in_unit(values: list[float], stored: Any, unit: str | None) -> tuple[list[f
     from chalicelib.timeseries import units
 
     try:
-        converted = units.convert(np.asarray(values, dtype=float), stored.unit, unit, None if stored.instantaneous else stored.step)
+        step = None if stored.instantaneous else stored.step
+        converted = units.convert(np.asarray(values, dtype=float), stored.unit, unit, step)
     except units.UnitError:
         raise field_error("query", "unit", f"Cannot convert {stored.unit} to {unit}.") from None
     return [round(float(v), 6) + 0.0 for v in converted], unit
