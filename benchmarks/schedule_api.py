@@ -86,7 +86,8 @@ def main() -> None:
             runs = runs[1:]
             calls = runs[-1][1]
             ops = ", ".join(f"{op} {n}" for op, n in sorted(calls.items()))
-            print(f"{label:30} {sum(calls.values()):>14}  {statistics.median(w for w, _ in runs) * 1000:>8.0f} ms  {ops}")
+            wall = statistics.median(w for w, _ in runs)
+            print(f"{label:30} {sum(calls.values()):>14}  {wall * 1000:>8.0f} ms  {ops}")
 
 
 if __name__ == "__main__":

@@ -141,9 +141,11 @@ def test_trigger_path_and_permission_errors(api, site, make_user):
     # A price sensor the user cannot read is as good as unknown.
     other_asset = make_asset(site["outsider"].account_id, "elsewhere")
     foreign = make_sensor(other_asset, "their prices", "EUR/MWh", 60)
-    r = trigger(api, site["battery"], site["member"].token, **{"flex-context": {"consumption-price": {"sensor": foreign.id}}})
+    r = trigger(api, site["battery"], site["member"].token,
+                **{"flex-context": {"consumption-price": {"sensor": foreign.id}}})
     assert r.status == 422
-    assert r.json["message"]["json"]["flex-context"] == {"consumption-price": [f"No sensor found with ID {foreign.id}."]}
+    assert r.json["message"]["json"]["flex-context"] == {
+        "consumption-price": [f"No sensor found with ID {foreign.id}."]}
 
 
 def test_job_cache_returns_the_same_job_unless_forced(api, site):
@@ -210,10 +212,12 @@ def test_infeasible_problem_fails_with_a_reason(api, site):
     assert "Scheduling job failed with ValueError: The input data yields an infeasible problem." in r.json["message"]
     r = trigger(api, site["battery"], site["member"].token,
                 **{"flex-context": {"consumption-price": PRICES, "site-power-capacity": "0 kW"},
-                   "flex-model": {**BATTERY, "soc-targets": [{"value": "50 kWh", "datetime": "2026-01-01T02:00:00+00:00"}]}})
+                   "flex-model": {**BATTERY, "soc-targets": [
+                       {"value": "50 kWh", "datetime": "2026-01-01T02:00:00+00:00"}]}})
     run_queue()
     r = get_schedule(api, site["battery"], r.json["schedule"], site["member"].token)
-    assert r.status == 400 and "failed with InfeasibleProblemException: The scheduling problem is infeasible" in r.json["message"]
+    assert r.status == 400
+    assert "failed with InfeasibleProblemException: The scheduling problem is infeasible" in r.json["message"]
 
 
 def test_get_schedule_states_and_errors(api, site):
@@ -234,7 +238,8 @@ def test_get_schedule_states_and_errors(api, site):
                                  "StorageScheduler was used.")
     job.update(actions=[type(job).status.set("stopped")])
     r = get_schedule(api, site["battery"], job_id, member)
-    assert r.status == 400 and r.json["message"].endswith("Scheduling job has an unknown status. StorageScheduler was used.")
+    assert r.status == 400
+    assert r.json["message"].endswith("Scheduling job has an unknown status. StorageScheduler was used.")
     # A finished job without a result for this sensor (it was not part of the job).
     job.update(actions=[type(job).status.set("finished")])
     other = make_sensor(site["asset"], "other power", "kW", 15)
