@@ -73,7 +73,8 @@ def account_permits(user: Any, action: str, owner: Owner) -> bool:
     return False  # deleting accounts: admins only
 
 
-def asset_permits(user: Any, action: str, owner: Owner) -> bool:
+def _owned_entity_permits(user: Any, action: str, owner: Owner, *, update_by_members: bool) -> bool:
+    """Assets and sensors: public ones are admin-writable; others follow their account."""
     override = _admin_override(user, action)
     if override is not None:
         return override
@@ -81,23 +82,19 @@ def asset_permits(user: Any, action: str, owner: Owner) -> bool:
         return action == READ
     if action == READ:
         return account_permits(user, READ, owner)
-    if action in (UPDATE, CREATE_CHILDREN):
+    if action == CREATE_CHILDREN or (action == UPDATE and update_by_members):
         return _member(user, owner) or _consultant_of(user, owner)
-    return _account_admin_of(user, owner) or _consultant_of(user, owner)  # delete
+    return _account_admin_of(user, owner) or _consultant_of(user, owner)
+
+
+def asset_permits(user: Any, action: str, owner: Owner) -> bool:
+    """Any member may update an asset and add to it; deleting needs an account-admin."""
+    return _owned_entity_permits(user, action, owner, update_by_members=True)
 
 
 def sensor_permits(user: Any, action: str, owner: Owner) -> bool:
-    """`owner` is the owner of the sensor's asset."""
-    override = _admin_override(user, action)
-    if override is not None:
-        return override
-    if owner.is_public:
-        return action == READ
-    if action == READ:
-        return account_permits(user, READ, owner)
-    if action == CREATE_CHILDREN:
-        return _member(user, owner) or _consultant_of(user, owner)
-    return _account_admin_of(user, owner) or _consultant_of(user, owner)  # update, delete
+    """`owner` is the owner of the sensor's asset; updating a sensor needs an account-admin."""
+    return _owned_entity_permits(user, action, owner, update_by_members=False)
 
 
 def user_permits(user: Any, action: str, target: Any, owner: Owner) -> bool:
