@@ -187,7 +187,6 @@ def data_resources(names: Names) -> dict[str, Any]:
         "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
                                            "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
         "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
-        "VersioningConfiguration": {"Status": "Enabled"},
     }})
     resources[SCHEDULE_DLQ] = {"Type": "AWS::SQS::Queue", "Properties": {
         "QueueName": names.schedule_dlq,
