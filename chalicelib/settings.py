@@ -94,6 +94,11 @@ def max_planning_steps() -> int:
     return _int("FLEXCLOUD_MAX_PLANNING_HORIZON", 2520)
 
 
+def solver_time_limit_seconds() -> int:
+    """CBC gives up after this long, so a hard problem fails its job instead of outliving the Lambda (300 s)."""
+    return _int("FLEXCLOUD_SOLVER_TIME_LIMIT", 240)
+
+
 def password_hash_profile() -> str:
     """'default' (argon2id, RFC 9106 low-memory) or 'fast' (test suites only)."""
     return _env("FLEXCLOUD_PASSWORD_HASH_PROFILE", "default")

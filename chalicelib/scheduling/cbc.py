@@ -47,11 +47,14 @@ def cbc_command():
     """PuLP's CBC command: silent, optimality proven (gapRel=0)."""
     import pulp
 
+    from chalicelib.settings import solver_time_limit_seconds
+
     path = cbc_path()
+    limit = solver_time_limit_seconds()
     # Primal heuristics only hunt for early incumbents; with gapRel=0 the optimum is proven without them, and
     # on these storage models they cost more than the whole branch and bound.
     options = ["heuristics off"]
     if path == bundled_cbc():
-        return pulp.PULP_CBC_CMD(msg=False, gapRel=0, options=options)
+        return pulp.PULP_CBC_CMD(msg=False, gapRel=0, timeLimit=limit, options=options)
     # PULP_CBC_CMD refuses a path; COIN_CMD drives the same binary from its /tmp copy.
-    return pulp.COIN_CMD(path=path, msg=False, gapRel=0, options=options)
+    return pulp.COIN_CMD(path=path, msg=False, gapRel=0, timeLimit=limit, options=options)

@@ -96,4 +96,5 @@ def _check_status(status: int, sol_status: int, pulp) -> None:
         raise InfeasibleProblemException(INFEASIBLE)
     if status == pulp.LpStatusUnbounded or sol_status == pulp.LpSolutionUnbounded:
         raise UnboundedProblemException(UNBOUNDED)
-    raise SolverError(f"The solver stopped without an optimal schedule (status: {pulp.LpStatus.get(status, status)}).")
+    raise SolverError(f"The solver stopped without an optimal schedule (status: {pulp.LpStatus.get(status, status)}); "
+                      "it may have hit its time limit (FLEXCLOUD_SOLVER_TIME_LIMIT).")

@@ -7,6 +7,7 @@ import stat
 
 import pytest
 
+from tests.fixtures import BENCH_DIR
 from chalicelib.cli import main
 from chalicelib.scheduling import cbc
 
@@ -18,7 +19,7 @@ def run(capsys, *argv):
 
 
 def test_solve_prints_schedules_costs_and_timings(capsys):
-    code, out, _ = run(capsys, "solve", "/work/shared/bench/P2.json", "--solver", "cbc")
+    code, out, _ = run(capsys, "solve", str(BENCH_DIR / "P2.json"), "--solver", "cbc")
     assert code == 0
     document = json.loads(out)
     schedule = document["schedules"]["1"]
@@ -85,7 +86,12 @@ def test_solving_with_the_copied_cbc(tmp_path, monkeypatch):
     original = cbc.cbc_path
     monkeypatch.setattr(cbc, "cbc_path", lambda source=None, scratch_dir=str(scratch): original(source, scratch_dir))
     assert type(cbc.cbc_command()).__name__ == "COIN_CMD"
-    with open("/work/shared/bench/P1.json", encoding="utf-8") as handle:
+    with open(BENCH_DIR / "P1.json", encoding="utf-8") as handle:
         document = solve_problem_file(json.load(handle))
     assert document["costs"]["energy"] == pytest.approx(-658.143045, rel=1e-6)
     assert os.access(scratch / "flexcloud-cbc" / "cbc", os.X_OK)
+
+
+def test_cbc_command_carries_the_solver_time_limit(monkeypatch):
+    monkeypatch.setenv("FLEXCLOUD_SOLVER_TIME_LIMIT", "17")
+    assert cbc.cbc_command().timeLimit == 17

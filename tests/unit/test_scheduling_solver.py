@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 
+from tests.fixtures import BENCH_DIR
 from chalicelib.scheduling.errors import InfeasibleProblemException, UnboundedProblemException
 from chalicelib.scheduling.grid import Window
 from chalicelib.scheduling.problem import Commitment, Device, Problem, Stock
@@ -258,7 +259,7 @@ def test_production_price_above_consumption_price_stays_bounded():
 # --- benchmarks -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name, expected", [("P1", -658.143045), ("P2", 368.145314)])
 def test_bench_problems_match_flexmeasures(name, expected):
-    with open(f"/work/shared/bench/{name}.json", encoding="utf-8") as handle:
+    with open(BENCH_DIR / f"{name}.json", encoding="utf-8") as handle:
         document = solve_problem_file(json.load(handle))
     assert document["costs"]["energy"] == pytest.approx(expected, rel=1e-6)
     assert document["costs"]["total"] == pytest.approx(expected, rel=1e-6)
