@@ -19,8 +19,9 @@ dependencies, and this script turns it into `build/lambda/`:
   bucket's name; `.chalice/deployed` links back to the repo's, so deploy state survives rebuilds.
 
 Usage (see the README's "Deploy" section):
-    python -m infra.build_package stage             # build/lambda, then: chalice --project-dir build/lambda deploy
-    python -m infra.build_package package [OUTDIR]  # + chalice package --merge-template infra/resources.yaml
+    python -m infra.build_package package [OUTDIR]  # stage + chalice package --merge-template infra/resources.yaml
+    python -m infra.build_package deploy            # stage + chalice deploy + gateway responses (credentials)
+    python -m infra.build_package stage             # only build/lambda (for running chalice yourself)
 """
 from __future__ import annotations
 
@@ -37,7 +38,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build"
 PROJECT = BUILD / "lambda"
 PACKAGE_OUT = BUILD / "package"
-MERGE_TEMPLATE = ROOT / "infra" / "resources.yaml"
 PIP_CACHE = BUILD / "pip-cache"
 
 PYTHON_VERSION = "3.11"
@@ -232,12 +232,28 @@ def chalice(*args: str, project: Path = PROJECT) -> None:
 
 
 def chalice_package(project: Path, outdir: Path, stage: str) -> None:
-    """`chalice package --merge-template` of a staged project; app.py binds its queue names on import,
-    so Chalice imports it with the stage's environment."""
+    """`chalice package --merge-template` of a staged project, with the stage's environment (app.py
+    binds its queue names when Chalice imports it). Stages other than dev get their templates rendered."""
+    from infra import render_resources
     from infra.resources import stage_environment
 
+    if stage != render_resources.COMMITTED_STAGE:
+        render_resources.write(stage)
+    merge_template = render_resources.template_path(render_resources.MERGE_TEMPLATE, stage)
     with stage_environment(stage):
-        chalice("package", "--stage", stage, "--merge-template", str(MERGE_TEMPLATE), str(outdir), project=project)
+        chalice("package", "--stage", stage, "--merge-template", str(merge_template), str(outdir), project=project)
+
+
+def deploy(stage: str = "dev") -> None:
+    """`chalice deploy` of the staged project with this account's policy, then the 404 gateway response."""
+    from infra import gateway_responses
+    from infra.resources import stage_config, stage_environment
+
+    stage_project(stage=stage, pseudo=account_pseudo_parameters())
+    with stage_environment(stage):
+        chalice("deploy", "--stage", stage)
+    gateway_responses.apply(gateway_responses.deployed_rest_api_id(stage),
+                            stage_config(stage).get("api_gateway_stage", "api"))
 
 
 def package(outdir: Path = PACKAGE_OUT, stage: str = "dev") -> Path:
@@ -254,12 +270,16 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("stage", help=f"prepare {PROJECT.relative_to(ROOT)} for `chalice deploy` "
                                      "(asks STS which account the current credentials deploy to)")
     p.add_argument("--stage", default="dev")
+    p = sub.add_parser("deploy", help="stage, chalice deploy, then the 404 gateway response (needs credentials)")
+    p.add_argument("--stage", default="dev")
     p = sub.add_parser("package", help="stage, then chalice package --merge-template infra/resources.yaml")
     p.add_argument("outdir", nargs="?", default=str(PACKAGE_OUT))
     p.add_argument("--stage", default="dev")
     args = parser.parse_args(argv)
     if args.command == "stage":
         print(stage_project(stage=args.stage, pseudo=account_pseudo_parameters()))
+    elif args.command == "deploy":
+        deploy(args.stage)
     else:
         zip_path = package(Path(args.outdir).resolve(), args.stage)
         print(f"{zip_path} ({zip_path.stat().st_size / 2**20:.1f} MiB)")

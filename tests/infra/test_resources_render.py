@@ -1,6 +1,7 @@
 """The committed CloudFormation matches the PynamoDB models and config, and says what the issue asks."""
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -183,3 +184,21 @@ def test_render_leaves_the_callers_environment_alone(monkeypatch):
     names = resources.Names("dev")
     assert names.tables["UsersTable"] == "flexcloud-dev-users"
     assert os.environ["FLEXCLOUD_TABLE_PREFIX"] == "t999"
+
+
+def test_another_stage_renders_its_own_names_outside_the_committed_files(tmp_path, monkeypatch):
+    config = resources.load_config()
+    config["stages"]["prod"] = {**config["stages"]["dev"], "environment_variables": {
+        **config["stages"]["dev"]["environment_variables"], "FLEXCLOUD_STAGE": "prod",
+        "FLEXCLOUD_TOKEN_SECRET_ID": "flexcloud/prod/token-secret"}}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    monkeypatch.setattr(resources, "CONFIG", tmp_path / "config.json")
+    monkeypatch.setattr(resources, "ROOT", tmp_path)
+    paths = render_resources.write("prod")
+    assert paths == [tmp_path / "build/infra/prod/resources.yaml", tmp_path / "build/infra/prod/base-stack.yaml"]
+    prod = yaml.safe_load(paths[0].read_text())["Resources"]
+    assert prod["UsersTable"]["Properties"]["TableName"] == "flexcloud-prod-users"
+    assert prod["ScheduleQueue"]["Properties"]["QueueName"] == "flexcloud-prod-schedule-jobs"
+    assert prod["APIHandler"]["Properties"]["FunctionName"] == "flexcloud-prod"
+    assert prod["TokenSecret"]["Properties"]["Name"] == "flexcloud/prod/token-secret"
+    assert not (tmp_path / "infra").exists()
