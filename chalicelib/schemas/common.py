@@ -13,13 +13,14 @@ from chalicelib.schemas.durations import DurationError, parse_duration
 class StrictBody(BaseModel):
     """A JSON body: unknown keys are 422 "Unknown field.", keys keep FlexMeasures' spelling."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=False)
+    # defer_build: schemas are compiled on first use, not when a cold Lambda imports every route.
+    model_config = ConfigDict(extra="forbid", populate_by_name=False, defer_build=True)
 
 
 class QueryArgs(BaseModel):
     """Query-string arguments: unknown keys are ignored, as webargs does for the query location."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
 
 def parse_aware_datetime(value: Any) -> datetime:
