@@ -40,23 +40,31 @@ def unrecognized_job(job_id: str) -> ApiError:
 def trigger_for_sensor(user: Any, sensor_id: int, raw: Any) -> str:
     """POST /sensors/<id>/schedules/trigger -> the job id (new, or cached for an identical trigger)."""
     from chalicelib.api.sensor_actions import load_sensor
-    from chalicelib.scheduling.request import ScheduleRequest, SensorTriggerBody
+    from chalicelib.scheduling.request import TriggerArgs
     from chalicelib.store import assets
 
     raw, force = _take_force(raw, "json", allow_seed_key=True)
-    _validate_trigger(SensorTriggerBody, raw, "json")
+    _validate_trigger(TriggerArgs, raw, "json")
     sensor = load_sensor(sensor_id)
     require_sensor(user, "create-children", sensor)
-    context = _merged_context(raw, assets.find(sensor.generic_asset_id))
-    body = _validate_trigger(SensorTriggerBody, {**raw, "flex-context": context}, "json")
-    request = ScheduleRequest.from_sensor_trigger(sensor.id, body)
-    _check_request(user, request, {sensor.id: sensor})
+    asset = assets.find(sensor.generic_asset_id)
+    scheduler = _scheduler_for(asset)
+    if "flex-model" in raw:
+        raw["flex-model"] = scheduler.completed_flex_model(raw["flex-model"], sensor.attributes,
+                                                           asset.attributes if asset is not None else None)
+    context = _merged_context(raw, asset)
+    body = _validate_trigger(scheduler.trigger_body, {**raw, "flex-context": context}, "json")
+    request = scheduler.sensor_request(sensor.id, body)
+    _check_request(user, request, {sensor.id: sensor}, scheduler)
     stored = {**raw, "flex-context": context}
-    return _enqueue(user, "sensor", stored, request, force, asset_id=sensor.generic_asset_id, sensor_id=sensor.id)
+    return _enqueue(user, "sensor", stored, request, force, scheduler, asset_id=sensor.generic_asset_id,
+                    sensor_id=sensor.id)
 
 
 def trigger_for_asset(user: Any, asset_id: int, raw: Any, query: dict[str, str]) -> str:
-    """POST /assets/<id>/schedules/trigger: several devices, joint or sequential, in one job."""
+    """POST /assets/<id>/schedules/trigger: several devices, joint or sequential, in one job (always the
+    StorageScheduler: a process flex-model describes one device)."""
+    from chalicelib.scheduling import choice
     from chalicelib.scheduling.request import AssetTriggerBody, ScheduleRequest
     from chalicelib.store import assets
 
@@ -71,9 +79,18 @@ def trigger_for_asset(user: Any, asset_id: int, raw: Any, query: dict[str, str])
     body = _validate_trigger(AssetTriggerBody, {**raw, "flex-context": context}, "args_and_json")
     devices = _device_sensors(asset, [entry.sensor for entry in body.flex_model])
     request = ScheduleRequest.from_asset_trigger(body)
-    _check_request(user, request, devices)
+    _check_request(user, request, devices, choice.STORAGE)
     stored = {**raw, "flex-context": context}
-    return _enqueue(user, "asset", stored, request, force, asset_id=asset.id, sensor_id=None)
+    return _enqueue(user, "asset", stored, request, force, choice.STORAGE, asset_id=asset.id, sensor_id=None)
+
+
+def _scheduler_for(asset: Any) -> Any:
+    """The scheduler the asset's type calls for (§9)."""
+    from chalicelib.scheduling import choice
+    from chalicelib.store import asset_types
+
+    asset_type = asset_types.get(asset.generic_asset_type_id) if asset is not None else None
+    return choice.for_asset_type(asset_type.name if asset_type is not None else None)
 
 
 def _args_and_json(raw: Any, query: dict[str, str]) -> Any:
@@ -161,13 +178,13 @@ def _device_sensors(asset: Any, sensor_ids: list[int]) -> dict[int, Any]:
     return found
 
 
-def _check_request(user: Any, request: Any, devices: dict[int, Any]) -> None:
-    """The core's synchronous checks; sensors the user may not read count as unknown."""
+def _check_request(user: Any, request: Any, devices: dict[int, Any], scheduler: Any) -> None:
+    """The scheduler's synchronous checks; sensors the user may not read count as unknown."""
     from chalicelib import settings
-    from chalicelib.scheduling.checks import trigger_errors
 
-    errors = trigger_errors(request, _readable_lookup(user, devices), default_duration=settings.planning_horizon(),
-                            max_steps=settings.max_planning_steps())
+    errors = scheduler.trigger_errors(request, _readable_lookup(user, devices),
+                                      default_duration=settings.planning_horizon(),
+                                      max_steps=settings.max_planning_steps())
     if errors:
         raise flex_error(errors)
 
@@ -193,25 +210,26 @@ def _readable_lookup(user: Any, known: dict[int, Any]):
     return lookup
 
 
-def _enqueue(user: Any, trigger: str, stored: dict, request: Any, force: bool, *, asset_id: int,
+def _enqueue(user: Any, trigger: str, stored: dict, request: Any, force: bool, scheduler: Any, *, asset_id: int,
              sensor_id: int | None) -> str:
     from chalicelib import settings
-    from chalicelib.scheduling.worker import SCHEDULER_INFO
     from chalicelib.store import jobs, queue
 
     if len(json.dumps(stored)) > MAX_STORED_BODY_BYTES:
         raise ApiError(413, {"result": "Rejected", "status": "PAYLOAD_TOO_LARGE", "message": (
             "The trigger body is too large to keep with its job (over 300 kB). Refer to sensors for long time "
             "series (e.g. {\"sensor\": <id>} for prices) instead of listing them inline.")})
-    fingerprint = _fingerprint(trigger, sensor_id or asset_id, stored, request, settings.planning_horizon())
+    fingerprint = _fingerprint(trigger, sensor_id or asset_id, stored, request, settings.planning_horizon(),
+                               scheduler.name)
     if not force:
         cached = jobs.cached_job(fingerprint)
         if cached is not None:
             return cached.id
     sensor_ids = [device.sensor_id for device in request.devices]
     job = jobs.create(asset_id=asset_id, sensor_id=sensor_id, sensor_ids=sensor_ids,
-                      request={"trigger": trigger, "body": stored, "user_id": int(user.id)},
-                      meta=dict(SCHEDULER_INFO))
+                      request={"trigger": trigger, "body": stored, "user_id": int(user.id),
+                               "scheduler": scheduler.name},
+                      meta=scheduler.info)
     try:
         queue.send_job(job.id)
     except Exception:
@@ -221,10 +239,11 @@ def _enqueue(user: Any, trigger: str, stored: dict, request: Any, force: bool, *
     return job.id
 
 
-def _fingerprint(trigger: str, target: int, stored: dict, request: Any, horizon: timedelta) -> str:
-    """Same target, window, prior, flex-model and flex-context -> the same key (FlexMeasures' job cache)."""
+def _fingerprint(trigger: str, target: int, stored: dict, request: Any, horizon: timedelta, scheduler: str) -> str:
+    """Same scheduler, target, window, prior, flex-model and flex-context -> the same key (FlexMeasures' job
+    cache)."""
     start = request.start.astimezone(timezone.utc)
-    key = {"trigger": trigger, "target": target, "start": start.isoformat(),
+    key = {"trigger": trigger, "scheduler": scheduler, "target": target, "start": start.isoformat(),
            "duration": (request.duration or horizon).total_seconds(),
            "prior": request.prior.astimezone(timezone.utc).isoformat() if request.prior else None,
            "flex-model": stored.get("flex-model"), "flex-context": stored.get("flex-context"),

@@ -50,7 +50,7 @@ def trigger_errors(request: ScheduleRequest, lookup: Lookup, *, default_duration
             found.append((prefix + ("sensor",), message))
         found += [(prefix + (field,), message)
                   for field, message in _model_errors(device.model, sensor, lookup, request)]
-    found += [(("flex-context", field), message) for field, message in _context_errors(request.flex_context, lookup)]
+    found += [(("flex-context", field), message) for field, message in context_errors(request.flex_context, lookup)]
     if not found:
         from chalicelib.scheduling.schedule import plan_window
 
@@ -84,7 +84,8 @@ def _model_errors(model: StorageFlexModel, sensor: SensorInfo, lookup: Lookup, r
     return errors
 
 
-def _context_errors(context: FlexContext, lookup: Lookup):
+def context_errors(context: FlexContext, lookup: Lookup) -> list[tuple[str, str]]:
+    """(flex-context key, message) for referenced sensors that are unknown or have inconvertible units."""
     errors = list(_reference_errors(context, CONTEXT_UNITS, lookup, alias=alias_of))
     for name in ("consumption_price_sensor", "production_price_sensor"):
         sensor_id = getattr(context, name)

@@ -55,3 +55,7 @@ class SolverError(SchedulingError):
     """The solver stopped without an optimal solution for another reason."""
 
     fm_name = "SolverError"
+
+
+class ProcessAllocationError(SchedulingError):
+    """The time restrictions leave no room for the process (FlexMeasures raises a ValueError)."""

@@ -129,16 +129,21 @@ def _slope(prices: np.ndarray) -> np.ndarray:
 
 # --- prices ------------------------------------------------------------------------------------------
 def _energy_prices(context: FlexContext, resolver: Resolver) -> tuple[np.ndarray, np.ndarray]:
-    consumption_value = context.consumption_price
-    if consumption_value is None and context.consumption_price_sensor is not None:
-        consumption_value = q.SensorRef(context.consumption_price_sensor)
+    consumption = consumption_prices(context, resolver)
     production_value = context.production_price
     if production_value is None and context.production_price_sensor is not None:
         production_value = q.SensorRef(context.production_price_sensor)
-    consumption = _known_prices(resolver, consumption_value, "consumption-price")
     production = consumption if production_value is None else _known_prices(resolver, production_value,
                                                                             "production-price")
     return consumption, production
+
+
+def consumption_prices(context: FlexContext, resolver: Resolver) -> np.ndarray:
+    """<cur>/MWh on the slots, from either spelling; UnknownPricesException when there are none."""
+    value = context.consumption_price
+    if value is None and context.consumption_price_sensor is not None:
+        value = q.SensorRef(context.consumption_price_sensor)
+    return _known_prices(resolver, value, "consumption-price")
 
 
 def _known_prices(resolver: Resolver, value: q.Value | None, name: str) -> np.ndarray:

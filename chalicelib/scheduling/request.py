@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -29,6 +29,13 @@ class _TriggerBody(BaseModel):
         return FlexContext.model_validate(raw) if isinstance(raw, dict) else raw
 
 
+class TriggerArgs(_TriggerBody):
+    """A sensor trigger before its scheduler is known: the flex-model need only be an object here, as
+    FlexMeasures reads it with the chosen scheduler's own schema (after the sensor and permission checks)."""
+
+    flex_model: dict = Field(default_factory=dict, alias="flex-model")
+
+
 class SensorTriggerBody(_TriggerBody):
     """POST /sensors/<id>/schedules/trigger."""
 
@@ -52,6 +59,8 @@ class AssetTriggerBody(_TriggerBody):
 @dataclass(frozen=True)
 class ScheduleRequest:
     """Everything the core needs besides sensor data; `duration` None means the planning horizon."""
+
+    scheduler: ClassVar[str] = "StorageScheduler"
 
     start: datetime
     duration: timedelta | None

@@ -11,10 +11,9 @@ from chalicelib.store import jobs
 
 log = logging.getLogger("flexcloud.worker")
 
-SCHEDULER_NAME = "StorageScheduler"
-SCHEDULER_INFO = {"scheduler_info": {"scheduler": SCHEDULER_NAME}}
-# FlexMeasures v0.28 stores schedules under this source (data_source_info of the job).
-SOURCE_NAME, SOURCE_VERSION = "Seita", "5"
+# FlexMeasures v0.28 stores schedules under a source of this name, the scheduler's name as its model and the
+# scheduler's version (data_source_info of the job).
+SOURCE_NAME = "Seita"
 ABANDONED = ("WorkerError: The scheduling job failed repeatedly (its worker crashed or timed out) and was "
              "abandoned.")
 
@@ -53,23 +52,25 @@ def handle_dead_letter(body: str) -> None:
 def run_job(job: Any) -> None:
     """Solve and store a claimed job. Scheduling errors and bugs fail the job with a reason; AWS faults
     propagate so SQS retries the message."""
+    from chalicelib.scheduling import choice
     from chalicelib.scheduling.errors import SchedulingError
 
+    scheduler = choice.named((job.request or {}).get("scheduler"))
     try:
         request = schedule_request(job)
         result = solve(request)
     except SchedulingError as exc:
         log.info("Job %s failed: %s", job.id, exc.reason)
-        jobs.fail(job, exc.reason, SCHEDULER_INFO)
+        jobs.fail(job, exc.reason, scheduler.info)
         return
     except Exception as exc:  # noqa: BLE001 - a bug must fail the job, not loop through SQS for hours
         if _is_transient(exc):
             raise
         log.exception("Job %s crashed", job.id)
-        jobs.fail(job, f"{type(exc).__name__}: {exc}", SCHEDULER_INFO)
+        jobs.fail(job, f"{type(exc).__name__}: {exc}", scheduler.info)
         return
-    source = store_result(job, request, result)
-    jobs.finish(job, {**SCHEDULER_INFO, **finished_meta(request, result, source)})
+    source = store_result(job, request, result, scheduler)
+    jobs.finish(job, {**scheduler.info, **finished_meta(request, result, source)})
 
 
 def _is_transient(exc: Exception) -> bool:
@@ -80,13 +81,15 @@ def _is_transient(exc: Exception) -> bool:
 
 
 def schedule_request(job: Any):
-    """The job's stored trigger body as the core's ScheduleRequest, read as of `prior` (default: now)."""
-    from chalicelib.scheduling.request import AssetTriggerBody, ScheduleRequest, SensorTriggerBody
+    """The job's stored trigger body as its scheduler's request, read as of `prior` (default: now)."""
+    from chalicelib.scheduling import choice
+    from chalicelib.scheduling.request import AssetTriggerBody, ScheduleRequest
 
     stored = job.request or {}
     body = stored.get("body") or {}
     if stored.get("trigger") == "sensor":
-        request = ScheduleRequest.from_sensor_trigger(int(job.sensor_id), SensorTriggerBody.model_validate(body))
+        scheduler = choice.named(stored.get("scheduler"))
+        request = scheduler.sensor_request(int(job.sensor_id), scheduler.trigger_body.model_validate(body))
     else:
         request = ScheduleRequest.from_asset_trigger(AssetTriggerBody.model_validate(body))
     if request.prior is None:
@@ -96,10 +99,11 @@ def schedule_request(job: Any):
 
 def solve(request):
     from chalicelib import settings
-    from chalicelib.scheduling.schedule import compute_schedule
+    from chalicelib.scheduling import choice
 
-    return compute_schedule(request, store_sensor_data(), default_duration=settings.planning_horizon(),
-                            max_steps=settings.max_planning_steps())
+    return choice.named(request.scheduler).compute(request, store_sensor_data(),
+                                                   default_duration=settings.planning_horizon(),
+                                                   max_steps=settings.max_planning_steps())
 
 
 def store_sensor_data():
@@ -142,12 +146,12 @@ def sensor_info(sensor: Any):
                       dict(sensor.attributes or {}))
 
 
-def store_result(job: Any, request, result) -> Any:
+def store_result(job: Any, request, result, scheduler) -> Any:
     """Power (and SoC) schedules as beliefs of the scheduler's source, plus one result item per sensor."""
     from chalicelib.scheduling.outputs import stored_sign
     from chalicelib.store import beliefs, schedule_results, sensors, sources
 
-    source = sources.scheduler_source(model=SCHEDULER_NAME, version=SOURCE_VERSION, name=SOURCE_NAME)
+    source = sources.scheduler_source(model=scheduler.name, version=scheduler.source_version, name=SOURCE_NAME)
     items = []
     for schedule, kind in [(s, "power") for s in result.power] + [(s, "state-of-charge") for s in result.soc]:
         sensor = sensors.find(schedule.sensor.id)
