@@ -93,7 +93,9 @@ def make_http_server(port: int):
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _generic_handle
 
         def _not_found(self) -> None:
-            body = json.dumps({"message": "The requested URL was not found on the server.", "status": 404})
+            from chalicelib.api.responses import NOT_FOUND_MESSAGE
+
+            body = json.dumps({"message": NOT_FOUND_MESSAGE, "status": 404})
             self._send_http_response(404, {"Content-Type": "application/json"}, body)
 
         def log_message(self, fmt: str, *args) -> None:

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from chalicelib.api.responses import NOT_FOUND_MESSAGE
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / ".chalice" / "config.json"
 
@@ -38,7 +40,6 @@ VISIBILITY_FACTOR = 6
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 
 # API Gateway answers unknown paths with 403 MISSING_AUTHENTICATION_TOKEN; FlexMeasures answers 404.
-NOT_FOUND_MESSAGE = "The requested URL was not found on the server."
 GATEWAY_RESPONSES = {
     "MISSING_AUTHENTICATION_TOKEN": {
         "statusCode": 404,

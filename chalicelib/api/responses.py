@@ -14,6 +14,9 @@ JSON_HEADERS = {"Content-Type": "application/json"}
 UNAUTHORIZED_MESSAGE = "You could not be properly authenticated for this content or functionality."
 FORBIDDEN_MESSAGE = "You cannot be authorized for this content or functionality."
 PROCESSED_MESSAGE = "Request has been processed."
+# Werkzeug's NotFound description, which FlexMeasures answers for unknown paths and ids.
+NOT_FOUND_MESSAGE = ("The requested URL was not found on the server. If you entered the URL manually please "
+                     "check your spelling and try again.")
 
 
 class ApiError(Exception):
@@ -58,8 +61,7 @@ def http_error(status_code: int, message: str) -> ApiError:
     return ApiError(status_code, {"message": message, "status": status_code})
 
 
-def not_found(message: str = "The requested URL was not found on the server. If you entered the URL "
-                             "manually please check your spelling and try again.") -> ApiError:
+def not_found(message: str = NOT_FOUND_MESSAGE) -> ApiError:
     return http_error(404, message)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from chalicelib.api.responses import NOT_FOUND_MESSAGE
 from chalicelib.store import tables
 from chalicelib.store.aws import client
 from infra import build_package, resources
@@ -139,7 +140,7 @@ def test_unknown_paths_answer_flexmeasures_404(merged_template):
     response = swagger["x-amazon-apigateway-gateway-responses"]["MISSING_AUTHENTICATION_TOKEN"]
     assert response["statusCode"] == 404
     assert json.loads(response["responseTemplates"]["application/json"]) == {
-        "message": "The requested URL was not found on the server.", "status": 404}
+        "message": NOT_FOUND_MESSAGE, "status": 404}
 
 
 def test_chalice_deploy_path_gets_the_same_404_for_unknown_paths(_moto, tmp_path):
@@ -161,7 +162,7 @@ def test_chalice_deploy_path_gets_the_same_404_for_unknown_paths(_moto, tmp_path
     response = apigateway.get_gateway_response(restApiId=api, responseType="MISSING_AUTHENTICATION_TOKEN")
     assert response["statusCode"] == "404"
     assert json.loads(response["responseTemplates"]["application/json"]) == {
-        "message": "The requested URL was not found on the server.", "status": 404}
+        "message": NOT_FOUND_MESSAGE, "status": 404}
     assert apigateway.get_deployments(restApiId=api)["items"]
     with pytest.raises(SystemExit, match="chalice deploy"):
         gateway_responses.deployed_rest_api_id("prod", tmp_path)
