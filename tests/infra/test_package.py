@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 
 from infra import build_package
+from tests.fixtures import BENCH_DIR
 from infra.resources import ROOT
 
 ZIP = build_package.PACKAGE_OUT / "deployment.zip"
 LIMIT = 50 * 2**20  # `chalice deploy` uploads the zip directly; Lambda refuses more than 50 MiB
-PROBLEM = Path("/work/shared/bench/P1.json")
+PROBLEM = BENCH_DIR / "P1.json"
 P1_TOTAL_COST = -658.143045
 CBC = "pulp/solverdir/cbc/linux/i64/cbc"
 
