@@ -225,8 +225,7 @@ def _enqueue(user: Any, trigger: str, stored: dict, request: Any, force: bool, s
         cached = jobs.cached_job(fingerprint)
         if cached is not None:
             return cached.id
-    sensor_ids = [device.sensor_id for device in request.devices]
-    job = jobs.create(asset_id=asset_id, sensor_id=sensor_id, sensor_ids=sensor_ids,
+    job = jobs.create(asset_id=asset_id, sensor_id=sensor_id, sensor_ids=request.sensor_ids,
                       request={"trigger": trigger, "body": stored, "user_id": int(user.id),
                                "scheduler": scheduler.name},
                       meta=scheduler.info)

@@ -108,6 +108,10 @@ class ProcessRequest:
     model: ProcessFlexModel
     flex_context: FlexContext
 
+    @property
+    def sensor_ids(self) -> list[int]:
+        return [self.sensor_id]
+
     @classmethod
     def from_sensor_trigger(cls, sensor_id: int, body: ProcessTriggerBody) -> "ProcessRequest":
         return cls(body.start, body.duration, body.prior, sensor_id, body.flex_model, body.flex_context)

@@ -70,6 +70,10 @@ class ScheduleRequest:
     sequential: bool = False
     sensor_trigger: bool = False
 
+    @property
+    def sensor_ids(self) -> list[int]:
+        return [device.sensor_id for device in self.devices]
+
     @classmethod
     def from_sensor_trigger(cls, sensor_id: int, body: SensorTriggerBody) -> "ScheduleRequest":
         return cls(body.start, body.duration, body.prior, (DeviceRequest(sensor_id, body.flex_model),),
