@@ -24,14 +24,14 @@ def plant(make_account, make_user, admin):
     beliefs.write_beliefs(prices, sources.user_source(admin.user), [T0 + timedelta(hours=h) for h in range(8)],
                           HOURLY_PRICES, belief_time=T0 - timedelta(days=1))
     return {"account": account, "asset": asset, "kiln": make_sensor(asset, "kiln power", "kW", 60),
-            "prices": prices, "member": make_user(account=account)}
+            "prices": prices, "member": make_user(account=account), "outsider": make_user()}
 
 
-def trigger(api, plant, flex_model, sensor=None, **over):
+def trigger(api, plant, flex_model, sensor=None, token=None, **over):
     body = {"start": START, "duration": "PT8H", "flex-model": flex_model,
             "flex-context": {"consumption-price": {"sensor": plant["prices"].id}}, **over}
     return api.post(f"/api/v3_0/sensors/{(sensor or plant['kiln']).id}/schedules/trigger", body,
-                    token=plant["member"].token)
+                    token=token or plant["member"].token)
 
 
 def schedule_values(api, plant, job_id, sensor=None) -> list[float]:
@@ -126,6 +126,9 @@ def test_a_bad_process_flex_model_is_a_422_naming_the_field(api, plant):
     r = trigger(api, plant, SHIFTABLE, **{"flex-context": {"consumption-price": {"sensor": 999999}}})
     assert r.status == 422
     assert r.json["message"] == {"json": {"flex-context": {"consumption-price": ["No sensor found with ID 999999."]}}}
+    # The flex-model is read after the permission check, as FlexMeasures does.
+    r = trigger(api, plant, {"duration": "PT2H"}, token=plant["outsider"].token)
+    assert r.status == 403 and r.json["status"] == "INVALID_SENDER"
     assert jobs.list_for_asset(plant["asset"].id) == []  # nothing was queued for any of these
 
 
