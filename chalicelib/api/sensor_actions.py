@@ -163,8 +163,11 @@ def _name_taken(name: str, asset_id: int) -> ApiError:
 
 
 def _sensor_changes(sensor: Any, body: SensorPatch) -> tuple[dict[str, Any], list[str]]:
-    """Stored field changes and the audit notes ("Field name: f, Old value: o, New value: n")."""
-    import json
+    """Stored field changes and the audit notes ("Field name: f, Old value: o, New value: n").
+
+    As FlexMeasures, only fields whose value differs are noted, with Python's str() of both values
+    (so attributes read as a dict, not as the JSON string that was sent).
+    """
     from datetime import timedelta
 
     changes: dict[str, Any] = {}
@@ -179,8 +182,8 @@ def _sensor_changes(sensor: Any, body: SensorPatch) -> tuple[dict[str, Any], lis
         else:
             old = getattr(sensor, field)
             changes[field] = new
-        shown_old, shown_new = ((json.dumps(old), json.dumps(new)) if field == "attributes" else (old, new))
-        notes.append(f"Field name: {field}, Old value: {shown_old}, New value: {shown_new}")
+        if old != new:
+            notes.append(f"Field name: {field}, Old value: {old}, New value: {new}")
     return changes, notes
 
 
@@ -213,7 +216,7 @@ def sensors_in_scope(user: Any, args: SensorListArgs) -> list[Any]:
         if account_id is None:
             account_id = user.account_id
         elif accounts.find(account_id) is None:
-            raise not_found()
+            raise not_found(f"Account {account_id} not found")
         require_account(user, "read", account_id)
         account_ids = [account_id]
         if args.include_consultancy_clients and "consultant" in permissions.roles_of(user):

@@ -1,7 +1,6 @@
 """Sensor endpoints: list, create, get, update, delete, delete data (contract §7)."""
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import pytest
@@ -88,8 +87,17 @@ def test_patch_updates_fields_and_always_audits(api, site):
     assert events == sorted([
         f"Updated sensor 'old': {sensor.id}. Updated fields: Field name: name, Old value: old, New value: new; "
         f"Field name: event_resolution, Old value: 0:15:00, New value: 1:00:00; "
-        f"Field name: attributes, Old value: {{}}, New value: {json.dumps({'x': True})}",
+        f"Field name: attributes, Old value: {{}}, New value: {{'x': True}}",
         f"Updated sensor 'new': {sensor.id}. Updated fields: "])
+
+
+def test_patch_audit_notes_only_changed_fields(api, site):
+    sensor = make_sensor(site["asset"], name="power", unit="kW", attributes={"x": 1})
+    r = api.patch(f"/api/v3_0/sensors/{sensor.id}", {"name": "power", "unit": "MW", "attributes": '{"x": 1}'},
+                  token=site["admin"].token)
+    assert r.status == 200 and r.json["unit"] == "MW"
+    assert [e.event for e in audit.entries_for_asset(site["asset"].id)] == [
+        f"Updated sensor 'power': {sensor.id}. Updated fields: Field name: unit, Old value: kW, New value: MW"]
 
 
 def test_patch_rejects_immutable_fields_and_plain_members(api, site):
@@ -173,7 +181,8 @@ def test_list_errors_and_permissions(api, site, make_user, make_account):
     r = api.get("/api/v3_0/sensors", query={"account_id": site["account"].id, "asset_id": other_asset.id}, token=token)
     assert r.status == 422
     assert r.json == {"message": "Please provide either an account or an asset ID, not both", "status": 422}
-    assert api.get("/api/v3_0/sensors", query={"account_id": 99999}, token=token).status == 404
+    r = api.get("/api/v3_0/sensors", query={"account_id": 99999}, token=token)
+    assert r.status == 404 and r.json == {"message": "Account 99999 not found", "status": 404}
     assert api.get("/api/v3_0/sensors", query={"asset_id": 99999}, token=token).status == 422
     assert api.get("/api/v3_0/sensors", query={"account_id": other.id}, token=token).status == 403
     assert api.get("/api/v3_0/sensors", query={"asset_id": other_asset.id}, token=token).status == 403
