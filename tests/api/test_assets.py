@@ -474,3 +474,28 @@ def test_default_asset_view_is_kept_per_user(api, make_user):
     resp = api.post("/api/v3_0/assets/default_asset_view", json={"default_asset_view": "Map"}, token=actor.token)
     assert error_of(resp) == {"default_asset_view": [
         "Must be one of: Audit Log, Context, Graphs, Properties, Status."]}
+
+
+def test_page_sizes_default_per_endpoint(api, make_user, make_asset):
+    """Without per_page: 10 assets, 20 asset sensors, 10 audit rows per page (contract §6)."""
+    from chalicelib.store import audit
+
+    actor = make_user()
+    owned = [make_asset(f"A{i}", _account(actor)) for i in range(11)]
+    resp = api.get("/api/v3_0/assets", token=actor.token, query={"page": 1})
+    assert [a["id"] for a in resp.json["data"]] == [a.id for a in owned[:10]] and resp.json["num-records"] == 11
+    assert [a["id"] for a in api.get("/api/v3_0/assets", token=actor.token, query={"page": 2}).json["data"]] == [
+        owned[10].id]
+    asset = owned[0]
+    sensors = [add_sensor(asset, f"s{i}") for i in range(21)]
+    resp = api.get(f"/api/v3_0/assets/{asset.id}/sensors", token=actor.token)
+    assert [s["id"] for s in resp.json["data"]] == [s.id for s in sensors[:20]] and resp.json["num-records"] == 21
+    resp = api.get(f"/api/v3_0/assets/{asset.id}/sensors", token=actor.token, query={"page": 2})
+    assert [s["id"] for s in resp.json["data"]] == [sensors[20].id]
+    for i in range(11):
+        audit.record_asset_event(f"event {i}", asset.id, actor.user)
+    resp = api.get(f"/api/v3_0/assets/{asset.id}/auditlog", token=actor.token)
+    assert len(resp.json["data"]) == 10 and resp.json["num-records"] == 11
+    assert len(api.get(f"/api/v3_0/assets/{asset.id}/auditlog", token=actor.token,
+                       query={"page": 2}).json["data"]) == 1
+    assert api.get(f"/api/v3_0/assets/{asset.id}/auditlog", token=actor.token, query={"page": 3}).status == 404

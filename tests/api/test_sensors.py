@@ -275,3 +275,12 @@ def test_sensor_paths_unknown_id_outsider_and_anonymous(api, site, make_user, me
     assert api.request(method, path.format(id=sensor.id)).status == 401
     assert api.request(method, path.format(id="abc"), token=site["admin"].token).status == 404
     assert sensors.find(sensor.id) is not None
+
+
+def test_list_pages_hold_ten_sensors_by_default(api, site):
+    made = [make_sensor(site["asset"], name=f"s{i}") for i in range(11)]
+    token = site["member"].token
+    first = api.get("/api/v3_0/sensors", query={"page": 1}, token=token).json
+    assert [s["id"] for s in first["data"]] == [s.id for s in made[:10]]
+    assert (first["num-records"], first["filtered-records"]) == (11, 11)
+    assert [s["id"] for s in api.get("/api/v3_0/sensors", query={"page": 2}, token=token).json["data"]] == [made[10].id]

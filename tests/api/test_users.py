@@ -239,3 +239,16 @@ def test_long_events_are_clipped(aws, team):
     event = "x" * 100 + "y" * 200
     row = audit.record_user_event(event, team["member"].user, team["aa"].user)
     assert row.event == event[:125] + " ... " + event[-125:] and len(row.event) == 255
+
+
+def test_user_auditlog_pages_hold_ten_rows_by_default(api, team):
+    from chalicelib.store import audit
+
+    member, aa = team["member"], team["aa"]
+    for i in range(11):
+        audit.record_user_event(f"event {i}", member.user, aa.user)
+    page = api.get(f"/api/v3_0/users/{member.id}/auditlog", token=aa.token, query={"page": 1}).json
+    assert len(page["data"]) == 10 and (page["num-records"], page["filtered-records"]) == (11, 11)
+    assert len(api.get(f"/api/v3_0/users/{member.id}/auditlog", token=aa.token, query={"page": 2}).json["data"]) == 1
+    assert api.get(f"/api/v3_0/users/{member.id}/auditlog", token=aa.token, query={"page": 3}).status == 404
+    assert len(api.get(f"/api/v3_0/users/{member.id}/auditlog", token=aa.token).json) == 11
