@@ -72,7 +72,8 @@ class ApiRequest:
             else:
                 try:
                     self._json = json.loads(body)
-                except (ValueError, UnicodeDecodeError):
+                except (ValueError, UnicodeDecodeError, RecursionError):
+                    # RecursionError: absurdly deep nesting, which json.loads cannot parse either.
                     raise http_error(400, "Invalid JSON body.") from None
         return self._json
 

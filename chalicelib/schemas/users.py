@@ -49,7 +49,7 @@ class UserPatch(StrictBody):
     def _timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ValueError, LookupError):  # ZoneInfoNotFoundError is a KeyError
+        except (ValueError, LookupError, OSError):  # ZoneInfoNotFoundError is a KeyError; long names: OSError
             raise ValueError(f"Timezone {value} doesn't exist.") from None
         return value
 

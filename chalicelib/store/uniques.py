@@ -1,6 +1,8 @@
 """Unique-value claims, put in the same DynamoDB transaction as the entity they guard."""
 from __future__ import annotations
 
+import hashlib
+
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -15,8 +17,15 @@ class DuplicateError(Exception):
         self.key = key
 
 
+# DynamoDB refuses hash keys over 2048 bytes; longer claims are stored by their digest instead.
+MAX_KEY_BYTES = 2048
+
+
 def claim_key(kind: str, value: str) -> str:
-    return f"{kind}#{value}"
+    key = f"{kind}#{value}"
+    if len(key.encode()) <= MAX_KEY_BYTES:
+        return key
+    return f"{kind}#sha256:{hashlib.sha256(value.encode()).hexdigest()}"
 
 
 def write_with_claims(save, claims: list[str], releases: list[str] = (), owner: str | None = None) -> None:

@@ -1,0 +1,392 @@
+"""Bad input on every route: never a 500, always a 4xx in one of FlexMeasures' error shapes, nothing half-written.
+
+One world (accounts, users, assets, sensors) is built per test module; each route then gets malformed and
+wrong-shaped bodies, every known field (nested ones too) replaced by absurd values, odd path ids and odd query
+strings, as an admin and as a plain user. `ROUTES` must name every route of the app, so a new route cannot
+escape this test.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import pytest
+
+from chalicelib.api.responses import FORBIDDEN_MESSAGE, UNAUTHORIZED_MESSAGE
+from tests.conftest import Api
+
+START = "2025-01-01T00:00:00+00:00"
+LOCATIONS = {"json", "query", "path", "path_and_files", "args_and_json", "form"}
+
+# Values that are wrong for (nearly) every field somewhere: types, sizes, signs, formats.
+ABSURD_VALUES: list[Any] = [
+    None, "", "x" * 5000, 10 ** 30, -10 ** 30, -1, 0, 1.5, True, [], {}, [1, "a"], {"a": None},
+    float("inf"), float("nan"), "not-a-date", "2025-01-01T00:00:00", "-PT1H", "P99999999Y", "PT0.5S",
+    "9" * 40, "\u0000", "kW\n",
+]
+ABSURD_QUERY_VALUES = ["", "abc", "-1", "0", "1.5", "9" * 30, "2025-01-01T00:00:00", "-PT1H", "P99999999Y",
+                       '"unbalanced', "x" * 3000, "\u00ff", "true", "NaN", "1e999"]
+RAW_QUERIES = ["&&&", "=", "page", "page=1&page=x", "a=%ff", "%zz=1", "page=%00", "filter=%22", "per_page=-5&page=0"]
+# Whole bodies: malformed JSON, non-objects, odd encodings, absurd nesting.
+RAW_BODIES: list[tuple[bytes, str]] = [
+    (b'{"a":', "application/json"), (b"[]", "application/json"), (b"[{}]", "application/json"),
+    (b'"text"', "application/json"), (b"42", "application/json"), (b"null", "application/json"),
+    (b"true", "application/json"), (b"\xff\xfe\x00", "application/json"), (b"{}", "application/json"),
+    (b'{"no_such_field": 1}', "application/json"), (b"[" * 100_000 + b"]" * 100_000, "application/json"),
+    (b'{"a": ' * 5000 + b"1" + b"}" * 5000, "application/json"), (b"NaN", "application/json"),
+    (b"name=x&unit=kW", "application/x-www-form-urlencoded"), (b'{"name": "x"}', "text/plain"),
+    (b"--b\r\n\r\n--b--", "multipart/form-data; boundary=b"),
+]
+BAD_INTS = ["abc", "1.5", "-1", "0", "9" * 30, "999999", "1e3", "%20", "0x1"]
+BAD_UUIDS = ["not-a-uuid", str(uuid.uuid4()), "0" * 500, "%2e%2e", "-1"]
+
+
+@dataclass
+class World:
+    api: Api
+    admin: str
+    user: str
+    ids: dict[str, Any] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def world(_moto) -> Iterator[World]:
+    """A small world shared by the route cases (bad input must not change it; where a case succeeds it may)."""
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib.auth.tokens import issue_token
+    from chalicelib.store import accounts, asset_types, assets, sensors, tables, users
+    from chalicelib.schemas.entity_address import build
+
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in {"FLEXCLOUD_TABLE_PREFIX": "badinput", "FLEXCLOUD_UPLOADS_BUCKET": "badinput-uploads",
+                           "FLEXCLOUD_SCHEDULE_QUEUE": "badinput-jobs",
+                           "FLEXCLOUD_SCHEDULE_DLQ": "badinput-jobs-dlq"}.items():
+            mp.setenv(key, value + uuid.uuid4().hex[:6])
+        tables.create_tables()
+        tables.create_bucket()
+        tables.create_queues()
+        tables.verify_mail_sender()
+
+        def actor(account, roles=(), name="u"):
+            user = users.create(f"{name}-{uuid.uuid4().hex[:6]}@example.com", "secret-password", account.id,
+                                list(roles), name)
+            return user, issue_token(user.id, user.fs_uniquifier)
+
+        admins, own, other = accounts.create("Admins"), accounts.create("Own"), accounts.create("Other")
+        admin, admin_token = actor(admins, ["admin"], "admin")
+        user, user_token = actor(own, (), "plain")
+        victim, _ = actor(own, (), "victim")
+        stranger, _ = actor(other, (), "stranger")
+        kind = asset_types.create("battery")
+        site = assets.create(name="site", generic_asset_type_id=kind.id, account_id=own.id)
+        parent = assets.create(name="parent", generic_asset_type_id=kind.id, account_id=own.id)
+        other_site = assets.create(name="other site", generic_asset_type_id=kind.id, account_id=other.id)
+        doomed_site = assets.create(name="doomed", generic_asset_type_id=kind.id, account_id=own.id)
+        power = sensors.create(site, "power", "kW", 15)
+        other_power = sensors.create(other_site, "power", "kW", 15)
+        doomed_power = sensors.create(site, "doomed", "kW", 15)
+        with Client(app, stage_name="dev") as client:
+            yield World(Api(client), admin_token, user_token, {
+                "type": kind.id, "own_account": own.id, "other_account": other.id, "admin_email": admin.email,
+                "asset": site.id, "parent": parent.id, "other_asset": other_site.id, "doomed_asset": doomed_site.id,
+                "sensor": power.id, "other_sensor": other_power.id, "doomed_sensor": doomed_power.id,
+                "user": victim.id, "other_user": stranger.id, "address": build(power.id, "localhost:8000"),
+            })
+
+
+def _bodies(ids: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A valid body per body kind; each of its leaves is replaced by the absurd values in turn."""
+    window = {"start": START, "duration": "PT1H", "unit": "kW", "horizon": "PT0H", "prior": START}
+    asset = {"name": "new", "generic_asset_type_id": ids["type"], "latitude": 52.0, "longitude": 4.0,
+             "parent_asset_id": ids["parent"], "attributes": '{"a": 1}', "sensors_to_show": f"[{ids['sensor']}]",
+             "flex_context": "{}", "sensors_to_show_as_kpis": "[]"}
+    storage = {"soc-at-start": 10, "soc-unit": "kWh", "soc-min": 0, "soc-max": 100, "power-capacity": "10 kW",
+               "soc-targets": [{"datetime": "2025-01-01T01:00:00+00:00", "value": 50}],
+               "roundtrip-efficiency": "90%"}
+    context = {"consumption-price": "10 EUR/MWh", "site-power-capacity": "100 kW",
+               "inflexible-device-sensors": [ids["sensor"]]}
+    return {
+        "token": {"email": ids["admin_email"], "password": "wrong-password"},
+        "asset_create": {**asset, "account_id": ids["own_account"]},
+        "asset_patch": {**asset, "name": "patched"},
+        "default_view": {"default_asset_view": "Graphs", "use_as_default": True},
+        "asset_trigger": {"start": START, "duration": "PT2H", "flex-model": [{"sensor": ids["sensor"], **storage}],
+                          "flex-context": context, "sequential": False},
+        "sensor_trigger": {"start": START, "duration": "PT2H", "flex-model": storage, "flex-context": context,
+                           "force_new_job_creation": False},
+        "sensor_create": {"name": "new", "unit": "kW", "event_resolution": "PT15M",
+                          "generic_asset_id": ids["asset"], "timezone": "UTC", "attributes": "{}"},
+        "sensor_patch": {"name": "renamed", "unit": "kW", "timezone": "UTC", "event_resolution": "PT15M",
+                         "attributes": "{}"},
+        "data_post": {"sensor": ids["address"], "values": [1, 2, 3, 4], "type": "PostSensorDataRequest", **window},
+        "data_post_by_id": {"values": [1, 2, 3, 4], **window},
+        "data_delete": {"source": 1, "start": START, "until": "2025-01-02T00:00:00+00:00"},
+        "user_patch": {"email": "victim@example.com", "username": "victim", "active": True,
+                       "timezone": "Europe/Amsterdam", "flexmeasures_roles": [4]},
+        "none": {"anything": 1},
+    }
+
+
+_PAGING = {"page": "1", "per_page": "5", "filter": "site", "sort_by": "id", "sort_dir": "asc"}
+_WINDOW = {"event_starts_after": START, "event_ends_before": "2025-01-02T00:00:00+00:00",
+           "beliefs_after": START, "beliefs_before": "2025-01-02T00:00:00+00:00"}
+_DATA_QUERY = {"start": START, "duration": "PT1H", "unit": "kW", "resolution": "PT15M", "horizon": "PT0H", "prior": START, "type": "GetSensorDataRequest"}
+
+# (path, method) -> (path-id kind, body kind, known query arguments with a valid value).
+ROUTES: dict[tuple[str, str], tuple[str | None, str, dict[str, str]]] = {
+    ("/", "GET"): (None, "none", {}),
+    ("/requestAuthToken", "POST"): (None, "token", {}),
+    ("/v3_0", "GET"): (None, "none", {}),
+    ("/v3_0/health/ready", "GET"): (None, "none", {}),
+    ("/v3_0/assets", "GET"): (None, "none", {**_PAGING, "account_id": "{own_account}", "all_accessible": "true",
+                                            "include_public": "yes"}),
+    ("/v3_0/assets", "POST"): (None, "asset_create", {}),
+    ("/v3_0/assets/default_asset_view", "POST"): (None, "default_view", {}),
+    ("/v3_0/assets/public", "GET"): (None, "none", _PAGING),
+    ("/v3_0/assets/types", "GET"): (None, "none", {}),
+    ("/v3_0/assets/{id}", "GET"): ("asset", "none", {}),
+    ("/v3_0/assets/{id}", "PATCH"): ("asset", "asset_patch", {}),
+    ("/v3_0/assets/{id}", "DELETE"): ("doomed_asset", "none", {}),
+    ("/v3_0/assets/{id}/auditlog", "GET"): ("asset", "none", {**_PAGING, "sort_by": "event_datetime"}),
+    ("/v3_0/assets/{id}/chart", "GET"): ("asset", "none", {**_WINDOW, "include_data": "true", "combine_legend": "0",
+                                                         "dataset_name": "d", "height": "300", "width": "300",
+                                                         "chart_type": "chart_for_multiple_sensors"}),
+    ("/v3_0/assets/{id}/chart_data", "GET"): ("asset", "none", {**_WINDOW, "most_recent_beliefs_only": "true",
+                                                              "compress_json": "false"}),
+    ("/v3_0/assets/{id}/jobs", "GET"): ("asset", "none", {}),
+    ("/v3_0/assets/{id}/kpis", "GET"): ("asset", "none", {"start": START, "end": "2025-01-02T00:00:00+00:00"}),
+    ("/v3_0/assets/{id}/schedules/trigger", "POST"): ("asset", "asset_trigger", {}),
+    ("/v3_0/assets/{id}/sensors", "GET"): ("asset", "none", {**_PAGING, "sort_by": "resolution"}),
+    ("/v3_0/jobs/{uuid}", "GET"): (None, "none", {}),
+    ("/v3_0/sensors", "GET"): (None, "none", {**_PAGING, "asset_id": "{asset}", "unit": "kW",
+                                             "include_consultancy_clients": "1", "include_public_assets": "on"}),
+    ("/v3_0/sensors", "POST"): (None, "sensor_create", {}),
+    ("/v3_0/sensors/data", "POST"): (None, "data_post", {}),
+    ("/v3_0/sensors/data", "GET"): (None, "none", {**_DATA_QUERY, "sensor": "{address}"}),
+    ("/v3_0/sensors/{id}", "GET"): ("sensor", "none", {}),
+    ("/v3_0/sensors/{id}", "PATCH"): ("sensor", "sensor_patch", {}),
+    ("/v3_0/sensors/{id}", "DELETE"): ("doomed_sensor", "none", {}),
+    ("/v3_0/sensors/{id}/data", "DELETE"): ("sensor", "data_delete", {}),
+    ("/v3_0/sensors/{id}/data", "POST"): ("sensor", "data_post_by_id", {}),
+    ("/v3_0/sensors/{id}/data", "GET"): ("sensor", "none", _DATA_QUERY),
+    ("/v3_0/sensors/{id}/data/upload", "POST"): ("sensor", "none", {"belief-time-measured-instantly": "true"}),
+    ("/v3_0/sensors/{id}/schedules/trigger", "POST"): ("sensor", "sensor_trigger", {}),
+    ("/v3_0/sensors/{id}/schedules/{uuid}", "GET"): ("sensor", "none", {"duration": "PT1H", "unit": "kW"}),
+    ("/v3_0/sensors/{id}/stats", "GET"): ("sensor", "none", {"sort": "false", "event_start_time": START,
+                                                            "event_end_time": "2025-01-02T00:00:00+00:00"}),
+    ("/v3_0/sensors/{id}/status", "GET"): ("sensor", "none", {}),
+    ("/v3_0/users", "GET"): (None, "none", {**_PAGING, "account_id": "{own_account}", "include_inactive": "true",
+                                           "sort_by": "email"}),
+    ("/v3_0/users/{id}", "GET"): ("user", "none", {}),
+    ("/v3_0/users/{id}", "PATCH"): ("user", "user_patch", {}),
+    ("/v3_0/users/{id}/auditlog", "GET"): ("user", "none", {**_PAGING, "sort_by": "event_datetime"}),
+    ("/v3_0/users/{id}/password-reset", "PATCH"): ("user", "none", {}),
+}
+
+
+def _app_routes() -> set[tuple[str, str]]:
+    from app import app
+
+    return {(path, method) for path, entries in app.routes.items() for method, entry in entries.items()
+            if not getattr(entry.view_function, "is_fallback", False)}
+
+
+def test_every_route_is_covered():
+    assert set(ROUTES) == _app_routes()
+
+
+def _leaves(value: Any, prefix: tuple = ()) -> Iterator[tuple]:
+    """Paths to every key and list item of a body (nested ones too)."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in items:
+        yield prefix + (key,)
+        yield from _leaves(child, prefix + (key,))
+
+
+def _replaced(body: Any, where: tuple, new: Any) -> Any:
+    if not where:
+        return new
+    copy = json.loads(json.dumps(body))
+    node = copy
+    for key in where[:-1]:
+        node = node[key]
+    node[where[-1]] = new
+    return copy
+
+
+@dataclass
+class Case:
+    label: str
+    path: str
+    query: str = ""
+    body: bytes = b""
+    content_type: str | None = None
+
+
+def _cases(route: tuple[str, str], ids: dict[str, Any], full: bool) -> Iterator[Case]:
+    """Every bad request for one route; `full` adds every absurd value for every field (else every third)."""
+    path_template, method = route
+    id_kind, body_kind, query_template = ROUTES[route]
+    known_query = {key: value.format(**ids) for key, value in query_template.items()}
+    own_id = str(ids[id_kind]) if id_kind else ""
+    other_id = str(ids.get("other_" + id_kind.replace("doomed_", ""), "")) if id_kind else ""
+
+    def path_with(id_value: str = own_id, uuid_value: str = str(uuid.uuid4())) -> str:
+        return "/api" + path_template.replace("{id}", id_value).replace("{uuid}", uuid_value)
+
+    if "{id}" in path_template:
+        for bad in BAD_INTS + [other_id]:
+            yield Case(f"path id {bad!r}", path_with(bad))
+    if "{uuid}" in path_template:
+        for bad in BAD_UUIDS:
+            yield Case(f"path uuid {bad[:20]!r}", path_with(uuid_value=bad))
+    path = path_with()
+    for raw in RAW_QUERIES:
+        yield Case(f"query {raw!r}", path, query=raw)
+    values = ABSURD_QUERY_VALUES if full else ABSURD_QUERY_VALUES[::3]
+    for key in known_query:
+        for bad in values:
+            query = {**known_query, key: bad}
+            yield Case(f"query {key}={bad[:20]!r}", path, query=_urlencode(query))
+    if path_template.endswith("/upload"):
+        for label, body, content_type in _uploads():
+            yield Case(label, path, body=body, content_type=content_type)
+    if method == "GET" and body_kind == "none":
+        yield Case("GET with malformed JSON body", path, body=b'{"a":', content_type="application/json")
+        return
+    for raw_body, content_type in RAW_BODIES:
+        yield Case(f"body {raw_body[:20]!r} as {content_type}", path, body=raw_body, content_type=content_type)
+    base = _bodies(ids)[body_kind]
+    yield Case("unknown field", path, body=json.dumps({**base, "no_such_field": 1}).encode(),
+               content_type="application/json")
+    values = ABSURD_VALUES if full else ABSURD_VALUES[::3]
+    for where in _leaves(base):
+        for bad in values:
+            yield Case(f"field {where}={str(bad)[:20]!r}", path, body=json.dumps(_replaced(base, where, bad)).encode(),
+                       content_type="application/json")
+    if other_id and body_kind != "none":
+        yield Case("valid body, another account's id", path_with(other_id), body=json.dumps(base).encode(),
+                   content_type="application/json")
+
+
+def _multipart(parts: list[tuple[str, str | None, bytes]], boundary: str = "b0undary") -> tuple[bytes, str]:
+    """(field name, file name or None, content) parts as multipart/form-data."""
+    chunks = []
+    for name, filename, content in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename is not None else "")
+        chunks.append(f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode() + content + b"\r\n")
+    return b"".join(chunks) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def _uploads() -> Iterator[tuple[str, bytes, str]]:
+    """Uploads with broken files, names and form fields."""
+    files = {
+        "junk csv": ("x.csv", b"a,b\nx,y\n\x00\xff,"), "empty csv": ("x.csv", b""),
+        "naive dates": ("x.csv", b"event_start,event_value\n2025-01-01T00:00:00,1\n"),
+        "absurd values": ("x.csv", b"event_start,event_value\n2025-01-01T00:00:00+00:00,1e999\nnot a date,NaN\n"),
+        "one column": ("x.csv", b"2025-01-01T00:00:00+00:00\n"), "junk xlsx": ("x.xlsx", b"PK\x03\x04junk"),
+        "junk xls": ("x.xls", b"\xd0\xcf\x11\xe0junk"), "no extension": ("x", b"1"),
+        "path in name": ("../../x.csv", b"event_start,event_value\n"), "empty name": ("", b"1"),
+    }
+    for label, (filename, content) in files.items():
+        yield (f"upload {label}", *_multipart([("uploaded-files", filename, content)]))
+    good = ("uploaded-files", "x.csv", b"event_start,event_value\n2025-01-01T00:00:00+00:00,1\n")
+    for label, extra in {"unknown field": ("nope", None, b"1"), "bad flag": ("belief-time-measured-instantly", None,
+                         b"maybe"), "bad unit": ("unit", None, b"furlong"), "odd unit": ("unit", None, b"EUR/MWh")}.items():
+        yield (f"upload {label}", *_multipart([good, extra]))
+    yield "upload without boundary", b"--x\r\n", "multipart/form-data"
+    yield "upload with broken part", b"--b\r\ngarbage\r\n--b--", "multipart/form-data; boundary=b"
+
+
+def _urlencode(query: dict[str, str]) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(query)
+
+
+def _send(world: World, method: str, case: Case, token: str):
+    path = case.path + ("?" + case.query if case.query else "")
+    headers = {"Content-Type": case.content_type} if case.content_type else {}
+    return world.api.request(method, path, token=token, headers=headers, body=case.body)
+
+
+def shape_problem(path: str, status: int, headers: dict[str, str], raw: bytes) -> str | None:
+    """Why a response breaks the bad-input bar (None when it is fine)."""
+    if status >= 500:
+        return f"status {status}: {raw[:300]!r}"
+    if status < 400:
+        return None
+    content_type = headers.get("content-type", "")
+    chart = path.split("?")[0].rstrip("/").endswith(("/chart", "/chart_data"))
+    if not (content_type.startswith("application/json") or chart and content_type.startswith("text/html")):
+        return f"content type {content_type!r}"
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return f"body is not JSON: {raw[:200]!r}"
+    if not isinstance(body, dict):
+        return f"body is not an object: {raw[:200]!r}"
+    if _is_error_shape(path, status, body):
+        return None
+    return f"shape of {status}: {raw[:300]!r}"
+
+
+def _is_error_shape(path: str, status: int, body: dict[str, Any]) -> bool:
+    keys = set(body)
+    if path.startswith("/api/requestAuthToken"):
+        return keys == {"errors", "status"} and body["status"] == status and isinstance(body["errors"], list)
+    if keys == {"results", "status", "message"}:  # FlexMeasures' own spelling for a refused replacement
+        return status == 403 and body["status"] == "INVALID_REPLACEMENT" and body["results"] == "Rejected"
+    if keys == {"error", "status"}:  # the stored flex-context rules on PATCH /assets (the contract says so)
+        return status == 422 and body["status"] == 422 and isinstance(body["error"], str)
+    if keys == {"message", "detail", "status"}:  # duplicate email or username
+        return status == 400 and body["status"] == 400 and body["message"] == "Duplicate user already exists"
+    if keys == {"message", "status"}:
+        if status == 401:
+            return body == {"message": UNAUTHORIZED_MESSAGE, "status": "UNAUTHORIZED"}
+        return body["status"] == status and isinstance(body["message"], str)  # Werkzeug-style HTTP error
+    if keys != {"message", "result", "status"} or body["result"] != "Rejected":
+        return False
+    token, message = body["status"], body["message"]
+    if status == 403:
+        return token == "INVALID_SENDER" and message == FORBIDDEN_MESSAGE
+    if status == 422:
+        return (token == "UNPROCESSABLE_ENTITY" and isinstance(message, dict) and len(message) == 1
+                and set(message) <= LOCATIONS and isinstance(next(iter(message.values())), (dict, str)))
+    if status == 400:
+        return token in {"UNKNOWN_SCHEDULE", "UNRECOGNIZED_UDI_EVENT"} and isinstance(message, str)
+    if status == 413:
+        return token == "PAYLOAD_TOO_LARGE" and isinstance(message, str)
+    return False
+
+
+@pytest.mark.parametrize("route", sorted(ROUTES), ids=lambda r: f"{r[1]} {r[0]}")
+def test_bad_input_gets_a_clear_4xx(world, route):
+    failures = []
+    for who, token, full in (("admin", world.admin, True), ("user", world.user, False)):
+        for case in _cases(route, world.ids, full):
+            resp = _send(world, route[1], case, token)
+            problem = shape_problem(case.path, resp.status, resp.headers, resp.body)
+            if problem:
+                failures.append(f"{who} {case.label}: {problem}")
+    assert not failures, "\n".join(failures[:40]) + f"\n({len(failures)} failures)"
+
+
+@pytest.mark.parametrize("status, body, ok", [
+    (422, {"message": {"json": {"name": ["Unknown field."]}}, "result": "Rejected", "status": "UNPROCESSABLE_ENTITY"},
+     True),
+    (404, {"message": "Not found", "status": 404}, True),
+    (404, {"message": "Not found", "status": 400}, False),
+    (422, {"message": "Invalid", "status": "UNPROCESSABLE_ENTITY"}, False),
+    (403, {"result": "Rejected", "status": "INVALID_SENDER", "message": "custom"}, False),
+    (400, {"error": "bad"}, False),
+    (500, {"message": "boom", "status": 500}, False),
+])
+def test_the_shape_check_itself(status, body, ok):
+    problem = shape_problem("/api/v3_0/assets", status, {"content-type": "application/json"}, json.dumps(body).encode())
+    assert (problem is None) is ok
+    assert shape_problem("/api/v3_0/assets", 404, {"content-type": "text/html"}, b"{}") is not None
