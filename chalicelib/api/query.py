@@ -68,9 +68,10 @@ def sort_items(items: list[T], args: ListingArgs, keys: dict[str, Callable[[T], 
 
 
 def _total_key(value: Any) -> tuple:
-    """Nulls first, strings case-insensitively, so mixed rows never fail to compare."""
+    """Nulls as the largest value (PostgreSQL's order: last ascending, first descending), strings
+    case-insensitively, so mixed rows never fail to compare."""
     if value is None:
-        return (0, "")
+        return (2, "")
     if isinstance(value, str):
         return (1, value.lower())
     return (1, value)

@@ -252,3 +252,14 @@ def test_user_auditlog_pages_hold_ten_rows_by_default(api, team):
     assert len(api.get(f"/api/v3_0/users/{member.id}/auditlog", token=aa.token, query={"page": 2}).json["data"]) == 1
     assert api.get(f"/api/v3_0/users/{member.id}/auditlog", token=aa.token, query={"page": 3}).status == 404
     assert len(api.get(f"/api/v3_0/users/{member.id}/auditlog", token=aa.token).json) == 11
+
+
+def test_sorting_by_last_login_puts_never_as_postgresql_does(api, team):
+    from chalicelib.store import users
+
+    users.record_login(team["member"].user)
+    token = team["aa"].token
+    asc = api.get("/api/v3_0/users", token=token, query={"sort_by": "lastLogin", "sort_dir": "asc"}).json
+    assert [(u["username"], u["last_login_at"]) for u in asc] == [("member", "now"), ("boss", "never")]
+    desc = api.get("/api/v3_0/users", token=token, query={"sort_by": "lastLogin", "sort_dir": "desc"}).json
+    assert [u["username"] for u in desc] == ["boss", "member"]

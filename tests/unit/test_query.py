@@ -27,12 +27,12 @@ def test_matching_is_case_insensitive_substring():
     assert not matches_any(["wind"], "Solar panel", None)
 
 
-def test_sorting_needs_both_keys_and_puts_nulls_first():
+def test_sorting_needs_both_keys_and_orders_nulls_as_postgresql():
     rows = [SimpleNamespace(v=2), SimpleNamespace(v=None), SimpleNamespace(v=1)]
     keys = {"v": lambda r: r.v}
     assert sort_items(rows, ListingArgs(sort_by="v"), keys) == rows
-    assert [r.v for r in sort_items(rows, ListingArgs(sort_by="v", sort_dir="asc"), keys)] == [None, 1, 2]
-    assert [r.v for r in sort_items(rows, ListingArgs(sort_by="v", sort_dir="desc"), keys)] == [2, 1, None]
+    assert [r.v for r in sort_items(rows, ListingArgs(sort_by="v", sort_dir="asc"), keys)] == [1, 2, None]
+    assert [r.v for r in sort_items(rows, ListingArgs(sort_by="v", sort_dir="desc"), keys)] == [None, 2, 1]
 
 
 def test_list_or_page():
