@@ -266,7 +266,7 @@ def schedule_result(user: Any, sensor_id: int, job_id: str, duration: timedelta 
     """GET /sensors/<id>/schedules/<uuid>: every state of §10.4, or the schedule (consumption positive)."""
     from chalicelib import settings
     from chalicelib.api.sensor_actions import load_sensor
-    from chalicelib.schemas.durations import format_duration
+    from chalicelib.schemas.durations import format_hours_duration
     from chalicelib.store import jobs, schedule_results
 
     sensor = load_sensor(sensor_id)
@@ -287,7 +287,7 @@ def schedule_result(user: Any, sensor_id: int, job_id: str, duration: timedelta 
     values, shown_unit = _in_unit(values, stored, unit)
     start = stored.start.astimezone(timezone.utc).isoformat()
     return {"scheduler_info": scheduler_info, "values": values, "start": start,
-            "duration": format_duration(shown), "unit": shown_unit, "costs": (job.meta or {}).get("costs"),
+            "duration": format_hours_duration(shown), "unit": shown_unit, "costs": (job.meta or {}).get("costs"),
             "status": "PROCESSED", "message": f"Request has been processed. {used}"}
 
 

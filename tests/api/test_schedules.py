@@ -95,6 +95,18 @@ def test_sensor_trigger_worker_and_schedule_round_trip(api, site):
     assert r.json["values"] == values[:4] and r.json["duration"] == "PT1H"
 
 
+def test_schedule_duration_of_a_day_or_more_is_written_in_hours(api, site):
+    """FlexMeasures formats the GET's duration without nominal days (PT24H, not P1D)."""
+    r = trigger(api, site["battery"], site["member"].token, duration="PT30H",
+                **{"flex-context": {"consumption-price": "10 EUR/MWh"}})
+    job_id = r.json["schedule"]
+    assert run_queue() == [job_id]
+    r = get_schedule(api, site["battery"], job_id, site["member"].token, duration="PT24H")
+    assert r.status == 200 and r.json["duration"] == "PT24H" and len(r.json["values"]) == 96
+    r = get_schedule(api, site["battery"], job_id, site["member"].token, duration="PT48H")
+    assert r.json["duration"] == "PT30H" and len(r.json["values"]) == 120
+
+
 def test_trigger_validation_errors(api, site):
     member, battery = site["member"].token, site["battery"]
     r = api.post(f"/api/v3_0/sensors/{battery.id}/schedules/trigger", {"flex-model": BATTERY}, token=member)
