@@ -95,8 +95,8 @@ def read_data(user: Any, sensor: Any, args: GetDataById) -> dict:
     from chalicelib.timeseries.resampling import default_resolution
 
     if not units.is_valid_unit(args.unit) or not units.is_convertible(sensor.unit, args.unit):
-        raise field_error("query", "unit", f"Required unit for this sensor is {sensor.unit}, got incompatible unit: "
-                                           f"{args.unit}")
+        raise field_error("query", "_schema", f"Required unit for this sensor is {sensor.unit}, got incompatible "
+                                              f"unit: {args.unit}")
     if args.source is not None and sources.find(args.source) is None:
         raise field_error("query", "source", f"No data source found with id {args.source}.")
     resolution = args.resolution or default_resolution(resolution_of(sensor), args.duration)

@@ -161,7 +161,8 @@ def test_get_errors_and_source_filter(api, site, make_user):
     r = _get(api, site, source=9999)
     assert r.status == 422 and r.json["message"]["query"] == {"source": ["No data source found with id 9999."]}
     r = _get(api, site, unit="EUR")
-    assert r.status == 422 and "unit" in r.json["message"]["query"]
+    assert r.status == 422 and r.json["message"]["query"] == {
+        "_schema": ["Required unit for this sensor is kW, got incompatible unit: EUR"]}
     r = _get(api, site, resolution="PT30M")  # 80 minutes do not split into 30-minute slots
     assert r.status == 422 and "_schema" in r.json["message"]["query"]
     r = _get(api, site, start=None)
