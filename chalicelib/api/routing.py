@@ -81,6 +81,10 @@ class ApiRequest:
         return parse_qs(self.body_bytes.decode("utf-8", "replace"))
 
 
+# DynamoDB numbers hold at most 38 significant digits; a longer id cannot exist, and asking for it fails.
+MAX_ID_DIGITS = 38
+
+
 def _int_params(params: dict[str, str], int_names: tuple[str, ...]) -> dict[str, Any]:
     out: dict[str, Any] = dict(params)
     for name in int_names:
@@ -89,6 +93,8 @@ def _int_params(params: dict[str, str], int_names: tuple[str, ...]) -> dict[str,
         except (TypeError, ValueError):
             # Flask's <int:id> converter does not match, so FlexMeasures answers 404.
             raise not_found() from None
+        if len(str(abs(out[name]))) > MAX_ID_DIGITS:
+            raise not_found()
     return out
 
 

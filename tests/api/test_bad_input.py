@@ -22,11 +22,11 @@ LOCATIONS = {"json", "query", "path", "path_and_files", "args_and_json", "form"}
 
 # Values that are wrong for (nearly) every field somewhere: types, sizes, signs, formats.
 ABSURD_VALUES: list[Any] = [
-    None, "", "x" * 5000, 10 ** 30, -10 ** 30, -1, 0, 1.5, True, [], {}, [1, "a"], {"a": None},
+    None, "", "x" * 5000, 10 ** 30, -10 ** 30, 10 ** 45, -1, 0, 1.5, True, [], {}, [1, "a"], {"a": None},
     float("inf"), float("nan"), "not-a-date", "2025-01-01T00:00:00", "-PT1H", "P99999999Y", "PT0.5S",
     "9" * 40, "\u0000", "kW\n",
 ]
-ABSURD_QUERY_VALUES = ["", "abc", "-1", "0", "1.5", "9" * 30, "2025-01-01T00:00:00", "-PT1H", "P99999999Y",
+ABSURD_QUERY_VALUES = ["", "abc", "-1", "0", "1.5", "9" * 30, "9" * 45, "2025-01-01T00:00:00", "-PT1H", "P99999999Y",
                        '"unbalanced', "x" * 3000, "\u00ff", "true", "NaN", "1e999"]
 RAW_QUERIES = ["&&&", "=", "page", "page=1&page=x", "a=%ff", "%zz=1", "page=%00", "filter=%22", "per_page=-5&page=0"]
 # Whole bodies: malformed JSON, non-objects, odd encodings, absurd nesting.
@@ -39,7 +39,7 @@ RAW_BODIES: list[tuple[bytes, str]] = [
     (b"name=x&unit=kW", "application/x-www-form-urlencoded"), (b'{"name": "x"}', "text/plain"),
     (b"--b\r\n\r\n--b--", "multipart/form-data; boundary=b"),
 ]
-BAD_INTS = ["abc", "1.5", "-1", "0", "9" * 30, "999999", "1e3", "%20", "0x1"]
+BAD_INTS = ["abc", "1.5", "-1", "0", "9" * 30, "9" * 45, "999999", "1e3", "%20", "0x1"]
 BAD_UUIDS = ["not-a-uuid", str(uuid.uuid4()), "0" * 500, "%2e%2e", "-1"]
 
 
@@ -263,7 +263,9 @@ def _cases(route: tuple[str, str], ids: dict[str, Any], full: bool) -> Iterator[
     base = _bodies(ids)[body_kind]
     yield Case("unknown field", path, body=json.dumps({**base, "no_such_field": 1}).encode(),
                content_type="application/json")
-    values = ABSURD_VALUES if full else ABSURD_VALUES[::3]
+    # Ids of another account, wherever an id (or anything) is expected.
+    foreign = [ids["other_asset"], ids["other_sensor"], ids["other_account"], ids["other_user"]]
+    values = ABSURD_VALUES + foreign if full else ABSURD_VALUES[::3]
     for where in _leaves(base):
         for bad in values:
             yield Case(f"field {where}={str(bad)[:20]!r}", path, body=json.dumps(_replaced(base, where, bad)).encode(),
@@ -390,3 +392,163 @@ def test_the_shape_check_itself(status, body, ok):
     problem = shape_problem("/api/v3_0/assets", status, {"content-type": "application/json"}, json.dumps(body).encode())
     assert (problem is None) is ok
     assert shape_problem("/api/v3_0/assets", 404, {"content-type": "text/html"}, b"{}") is not None
+
+
+# --- nothing half-written ------------------------------------------------------------------------
+
+def _stored() -> dict[str, int]:
+    """How many rows each table the write endpoints touch holds (scans are fine in a test)."""
+    from chalicelib.store.beliefs import BeliefChunk
+    from chalicelib.store.models import Asset, AuditEntry, DataSource, Job, Sensor, UniqueKey
+
+    counts = {model.__name__: sum(1 for _ in model.scan()) for model in
+              (Asset, AuditEntry, DataSource, Job, Sensor, UniqueKey)}
+    counts["beliefs"] = sum(chunk.count for chunk in BeliefChunk.scan())
+    return counts
+
+
+@pytest.fixture
+def site(make_account, make_user):
+    """An account admin's site with a sensor and a child asset, plus another account's asset and sensor."""
+    from tests.api.sensor_helpers import make_asset, make_sensor
+
+    account = make_account()
+    member = make_user(roles=["account-admin"], account=account)
+    asset = make_asset(account.id, "site")
+    other = make_asset(make_account().id, "elsewhere")
+    return {"member": member, "asset": asset, "sensor": make_sensor(asset, "power"),
+            "child": make_asset(account.id, "child", parent_asset_id=asset.id), "other": other,
+            "other_sensor": make_sensor(other, "power")}
+
+
+def _rejected(resp) -> None:
+    assert 400 <= resp.status < 500, (resp.status, resp.body[:300])
+    assert shape_problem("/api/v3_0", resp.status, resp.headers, resp.body) is None, resp.body[:300]
+
+
+def test_failed_asset_writes_store_nothing(api, site):
+    token, asset, before = site["member"].token, site["asset"], _stored()
+    good = {"name": "new", "generic_asset_type_id": asset.generic_asset_type_id}
+    for body in ({**good, "generic_asset_type_id": 999999}, {**good, "parent_asset_id": site["other"].id},
+                 {**good, "name": "child", "parent_asset_id": asset.id}, {**good, "latitude": 91},
+                 {**good, "account_id": site["other"].account_id}, {**good, "sensors_to_show": "[1, "},
+                 {**good, "id": 5}):
+        _rejected(api.post("/api/v3_0/assets", json=body, token=token))
+    for body in ({"name": "renamed", "latitude": 1000}, {"name": "renamed", "parent_asset_id": site["other"].id},
+                 {"name": "renamed", "parent_asset_id": site["child"].id}, {"name": "renamed", "generic_asset_type_id": 9},
+                 {"name": "renamed", "flex_context": {"site-power-capacity": [1]}}, {"name": "renamed", "id": 1}):
+        _rejected(api.patch(f"/api/v3_0/assets/{asset.id}", json=body, token=token))
+    assert _stored() == before
+    got = api.get(f"/api/v3_0/assets/{asset.id}", token=token).json
+    assert (got["name"], got["latitude"], got["parent_asset_id"]) == ("site", None, None)
+
+
+def test_failed_sensor_writes_store_nothing(api, site):
+    token, sensor, before = site["member"].token, site["sensor"], _stored()
+    good = {"name": "new", "unit": "kW", "event_resolution": "PT15M", "generic_asset_id": site["asset"].id}
+    for body in ({**good, "unit": "no-such-unit"}, {**good, "name": "power"}, {**good, "event_resolution": "-PT15M"},
+                 {**good, "generic_asset_id": site["other"].id}, {**good, "attributes": "[1]"}):
+        _rejected(api.post("/api/v3_0/sensors", json=body, token=token))
+    for body in ({"name": "renamed", "unit": "no-such-unit"}, {"name": "renamed", "event_resolution": "PT0.5S"},
+                 {"name": "renamed", "id": 3}):
+        _rejected(api.patch(f"/api/v3_0/sensors/{sensor.id}", json=body, token=token))
+    assert _stored() == before
+    assert api.get(f"/api/v3_0/sensors/{sensor.id}", token=token).json["name"] == "power"
+
+
+def test_rejected_sensor_data_writes_no_beliefs(api, site):
+    token, sensor = site["member"].token, site["sensor"]
+    good = {"start": START, "duration": "PT1H", "unit": "kW", "values": [1, 2, 3, 4], "prior": START}
+    before = _stored()
+    for body in ({**good, "values": [1, 2, "x", 4]}, {**good, "values": [1, 2, 3]}, {**good, "unit": "EUR/MWh"},
+                 {**good, "values": [1, 2, 3, 4, 5]}, {**good, "start": "2025-01-01T00:00:00"},
+                 {**good, "duration": "-PT1H"}, {**good, "values": []}, {**good, "prior": "yesterday"}):
+        _rejected(api.post(f"/api/v3_0/sensors/{sensor.id}/data", json=body, token=token))
+        address = api.get(f"/api/v3_0/sensors/{sensor.id}", token=token).json["entity_address"]
+        _rejected(api.post("/api/v3_0/sensors/data", json={**body, "sensor": address}, token=token))
+    _rejected(api.post(f"/api/v3_0/sensors/{site['other_sensor'].id}/data", json=good, token=token))
+    assert _stored() == before
+    assert api.post(f"/api/v3_0/sensors/{sensor.id}/data", json=good, token=token).status == 200
+    stored = _stored()
+    _rejected(api.post(f"/api/v3_0/sensors/{sensor.id}/data", json={**good, "values": [9, 9, 9, 9]}, token=token))
+    assert _stored() == stored  # a refused replacement keeps the first beliefs, all of them
+
+
+def test_upload_with_one_bad_file_saves_nothing(api, site):
+    token, sensor, before = site["member"].token, site["sensor"], _stored()
+    body, content_type = _multipart([
+        ("uploaded-files", "good.csv", b"event_start,event_value\n2025-01-01T00:00:00+00:00,1\n"),
+        ("uploaded-files", "bad.csv", b"event_start,event_value\nnot a date,x\n")])
+    _rejected(api.post(f"/api/v3_0/sensors/{sensor.id}/data/upload", token=token, body=body,
+                       headers={"Content-Type": content_type}))
+    after = _stored()
+    assert after["beliefs"] == before["beliefs"] and after["AuditEntry"] == before["AuditEntry"]
+
+
+def test_rejected_triggers_queue_no_job(api, site):
+    token, asset, before = site["member"].token, site["asset"], _stored()
+    storage = {"soc-at-start": 10, "soc-unit": "kWh", "soc-min": 0, "soc-max": 100, "power-capacity": "10 kW"}
+    for body in ({"start": START, "flex-model": [{"sensor": site["other_sensor"].id, **storage}]},
+                 {"start": START, "flex-model": [{"sensor": site["sensor"].id, **storage, "soc-max": -1}]},
+                 {"start": "2025-01-01T00:00:00", "flex-model": [{"sensor": site["sensor"].id, **storage}]}):
+        _rejected(api.post(f"/api/v3_0/assets/{asset.id}/schedules/trigger", json=body, token=token))
+    _rejected(api.post(f"/api/v3_0/sensors/{site['sensor'].id}/schedules/trigger", token=token,
+                       json={"start": START, "flex-model": {**storage, "soc-unit": "furlong"}}))
+    assert _stored() == before
+
+
+def test_failed_user_patch_changes_nothing(api, site, make_user):
+    token, stranger = site["member"].token, make_user()
+    colleague = make_user(account=_account_of(site["member"]))
+    before = _stored()
+    for body in ({"username": "renamed", "timezone": "x" * 5000}, {"username": "renamed", "email": "nope"},
+                 {"username": "renamed", "flexmeasures_roles": [99]}, {"username": "renamed", "account_id": 1},
+                 {"username": stranger.user.username}):
+        _rejected(api.patch(f"/api/v3_0/users/{colleague.id}", json=body, token=token))
+    _rejected(api.patch(f"/api/v3_0/users/{stranger.id}", json={"username": "renamed"}, token=token))
+    assert _stored() == before
+    got = api.get(f"/api/v3_0/users/{colleague.id}", token=token).json
+    assert (got["username"], got["timezone"]) == (colleague.user.username, colleague.user.timezone)
+
+
+def _account_of(actor):
+    from chalicelib.store import accounts
+
+    return accounts.get(actor.account_id)
+
+
+# --- regressions: inputs that used to be 500s ------------------------------------------------------
+
+def test_deeply_nested_json_is_a_400(api, site):
+    resp = api.post("/api/v3_0/assets", token=site["member"].token, body=b"[" * 100_000 + b"]" * 100_000,
+                    headers={"Content-Type": "application/json"})
+    assert (resp.status, resp.json) == (400, {"message": "Invalid JSON body.", "status": 400})
+
+
+def test_names_too_long_for_a_dynamodb_key_stay_unique(api, site):
+    token, asset = site["member"].token, site["asset"]
+    body = {"name": "x" * 5000, "generic_asset_type_id": asset.generic_asset_type_id, "parent_asset_id": asset.id}
+    assert api.post("/api/v3_0/assets", json=body, token=token).status == 201
+    again = api.post("/api/v3_0/assets", json=body, token=token)
+    assert again.status == 422 and "already exists" in json.dumps(again.json)
+    sensor = {"name": "y" * 5000, "unit": "kW", "event_resolution": "PT15M", "generic_asset_id": asset.id}
+    assert api.post("/api/v3_0/sensors", json=sensor, token=token).status == 201
+    assert api.post("/api/v3_0/sensors", json=sensor, token=token).status == 422
+
+
+def test_overlong_timezone_is_a_422(api, site, make_user):
+    colleague = make_user(account=_account_of(site["member"]))
+    resp = api.patch(f"/api/v3_0/users/{colleague.id}", json={"timezone": "x" * 300}, token=site["member"].token)
+    assert resp.status == 422
+    assert resp.json["message"] == {"json": {"timezone": [f"Timezone {'x' * 300} doesn't exist."]}}
+
+
+def test_path_ids_beyond_dynamodb_numbers_are_404_without_a_lookup(api, site, monkeypatch):
+    from chalicelib.store import assets
+
+    looked_up = []
+    monkeypatch.setattr(assets, "find", lambda asset_id: looked_up.append(asset_id))
+    resp = api.get("/api/v3_0/assets/" + "9" * 39, token=site["member"].token)
+    assert resp.status == 404 and resp.json["status"] == 404 and looked_up == []
+    assert api.get("/api/v3_0/assets/" + "9" * 38, token=site["member"].token).status == 404
+    assert looked_up == [int("9" * 38)]
