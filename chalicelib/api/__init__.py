@@ -13,6 +13,7 @@ BLUEPRINT_MODULES = [
     "chalicelib.api.sensor_data",
     "chalicelib.api.schedules",
     "chalicelib.api.asset_charts",
+    "chalicelib.api.accounts",
 ]
 
 

@@ -33,6 +33,11 @@ def list_for_account(account_id: int | None) -> list[Asset]:
     return list(Asset.by_account.query(account_key(account_id)))
 
 
+def count_for_account(account_id: int | None) -> int:
+    """How many assets one account has (a COUNT query on its index, no items read)."""
+    return Asset.by_account.count(account_key(account_id))
+
+
 def list_for_accounts(account_ids: Iterable[int | None]) -> list[Asset]:
     """The assets of several accounts (None = public), one paged query per account, id ascending."""
     out: list[Asset] = []

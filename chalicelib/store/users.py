@@ -76,6 +76,11 @@ def renew_uniquifier(user: User) -> None:
     user.update(actions=[User.fs_uniquifier.set(uuid.uuid4().hex)])
 
 
+def count_for_account(account_id: int) -> int:
+    """How many users one account has (a COUNT query on its index, no items read)."""
+    return User.by_account.count(int(account_id))
+
+
 def list_for_accounts(account_ids) -> list[User]:
     """Users of several accounts (one GSI query each), id ascending."""
     return sorted((u for a in dict.fromkeys(int(i) for i in account_ids) for u in User.by_account.query(a)),

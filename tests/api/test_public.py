@@ -116,7 +116,8 @@ def test_service_listing_names_and_descriptions_follow_the_seed(api):
     assert {name: listed[name]["description"] for name in SEED_SERVICES if name in listed} == SEED_SERVICES
     assert listed["GET /sensors/<id>/schedules/<uuid>"]["url"] == (
         "http://localhost:8000/api/v3_0/sensors/<id>/schedules/<uuid>")
-    # Routes beyond the seed ([CURRENT] ones) are listed with a description too.
+    # Routes beyond the seed (FlexMeasures' account routes, [CURRENT] ones) are listed with a description too.
+    assert listed["GET /accounts/<id>"]["description"] == "Get an account"
     assert all(s["description"] and s["name"].split(" ")[0] in ("GET", "POST", "PATCH", "DELETE") for s in services)
 
 
