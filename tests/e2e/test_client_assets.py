@@ -45,3 +45,11 @@ def test_client_manages_assets(local_stack):
     assert asset["id"] in [a["id"] for a in listed]
     assert updated["name"] == "e2e battery 2" and updated["attributes"] == {"x": 1}
     assert asset["id"] not in [a["id"] for a in remaining]
+
+
+def test_client_reads_its_account(local_stack):
+    async def scenario(client):
+        return await client.get_user(), await client.get_account()
+
+    me, account = _run(local_stack, scenario)
+    assert account["id"] == me["account_id"] and account["name"] and account["status"] == 200
