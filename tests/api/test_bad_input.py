@@ -8,11 +8,13 @@ escape this test.
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from chalicelib.api.responses import FORBIDDEN_MESSAGE, UNAUTHORIZED_MESSAGE
 from tests.conftest import Api
@@ -91,7 +93,7 @@ def world(_moto) -> Iterator[World]:
         doomed_power = sensors.create(site, "doomed", "kW", 15)
         with Client(app, stage_name="dev") as client:
             yield World(Api(client), admin_token, user_token, {
-                "type": kind.id, "own_account": own.id, "other_account": other.id, "admin_email": admin.email,
+                "type": kind.id, "account": own.id, "own_account": own.id, "other_account": other.id, "admin_email": admin.email,
                 "asset": site.id, "parent": parent.id, "other_asset": other_site.id, "doomed_asset": doomed_site.id,
                 "sensor": power.id, "other_sensor": other_power.id, "doomed_sensor": doomed_power.id,
                 "user": victim.id, "other_user": stranger.id, "address": build(power.id, "localhost:8000"),
@@ -134,7 +136,8 @@ def _bodies(ids: dict[str, Any]) -> dict[str, dict[str, Any]]:
 _PAGING = {"page": "1", "per_page": "5", "filter": "site", "sort_by": "id", "sort_dir": "asc"}
 _WINDOW = {"event_starts_after": START, "event_ends_before": "2025-01-02T00:00:00+00:00",
            "beliefs_after": START, "beliefs_before": "2025-01-02T00:00:00+00:00"}
-_DATA_QUERY = {"start": START, "duration": "PT1H", "unit": "kW", "resolution": "PT15M", "horizon": "PT0H", "prior": START, "type": "GetSensorDataRequest"}
+_DATA_QUERY = {"start": START, "duration": "PT1H", "unit": "kW", "resolution": "PT15M", "horizon": "PT0H",
+               "prior": START, "type": "GetSensorDataRequest"}
 
 # (path, method) -> (path-id kind, body kind, known query arguments with a valid value).
 ROUTES: dict[tuple[str, str], tuple[str | None, str, dict[str, str]]] = {
@@ -142,6 +145,8 @@ ROUTES: dict[tuple[str, str], tuple[str | None, str, dict[str, str]]] = {
     ("/requestAuthToken", "POST"): (None, "token", {}),
     ("/v3_0", "GET"): (None, "none", {}),
     ("/v3_0/health/ready", "GET"): (None, "none", {}),
+    ("/v3_0/accounts", "GET"): (None, "none", {**_PAGING, "sort_by": "name"}),
+    ("/v3_0/accounts/{id}", "GET"): ("account", "none", {}),
     ("/v3_0/assets", "GET"): (None, "none", {**_PAGING, "account_id": "{own_account}", "all_accessible": "true",
                                             "include_public": "yes"}),
     ("/v3_0/assets", "POST"): (None, "asset_create", {}),
@@ -297,8 +302,9 @@ def _uploads() -> Iterator[tuple[str, bytes, str]]:
     for label, (filename, content) in files.items():
         yield (f"upload {label}", *_multipart([("uploaded-files", filename, content)]))
     good = ("uploaded-files", "x.csv", b"event_start,event_value\n2025-01-01T00:00:00+00:00,1\n")
-    for label, extra in {"unknown field": ("nope", None, b"1"), "bad flag": ("belief-time-measured-instantly", None,
-                         b"maybe"), "bad unit": ("unit", None, b"furlong"), "odd unit": ("unit", None, b"EUR/MWh")}.items():
+    extras = {"unknown field": ("nope", None, b"1"), "bad flag": ("belief-time-measured-instantly", None, b"maybe"),
+              "bad unit": ("unit", None, b"no-such-unit"), "odd unit": ("unit", None, b"EUR/MWh")}
+    for label, extra in extras.items():
         yield (f"upload {label}", *_multipart([good, extra]))
     yield "upload without boundary", b"--x\r\n", "multipart/form-data"
     yield "upload with broken part", b"--b\r\ngarbage\r\n--b--", "multipart/form-data; boundary=b"
@@ -394,6 +400,40 @@ def test_the_shape_check_itself(status, body, ok):
     assert shape_problem("/api/v3_0/assets", 404, {"content-type": "text/html"}, b"{}") is not None
 
 
+
+# --- random bodies (hypothesis) --------------------------------------------------------------------
+
+_json_scalars = (st.none() | st.booleans() | st.integers(-10 ** 40, 10 ** 40) | st.floats(allow_nan=True)
+                 | st.text(max_size=40) | st.sampled_from([START, "PT15M", "-PT1H", "kW", "10 kW", "90%", "{}", "[]"]))
+_json_values = st.recursive(_json_scalars, lambda children: st.lists(children, max_size=4)
+                            | st.dictionaries(st.text(max_size=12), children, max_size=4), max_leaves=12)
+# A longer exploratory run: BAD_INPUT_EXAMPLES=600 pytest tests/api/test_bad_input.py -k random
+RANDOM_EXAMPLES = int(os.environ.get("BAD_INPUT_EXAMPLES", "40"))
+WRITE_ROUTES = [("/v3_0/assets", "POST"), ("/v3_0/assets/{id}", "PATCH"), ("/v3_0/sensors", "POST"),
+                ("/v3_0/sensors/{id}", "PATCH"), ("/v3_0/sensors/{id}/data", "POST"), ("/v3_0/sensors/data", "POST"),
+                ("/v3_0/sensors/{id}/schedules/trigger", "POST"), ("/v3_0/assets/{id}/schedules/trigger", "POST"),
+                ("/v3_0/users/{id}", "PATCH")]
+
+
+@pytest.mark.parametrize("route", WRITE_ROUTES, ids=lambda r: f"{r[1]} {r[0]}")
+@settings(max_examples=RANDOM_EXAMPLES, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_bodies_never_break_a_write(world, route, data):
+    """A valid body with some keys dropped and others (known or not) set to random JSON."""
+    path_template, method = route
+    id_kind, body_kind, _ = ROUTES[route]
+    base = _bodies(world.ids)[body_kind]
+    dropped = data.draw(st.sets(st.sampled_from(sorted(base))), label="dropped")
+    changed = data.draw(st.dictionaries(st.sampled_from(sorted(base)) | st.text(max_size=8), _json_values,
+                                        max_size=3), label="changed")
+    body = {**{k: v for k, v in base.items() if k not in dropped}, **changed}
+    path = "/api" + path_template.replace("{id}", str(world.ids[id_kind]) if id_kind else "")
+    token = data.draw(st.sampled_from([world.admin, world.user]), label="token")
+    resp = _send(world, method, Case("random", path, body=json.dumps(body).encode(),
+                                     content_type="application/json"), token)
+    assert shape_problem(path, resp.status, resp.headers, resp.body) is None, (body, resp.status, resp.body[:300])
+
 # --- nothing half-written ------------------------------------------------------------------------
 
 def _stored() -> dict[str, int]:
@@ -435,7 +475,8 @@ def test_failed_asset_writes_store_nothing(api, site):
                  {**good, "id": 5}):
         _rejected(api.post("/api/v3_0/assets", json=body, token=token))
     for body in ({"name": "renamed", "latitude": 1000}, {"name": "renamed", "parent_asset_id": site["other"].id},
-                 {"name": "renamed", "parent_asset_id": site["child"].id}, {"name": "renamed", "generic_asset_type_id": 9},
+                 {"name": "renamed", "parent_asset_id": site["child"].id},
+                 {"name": "renamed", "generic_asset_type_id": 9},
                  {"name": "renamed", "flex_context": {"site-power-capacity": [1]}}, {"name": "renamed", "id": 1}):
         _rejected(api.patch(f"/api/v3_0/assets/{asset.id}", json=body, token=token))
     assert _stored() == before
