@@ -107,6 +107,18 @@ def test_schedule_duration_of_a_day_or_more_is_written_in_hours(api, site):
     assert r.json["duration"] == "PT30H" and len(r.json["values"]) == 120
 
 
+def test_consumption_is_positive_false_stores_and_returns_the_solver_sign(api, site):
+    """[SEED] §10.3: the sensor attribute set to false stores consumption positive, and GET returns it as stored."""
+    sensor = make_sensor(site["asset"], "ev power", "kW", 15, attributes={"consumption_is_positive": False})
+    job_id = trigger(api, sensor, site["member"].token).json["schedule"]
+    assert run_queue() == [job_id]
+    values = get_schedule(api, sensor, job_id, site["member"].token, duration="PT4H").json["values"]
+    assert sum(values[:8]) / 4 == pytest.approx(100)  # charging while cheap is consumption, positive
+    stored = beliefs.read_latest(sensor, datetime(2026, 1, 1, tzinfo=timezone.utc),
+                                 datetime(2026, 1, 1, 4, tzinfo=timezone.utc))
+    assert list(stored.value) == pytest.approx(values)
+
+
 def test_trigger_validation_errors(api, site):
     member, battery = site["member"].token, site["battery"]
     r = api.post(f"/api/v3_0/sensors/{battery.id}/schedules/trigger", {"flex-model": BATTERY}, token=member)
