@@ -257,3 +257,14 @@ def test_two_concurrent_posts_to_one_sensor_day_both_land(api, site, monkeypatch
     assert [a[0]["status"] for a in answers] == ["PROCESSED", "PROCESSED"]
     assert sorted(beliefs.read_beliefs(site["sensor"].id, *_day()).value.tolist()) == [1, 2, 3, 4, 5, 6]
     assert len(list(beliefs.BeliefChunk.query(site["sensor"].id))) == 1
+
+
+def test_frequency_attribute_rounds_posted_starts(api, site):
+    rounded = make_sensor(site["asset"], "rounded", unit="kW", minutes=15, attributes={"frequency": "PT15M"})
+    off_grid = "2025-01-01T00:08:00+00:00"
+    assert _post(api, site, target=rounded, values=[5], start=off_grid, duration="PT15M").status == 200
+    got = _get(api, site, target=rounded, duration="PT30M").json["values"]
+    assert got == [None, 5.0]  # 00:08 rounds to 00:15
+    plain = make_sensor(site["asset"], "plain", unit="kW", minutes=15)
+    r = _post(api, site, target=plain, values=[5], start=off_grid, duration="PT15M")
+    assert r.status == 422 and "start" in r.json["message"]["json"]
