@@ -14,6 +14,7 @@ from chalicelib.schemas.common import utcnow
 from chalicelib.schemas.durations import format_hours_duration
 from chalicelib.schemas.sensor_data import GetDataById, PostDataById
 from chalicelib.schemas.sensors import resolution_of, zone_of
+from chalicelib.timeseries.resampling import MAX_SLOTS
 
 ALREADY_RECEIVED = {"results": "PROCESSED", "status": "ALREADY_RECEIVED_AND_SUCCESSFULLY_PROCESSED",
                     "message": "Some of the data has already been received and successfully processed."}
@@ -116,6 +117,9 @@ def _check_window(args: GetDataById, resolution: timedelta) -> None:
         raise field_error("query", "resolution", "Resolution must be positive.")
     if args.duration <= timedelta(0):
         raise field_error("query", "duration", "Duration must be positive.")
+    if args.duration // resolution > MAX_SLOTS:
+        raise field_error("query", "duration", f"The window holds more than {MAX_SLOTS} values of "
+                                               f"{format_hours_duration(resolution)}; ask for a shorter one.")
     if args.duration % resolution:
         raise unprocessable("query", {"_schema": [f"Duration {format_hours_duration(args.duration)} is not a "
                                                   f"multiple of resolution {format_hours_duration(resolution)}."]})

@@ -84,6 +84,20 @@ def payload_too_large(limit_bytes: int) -> ApiError:
     })
 
 
+def too_large_to_store() -> ApiError:
+    """DynamoDB keeps at most 400 KB per record; FlexMeasures' Postgres has no such limit, so say what it is."""
+    return ApiError(413, {
+        "result": "Rejected", "status": "PAYLOAD_TOO_LARGE",
+        "message": "The data is too large to store: one record (an asset, sensor or user with all its fields) "
+                   "holds at most 400 KB. Keep attributes and other JSON fields smaller.",
+    })
+
+
+def out_of_range() -> ApiError:
+    """Dates or durations whose arithmetic leaves Python's datetime range (years 1 to 9999)."""
+    return http_error(422, "A date, duration or number in the request is out of the supported range.")
+
+
 def paginated(items: Sequence[Any], num_records: int, filtered_records: int) -> dict[str, Any]:
     return {"data": list(items), "num-records": num_records, "filtered-records": filtered_records}
 

@@ -15,7 +15,9 @@ from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.responses import ApiError, http_error, not_found, payload_too_large, respond
+from chalicelib.api.responses import (ApiError, http_error, not_found, out_of_range, payload_too_large, respond,
+                                      too_large_to_store)
+from chalicelib.store.aws import item_too_large
 
 log = logging.getLogger("flexcloud.api")
 
@@ -131,7 +133,13 @@ def endpoint(bp: Blueprint, path: str, methods: str | list[str] = "GET", *, desc
                 return _render(_call(view, request, params), wrap)
             except ApiError as error:
                 return error.response()
-            except Exception:  # noqa: BLE001 - the API must answer JSON whatever happens
+            except OverflowError:
+                # Window arithmetic on far-off dates or huge durations from the request (checks and reads,
+                # which come before any write).
+                return out_of_range().response()
+            except Exception as exc:  # noqa: BLE001 - the API must answer JSON whatever happens
+                if item_too_large(exc):  # writes are single items or transactions, so nothing was stored
+                    return too_large_to_store().response()
                 request_id = _request_id(request)
                 log.exception("Unhandled error in %s %s [request %s]", request.method, path, request_id)
                 return respond({"message": "An internal error has occurred. Request id: " + request_id,

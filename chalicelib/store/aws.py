@@ -21,3 +21,21 @@ def _client(service: str, region: str, endpoint: str | None) -> Any:
 def reset_clients() -> None:
     """Tests that swap AWS backends (mock_aws per test) drop cached clients with this."""
     _client.cache_clear()
+
+
+def item_too_large(exc: BaseException) -> bool:
+    """Whether DynamoDB refused a write because an item would exceed its 400 KB limit (anywhere in the chain)."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        error = todo.pop()
+        if error is None or id(error) in seen:
+            continue
+        seen.add(id(error))
+        response = getattr(error, "response", None)
+        if isinstance(response, dict):
+            details = response.get("Error", {})
+            if details.get("Code") == "ValidationException" and "Item size has exceeded" in details.get("Message", ""):
+                return True
+        todo += [error.__cause__, error.__context__, getattr(error, "cause", None)]
+    return False

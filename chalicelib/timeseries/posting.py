@@ -52,6 +52,9 @@ def to_beliefs(posted: Any, sensor: SensorSpec, now: datetime, current: bool = F
     if resolution > timedelta(0):
         start = _on_grid(start, resolution, sensor.timezone, floor=current)
         if step > timedelta(0) and step % resolution == timedelta(0):
+            if len(values) * (step // resolution) > resampling.MAX_SLOTS:
+                raise PostingError("duration", f"The data covers more than {resampling.MAX_SLOTS} events of "
+                                               f"{resolution}; post it in smaller parts.")
             values = resampling.repeat_values(values, step // resolution)
         elif current and step > timedelta(0) and resolution % step == timedelta(0) and posted.duration % resolution == timedelta(0):
             values = resampling.mean_of_groups(values, resolution // step)

@@ -10,6 +10,9 @@ from datetime import timedelta
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
+# The most events one request may write or read: ~15 years of 15-minute data, or a few MB of JSON (an API
+# response must stay under Lambda's 6 MB). Beyond it, memory and time would run out before an answer.
+MAX_SLOTS = 500_000
 
 # FlexMeasures' defaults for instantaneous sensors, by window length.
 _INSTANTANEOUS_DEFAULTS = ((timedelta(hours=8), timedelta(minutes=5)), (timedelta(hours=48), timedelta(minutes=15)),

@@ -36,6 +36,10 @@ def registry():
     return ureg
 
 
+# pint's parser takes quadratic time in the length of its input; no real unit or quantity comes near this.
+MAX_TEXT_CHARS = 200
+
+
 @lru_cache(maxsize=1024)
 def parse_unit(unit: str):
     """The pint Unit for a unit string ('' is dimensionless); UnitError if pint cannot parse it."""
@@ -45,6 +49,8 @@ def parse_unit(unit: str):
     text = unit.strip()
     if text == "":
         return ureg.dimensionless
+    if len(text) > MAX_TEXT_CHARS:
+        raise UnitError(f"Unit '{unit}' cannot be handled.")
     try:
         return ureg.parse_units(text)
     except Exception:  # noqa: BLE001 - pint raises several types for unparseable input
@@ -154,6 +160,8 @@ def parse_quantity(text: str) -> tuple[float, str]:
     """'25 kW' / '25kW' / '90%' / '0.29 EUR/kWh' -> (magnitude, unit string); UnitError if unparseable."""
     ureg = registry()
     try:
+        if len(text.strip()) > MAX_TEXT_CHARS:
+            raise ValueError(text)
         quantity = ureg.Quantity(text.strip())
     except Exception:  # noqa: BLE001
         raise UnitError(f"Cannot convert value '{text}' to a valid quantity.") from None

@@ -26,10 +26,13 @@ LOCATIONS = {"json", "query", "path", "path_and_files", "args_and_json", "form"}
 ABSURD_VALUES: list[Any] = [
     None, "", "x" * 5000, 10 ** 30, -10 ** 30, 10 ** 45, -1, 0, 1.5, True, [], {}, [1, "a"], {"a": None},
     float("inf"), float("nan"), "not-a-date", "2025-01-01T00:00:00", "-PT1H", "P99999999Y", "PT0.5S",
-    "9" * 40, "\u0000", "kW\n",
+    "9" * 40, "\u0000", "kW\n", "0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59+00:00", "P999999999D",
 ]
+# Too large to store in one DynamoDB item (sent once per field, by the admin only).
+HUGE_VALUE = "x" * 500_000
 ABSURD_QUERY_VALUES = ["", "abc", "-1", "0", "1.5", "9" * 30, "9" * 45, "2025-01-01T00:00:00", "-PT1H", "P99999999Y",
-                       '"unbalanced', "x" * 3000, "\u00ff", "true", "NaN", "1e999"]
+                       '"unbalanced', "x" * 3000, "\u00ff", "true", "NaN", "1e999", "0001-01-01T00:00:00+00:00",
+                       "9999-12-31T23:59:59+00:00", "P999999999D"]
 RAW_QUERIES = ["&&&", "=", "page", "page=1&page=x", "a=%ff", "%zz=1", "page=%00", "filter=%22", "per_page=-5&page=0"]
 # Whole bodies: malformed JSON, non-objects, odd encodings, absurd nesting.
 RAW_BODIES: list[tuple[bytes, str]] = [
@@ -93,7 +96,8 @@ def world(_moto) -> Iterator[World]:
         doomed_power = sensors.create(site, "doomed", "kW", 15)
         with Client(app, stage_name="dev") as client:
             yield World(Api(client), admin_token, user_token, {
-                "type": kind.id, "account": own.id, "own_account": own.id, "other_account": other.id, "admin_email": admin.email,
+                "type": kind.id, "account": own.id, "own_account": own.id, "other_account": other.id,
+                "admin_email": admin.email,
                 "asset": site.id, "parent": parent.id, "other_asset": other_site.id, "doomed_asset": doomed_site.id,
                 "sensor": power.id, "other_sensor": other_power.id, "doomed_sensor": doomed_power.id,
                 "user": victim.id, "other_user": stranger.id, "address": build(power.id, "localhost:8000"),
@@ -270,7 +274,7 @@ def _cases(route: tuple[str, str], ids: dict[str, Any], full: bool) -> Iterator[
     base = _bodies(ids)[body_kind]
     yield Case("unknown field", path, body=json.dumps({**base, "no_such_field": 1}).encode(),
                content_type="application/json")
-    values = ABSURD_VALUES + foreign if full else ABSURD_VALUES[::3]
+    values = ABSURD_VALUES + foreign + [HUGE_VALUE] if full else ABSURD_VALUES[::3]
     for where in _leaves(base):
         for bad in values:
             yield Case(f"field {where}={str(bad)[:20]!r}", path, body=json.dumps(_replaced(base, where, bad)).encode(),
@@ -377,7 +381,8 @@ def test_bad_input_gets_a_clear_4xx(world, route):
     failures = []
     tokens = [("admin", world.admin, True), ("user", world.user, False)]
     # Broken tokens: one request each, a 401 in its shape (public routes answer as usual).
-    tokens += [(f"token {bad[:10]!r}", bad, None) for bad in ("garbage", world.user[:-3] + "abc", "x" * 10_000, "\u00e9")]
+    broken = ("garbage", world.user[:-3] + "abc", "x" * 10_000, "\u00e9")
+    tokens += [(f"token {bad[:10]!r}", bad, None) for bad in broken]
     for who, token, full in tokens:
         cases = _cases(route, world.ids, bool(full))
         for case in cases if full is not None else [next(cases)]:
@@ -597,3 +602,62 @@ def test_path_ids_beyond_dynamodb_numbers_are_404_without_a_lookup(api, site, mo
     assert resp.status == 404 and resp.json["status"] == 404 and looked_up == []
     assert api.get("/api/v3_0/assets/" + "9" * 38, token=site["member"].token).status == 404
     assert looked_up == [int("9" * 38)]
+
+
+def test_records_too_large_for_dynamodb_are_413s_storing_nothing(api, site):
+    token, asset, sensor = site["member"].token, site["asset"], site["sensor"]
+    huge = json.dumps({"notes": "x" * 500_000})
+    before = _stored()
+    for method, path, body in (
+            ("POST", "/api/v3_0/assets", {"name": "big", "generic_asset_type_id": asset.generic_asset_type_id,
+                                          "attributes": huge}),
+            ("PATCH", f"/api/v3_0/assets/{asset.id}", {"attributes": huge}),
+            ("POST", "/api/v3_0/sensors", {"name": "big", "unit": "kW", "event_resolution": "PT15M",
+                                           "generic_asset_id": asset.id, "attributes": huge}),
+            ("PATCH", f"/api/v3_0/sensors/{sensor.id}", {"attributes": huge})):
+        resp = api.request(method, path, json_body=body, token=token)
+        assert resp.status == 413 and resp.json["status"] == "PAYLOAD_TOO_LARGE", (path, resp.body[:200])
+    assert _stored() == before
+    assert api.get(f"/api/v3_0/sensors/{sensor.id}", token=token).json["attributes"] == "{}"
+
+
+def test_windows_beyond_the_calendar_are_422s(api, site):
+    token, asset, sensor = site["member"].token, site["asset"], site["sensor"]
+    for path, query in ((f"/api/v3_0/sensors/{sensor.id}/data", {"start": "0001-01-01T00:00:00+00:00",
+                                                                  "duration": "PT1H", "unit": "kW"}),
+                        (f"/api/v3_0/assets/{asset.id}/chart_data",
+                         {"event_starts_after": "0001-01-01T00:00:00+00:00"}),
+                        (f"/api/v3_0/sensors/{sensor.id}/data", {"start": "9999-12-31T00:00:00+00:00",
+                                                                  "duration": "P2D", "unit": "kW"})):
+        resp = api.get(path, query=query, token=token)
+        assert resp.status == 422 and resp.json["status"] == 422
+        assert "out of the supported range" in resp.json["message"]
+
+
+def test_series_longer_than_a_request_can_hold_are_422s(api, site):
+    from chalicelib.timeseries.resampling import MAX_SLOTS
+
+    token, sensor, before = site["member"].token, site["sensor"], _stored()
+    too_long = f"P{MAX_SLOTS // 96 + 1}D"  # the sensor has 96 events a day
+    resp = api.post(f"/api/v3_0/sensors/{sensor.id}/data", token=token,
+                    json={"start": START, "duration": too_long, "unit": "kW", "values": [1, 2]})
+    assert resp.status == 422 and list(resp.json["message"]["json"]) == ["duration"]
+    assert _stored() == before
+    resp = api.get(f"/api/v3_0/sensors/{sensor.id}/data", token=token,
+                   query={"start": START, "duration": too_long, "unit": "kW", "resolution": "PT15M"})
+    assert resp.status == 422 and list(resp.json["message"]["query"]) == ["duration"]
+    ok = api.get(f"/api/v3_0/sensors/{sensor.id}/data", token=token,
+                 query={"start": START, "duration": f"P{MAX_SLOTS // 96}D", "unit": "kW", "resolution": "PT15M"})
+    assert ok.status == 200 and len(ok.json["values"]) == MAX_SLOTS // 96 * 96
+
+
+def test_overlong_units_and_quantities_are_refused_before_pint(api, site):
+    token, sensor = site["member"].token, site["sensor"]
+    long_text = "k" * 500_000  # pint's parser would take minutes over this
+    resp = api.post(f"/api/v3_0/sensors/{sensor.id}/schedules/trigger", token=token,
+                    json={"start": START, "flex-model": {"soc-at-start": 1, "soc-unit": "kWh", "soc-max": 10,
+                                                         "power-capacity": long_text}})
+    assert resp.status == 422
+    resp = api.post("/api/v3_0/sensors", token=token, json={"name": "n", "unit": long_text, "event_resolution": "PT15M",
+                                                            "generic_asset_id": site["asset"].id})
+    assert resp.status == 422 and list(resp.json["message"]["json"]) == ["unit"]
