@@ -17,7 +17,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.responses import (ApiError, http_error, not_found, out_of_range, payload_too_large, respond,
                                       too_large_to_store)
-from chalicelib.store.aws import item_too_large
+from chalicelib.store.aws import item_too_large, number_out_of_range
 
 log = logging.getLogger("flexcloud.api")
 
@@ -140,6 +140,8 @@ def endpoint(bp: Blueprint, path: str, methods: str | list[str] = "GET", *, desc
             except Exception as exc:  # noqa: BLE001 - the API must answer JSON whatever happens
                 if item_too_large(exc):  # writes are single items or transactions, so nothing was stored
                     return too_large_to_store().response()
+                if number_out_of_range(exc):  # an id from the body or query beyond DynamoDB's numbers
+                    return out_of_range().response()
                 request_id = _request_id(request)
                 log.exception("Unhandled error in %s %s [request %s]", request.method, path, request_id)
                 return respond({"message": "An internal error has occurred. Request id: " + request_id,

@@ -23,8 +23,19 @@ def reset_clients() -> None:
     _client.cache_clear()
 
 
+
 def item_too_large(exc: BaseException) -> bool:
-    """Whether DynamoDB refused a write because an item would exceed its 400 KB limit (anywhere in the chain)."""
+    """Whether DynamoDB refused a write because an item would exceed its 400 KB limit."""
+    return _refused(exc, ("Item size has exceeded",))
+
+
+def number_out_of_range(exc: BaseException) -> bool:
+    """Whether DynamoDB refused a number (an id from the request) of over 38 digits or beyond its range."""
+    return _refused(exc, ("significant digits", "Number overflow", "Number underflow"))
+
+
+def _refused(exc: BaseException, phrases: tuple[str, ...]) -> bool:
+    """A DynamoDB ValidationException whose message has one of `phrases`, anywhere in the exception chain."""
     seen: set[int] = set()
     todo: list[BaseException | None] = [exc]
     while todo:
@@ -35,7 +46,8 @@ def item_too_large(exc: BaseException) -> bool:
         response = getattr(error, "response", None)
         if isinstance(response, dict):
             details = response.get("Error", {})
-            if details.get("Code") == "ValidationException" and "Item size has exceeded" in details.get("Message", ""):
+            message = details.get("Message", "")
+            if details.get("Code") == "ValidationException" and any(phrase in message for phrase in phrases):
                 return True
         todo += [error.__cause__, error.__context__, getattr(error, "cause", None)]
     return False
