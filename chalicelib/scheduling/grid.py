@@ -46,9 +46,6 @@ class Window:
         """t_1 … t_N: where stock values (the state at the end of each slot) are placed."""
         return self.start_ns + self.step_ns * np.arange(1, self.n + 1, dtype=np.int64)
 
-    def slot_starts(self) -> list[datetime]:
-        return [self.start + j * self.resolution for j in range(self.n)]
-
 
 def to_ns(moment: datetime) -> int:
     delta = moment - datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -119,28 +116,20 @@ def place_segments(segments: Iterable[Segment], ticks: np.ndarray, step_ns: int,
 
 def resample_flow(times_ns: np.ndarray, values: np.ndarray, resolution_ns: int, window: Window) -> np.ndarray:
     """Mean of a sensor's events over each slot (time-weighted; gaps ignored; a slot with no data is NaN)."""
+    from chalicelib.timeseries.resampling import mean_of_groups, to_slots
+
     n = window.n
     if len(times_ns) == 0:
         return np.full(n, np.nan)
     order = np.argsort(times_ns, kind="stable")
     times_ns, values = times_ns[order], values[order]
     if resolution_ns == 0:
-        slot = (times_ns - window.start_ns) // window.step_ns
-        keep = (slot >= 0) & (slot < n) & ~np.isnan(values)
-        sums = np.bincount(slot[keep], weights=values[keep], minlength=n)
-        counts = np.bincount(slot[keep], minlength=n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+        return to_slots(times_ns, values, 0, window.start_ns, window.step_ns, n)
+    # Sample on the finest grid that aligns the slots, the events and their offset, then average per slot.
     fine = math.gcd(window.step_ns, resolution_ns, int((times_ns[0] - window.start_ns) % resolution_ns))
     per_slot = window.step_ns // fine
     ticks = window.start_ns + fine * np.arange(n * per_slot, dtype=np.int64)
-    sampled = sample_containing(times_ns, values, resolution_ns, ticks).reshape(n, per_slot)
-    if per_slot == 1:
-        return sampled[:, 0]
-    counts = np.sum(~np.isnan(sampled), axis=1)
-    sums = np.nansum(sampled, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    return mean_of_groups(sample_containing(times_ns, values, resolution_ns, ticks), per_slot)
 
 
 def sample_containing(times_ns: np.ndarray, values: np.ndarray, resolution_ns: int,
