@@ -56,7 +56,6 @@ class Kind:
 
 POWER = Kind("MW")
 POWER_NON_NEGATIVE = Kind("MW", non_negative=True)
-SITE_POWER = Kind("MW", non_negative=True, series=True)
 SOC = Kind("MWh", numbers=True, sensors=False, series=False)
 SOC_NON_NEGATIVE = Kind("MWh", numbers=True, non_negative=True, sensors=False, series=False)
 SOC_SERIES = Kind("MWh", numbers=True, non_negative=True)
