@@ -14,17 +14,17 @@ ACCOUNT_ROLES: dict[str, int] = {"Prosumer": 1, "MDC": 2, "Supplier": 3, "Aggreg
 ACCOUNT_ROLE_NAMES: dict[int, str] = {v: k for k, v in ACCOUNT_ROLES.items()}
 
 
-def check_user_roles(names: list[str]) -> list[str]:
-    unknown = [n for n in names if n not in USER_ROLES]
+def _check_roles(names: list[str], known: dict[str, int], kind: str) -> list[str]:
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise ValueError(f"Unknown user role(s): {', '.join(unknown)}. "
-                         f"Known: {', '.join(USER_ROLES)}.")
+        raise ValueError(f"Unknown {kind} role(s): {', '.join(unknown)}. "
+                         f"Known: {', '.join(known)}.")
     return list(dict.fromkeys(names))
+
+
+def check_user_roles(names: list[str]) -> list[str]:
+    return _check_roles(names, USER_ROLES, "user")
 
 
 def check_account_roles(names: list[str]) -> list[str]:
-    unknown = [n for n in names if n not in ACCOUNT_ROLES]
-    if unknown:
-        raise ValueError(f"Unknown account role(s): {', '.join(unknown)}. "
-                         f"Known: {', '.join(ACCOUNT_ROLES)}.")
-    return list(dict.fromkeys(names))
+    return _check_roles(names, ACCOUNT_ROLES, "account")
