@@ -28,15 +28,11 @@ def get(account_id: int) -> Account:
 
 
 def find(account_id: int) -> Account | None:
-    try:
-        return Account.get(int(account_id))
-    except Account.DoesNotExist:
-        return None
+    return Account.get_or_none(int(account_id))
 
 
 def get_many(ids) -> dict[int, Account]:
-    ids = sorted({int(i) for i in ids if i is not None})
-    return {a.id: a for a in Account.batch_get(ids)} if ids else {}
+    return Account.batch_by_id(ids)
 
 
 def clients_of(consultancy_account_id: int) -> list[Account]:

@@ -25,10 +25,7 @@ def create(name: str, description: str | None = None) -> AssetType:
 
 
 def get(type_id: int) -> AssetType | None:
-    try:
-        return AssetType.get(int(type_id))
-    except AssetType.DoesNotExist:
-        return None
+    return AssetType.get_or_none(int(type_id))
 
 
 def list_all() -> list[AssetType]:
@@ -52,5 +49,4 @@ def seed_defaults() -> list[AssetType]:
 
 
 def get_many(type_ids) -> dict[int, AssetType]:
-    ids = sorted({int(i) for i in type_ids if i is not None})
-    return {t.id: t for t in AssetType.batch_get(ids)} if ids else {}
+    return AssetType.batch_by_id(type_ids)

@@ -22,10 +22,7 @@ def parent_key(parent_asset_id: int | None) -> str:
 
 
 def find(asset_id: int) -> Asset | None:
-    try:
-        return Asset.get(int(asset_id))
-    except Asset.DoesNotExist:
-        return None
+    return Asset.get_or_none(int(asset_id))
 
 
 def list_for_account(account_id: int | None) -> list[Asset]:

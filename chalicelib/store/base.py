@@ -69,6 +69,20 @@ class BaseModel(Model):
         cls._connection_key = key
         return table_connection
 
+    @classmethod
+    def get_or_none(cls, hash_key: Any, range_key: Any = None):
+        """The item with this key, or None (PynamoDB's get raises instead)."""
+        try:
+            return cls.get(hash_key, range_key)
+        except cls.DoesNotExist:
+            return None
+
+    @classmethod
+    def batch_by_id(cls, ids) -> dict:
+        """Items by their integer `id` hash key, one BatchGetItem for the lot (unknown ids are left out)."""
+        wanted = sorted({int(i) for i in ids if i is not None})
+        return {item.id: item for item in cls.batch_get(wanted)} if wanted else {}
+
 
 class AwareDateTimeAttribute(UTCDateTimeAttribute):
     """Stores UTC; always hands back timezone-aware datetimes."""

@@ -39,9 +39,8 @@ def create(*, asset_id: int | None, sensor_ids: list[int], request: dict[str, An
 
 
 def find(job_id: str) -> Job | None:
-    try:
-        job = Job.get(job_id)
-    except Job.DoesNotExist:
+    job = Job.get_or_none(job_id)
+    if job is None:
         return None
     if job.expires_at is not None and job.expires_at < time.time():
         return None  # DynamoDB deletes expired items lazily; treat them as gone already
@@ -94,11 +93,8 @@ def fail_if_pending(job_id: str, error: str) -> bool:
 
 def cached_job(fingerprint: str) -> Job | None:
     """The job an identical trigger created within the cache TTL, whatever its status."""
-    try:
-        entry = JobCacheEntry.get(fingerprint)
-    except JobCacheEntry.DoesNotExist:
-        return None
-    if entry.expires_at < time.time():
+    entry = JobCacheEntry.get_or_none(fingerprint)
+    if entry is None or entry.expires_at < time.time():
         return None
     return find(entry.job_id)
 

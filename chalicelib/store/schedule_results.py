@@ -51,9 +51,8 @@ def save_all(job_id: str, schedules: Iterable[StoredSchedule]) -> None:
 
 
 def find(job_id: str, sensor_id: int) -> StoredSchedule | None:
-    try:
-        item = ScheduleResultItem.get(job_id, int(sensor_id))
-    except ScheduleResultItem.DoesNotExist:
+    item = ScheduleResultItem.get_or_none(job_id, int(sensor_id))
+    if item is None:
         return None
     return StoredSchedule(int(item.sensor_id), item.start, timedelta(seconds=int(item.resolution_seconds)),
                           bool(item.instantaneous), item.unit, [float(v) for v in item.values or []], item.kind)

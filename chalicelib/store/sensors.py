@@ -16,15 +16,11 @@ def _name_claim(asset_id: int, name: str) -> str:
 
 
 def find(sensor_id: int) -> Sensor | None:
-    try:
-        return Sensor.get(int(sensor_id))
-    except Sensor.DoesNotExist:
-        return None
+    return Sensor.get_or_none(int(sensor_id))
 
 
 def get_many(ids: Iterable[int]) -> dict[int, Sensor]:
-    ids = sorted({int(i) for i in ids if i is not None})
-    return {s.id: s for s in Sensor.batch_get(ids)} if ids else {}
+    return Sensor.batch_by_id(ids)
 
 
 def list_for_asset(asset_id: int) -> list[Sensor]:

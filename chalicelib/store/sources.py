@@ -12,15 +12,11 @@ USER = "user"
 
 
 def find(source_id: int) -> DataSource | None:
-    try:
-        return DataSource.get(int(source_id))
-    except DataSource.DoesNotExist:
-        return None
+    return DataSource.get_or_none(int(source_id))
 
 
 def get_many(ids: Iterable[int]) -> dict[int, DataSource]:
-    ids = sorted({int(i) for i in ids if i is not None})
-    return {s.id: s for s in DataSource.batch_get(ids)} if ids else {}
+    return DataSource.batch_by_id(ids)
 
 
 def _lookup_or_create(claim: str, make) -> DataSource:

@@ -39,10 +39,7 @@ def get(user_id: int) -> User:
 
 
 def find(user_id: int) -> User | None:
-    try:
-        return User.get(int(user_id))
-    except User.DoesNotExist:
-        return None
+    return User.get_or_none(int(user_id))
 
 
 def find_by_email(email: str) -> User | None:
