@@ -36,7 +36,7 @@ class Window:
 
     @property
     def step_ns(self) -> int:
-        return int(self.resolution.total_seconds()) * NS
+        return duration_ns(self.resolution)
 
     def slot_starts_ns(self) -> np.ndarray:
         """t_0 … t_{N−1}: where flows are placed."""
@@ -45,6 +45,11 @@ class Window:
     def stock_ticks_ns(self) -> np.ndarray:
         """t_1 … t_N: where stock values (the state at the end of each slot) are placed."""
         return self.start_ns + self.step_ns * np.arange(1, self.n + 1, dtype=np.int64)
+
+
+def duration_ns(span: timedelta) -> int:
+    """A step length in whole seconds, as ns (resolutions are whole minutes)."""
+    return int(span.total_seconds()) * NS
 
 
 def to_ns(moment: datetime) -> int:

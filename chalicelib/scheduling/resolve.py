@@ -8,7 +8,7 @@ import numpy as np
 
 from chalicelib.scheduling import quantities as q
 from chalicelib.scheduling.errors import FlexConfigError, UnknownSensorError
-from chalicelib.scheduling.grid import Window, edge_fill, place_segments, resample_flow, sample_containing
+from chalicelib.scheduling.grid import Window, duration_ns, edge_fill, place_segments, resample_flow, sample_containing
 from chalicelib.scheduling.sources import SensorData, SensorInfo
 
 
@@ -49,8 +49,7 @@ class Resolver:
         info = self.sensor(sensor_id, field)
         factor = self._factor(info, target, field)
         times, values = self._events(info, state=False)
-        resolution_ns = int(info.resolution.total_seconds()) * 1_000_000_000
-        return resample_flow(times, values * factor, resolution_ns, self.window)
+        return resample_flow(times, values * factor, duration_ns(info.resolution), self.window)
 
     def sensor_state(self, sensor_id: int, target: str, field: str) -> np.ndarray:
         """A state-type sensor read as instantaneous values on t_1 … t_N."""
@@ -60,8 +59,7 @@ class Resolver:
         if len(times) == 0:
             return np.full(self.window.n, np.nan)
         order = np.argsort(times, kind="stable")
-        resolution_ns = int(info.resolution.total_seconds()) * 1_000_000_000
-        return sample_containing(times[order], values[order] * factor, resolution_ns,
+        return sample_containing(times[order], values[order] * factor, duration_ns(info.resolution),
                                  self.window.stock_ticks_ns())
 
     # --- values --------------------------------------------------------------------------------
