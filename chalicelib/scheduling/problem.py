@@ -130,9 +130,7 @@ def _slope(prices: np.ndarray) -> np.ndarray:
 # --- prices ------------------------------------------------------------------------------------------
 def _energy_prices(context: FlexContext, resolver: Resolver) -> tuple[np.ndarray, np.ndarray]:
     consumption = consumption_prices(context, resolver)
-    production_value = context.production_price
-    if production_value is None and context.production_price_sensor is not None:
-        production_value = q.SensorRef(context.production_price_sensor)
+    production_value = _either_spelling(context.production_price, context.production_price_sensor)
     production = consumption if production_value is None else _known_prices(resolver, production_value,
                                                                             "production-price")
     return consumption, production
@@ -140,10 +138,15 @@ def _energy_prices(context: FlexContext, resolver: Resolver) -> tuple[np.ndarray
 
 def consumption_prices(context: FlexContext, resolver: Resolver) -> np.ndarray:
     """<cur>/MWh on the slots, from either spelling; UnknownPricesException when there are none."""
-    value = context.consumption_price
-    if value is None and context.consumption_price_sensor is not None:
-        value = q.SensorRef(context.consumption_price_sensor)
+    value = _either_spelling(context.consumption_price, context.consumption_price_sensor)
     return _known_prices(resolver, value, "consumption-price")
+
+
+def _either_spelling(value: q.Value | None, legacy_sensor: int | None) -> q.Value | None:
+    """The price field, else its older `*-price-sensor` spelling as a sensor reference."""
+    if value is None and legacy_sensor is not None:
+        return q.SensorRef(legacy_sensor)
+    return value
 
 
 def _known_prices(resolver: Resolver, value: q.Value | None, name: str) -> np.ndarray:
