@@ -20,7 +20,7 @@ def account_or_404(user: Any, account_id: int) -> dict[str, Any]:
     account = accounts.find(account_id)
     if account is None:
         raise not_found(f"Account {account_id} not found")
-    require_account(user, READ, account_id)
+    require_account(user, READ, account_id, account)
     return account_summary(account)
 
 

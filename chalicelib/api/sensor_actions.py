@@ -213,11 +213,12 @@ def sensors_in_scope(user: Any, args: SensorListArgs) -> list[Any]:
         require_asset(user, "read", asset)
         found = sensors.list_for_assets([asset.id, *assets.offspring_ids(asset.id)])
     else:
+        account = None
         if account_id is None:
             account_id = user.account_id
-        elif accounts.find(account_id) is None:
+        elif (account := accounts.find(account_id)) is None:
             raise not_found(f"Account {account_id} not found")
-        require_account(user, "read", account_id)
+        require_account(user, "read", account_id, account)
         account_ids = [account_id]
         if args.include_consultancy_clients and "consultant" in permissions.roles_of(user):
             account_ids += [a.id for a in accounts.clients_of(account_id)]

@@ -27,8 +27,10 @@ def require(allowed: bool) -> None:
         raise forbidden()
 
 
-def require_account(user: Any, action: str, account_id: int | None) -> None:
-    require(permissions.account_permits(user, action, owner_of_account(account_id)))
+def require_account(user: Any, action: str, account_id: int | None, account: Any = None) -> None:
+    """`account`: the Account item when the caller has read it already (saves reading it again)."""
+    cache = {account_id: account} if account is not None else None
+    require(permissions.account_permits(user, action, owner_of_account(account_id, cache)))
 
 
 def require_asset(user: Any, action: str, asset: Any) -> None:
@@ -76,8 +78,7 @@ def accounts_to_list(user: Any, account_id: int | None) -> dict[int, Any]:
         account = accounts.find(account_id)
         if account is None:
             raise not_found(f"Account {account_id} not found")
-        require(permissions.account_permits(user, permissions.READ,
-                                            owner_of_account(account_id, {account_id: account})))
+        require_account(user, permissions.READ, account_id, account)
         return {account_id: account}
     readable = readable_account_ids(user)
     if readable is None:
