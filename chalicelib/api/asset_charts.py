@@ -131,7 +131,7 @@ def sensor_descriptions(shown: list[Any]) -> tuple[dict[int, dict[str, Any]], di
 
     asset_by_id = sensors.assets_of(shown)
     parent_ids = {a.parent_asset_id for a in asset_by_id.values() if a.parent_asset_id is not None}
-    parents = {pid: assets.find(pid) for pid in parent_ids}
+    parents = assets.get_many(parent_ids)
     out = {}
     for sensor in shown:
         asset = asset_by_id.get(sensor.generic_asset_id)

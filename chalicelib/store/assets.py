@@ -25,6 +25,10 @@ def find(asset_id: int) -> Asset | None:
     return Asset.get_or_none(int(asset_id))
 
 
+def get_many(ids: Iterable[int]) -> dict[int, Asset]:
+    return Asset.batch_by_id(ids)
+
+
 def list_for_account(account_id: int | None) -> list[Asset]:
     """All assets of one account (None: public assets), id ascending."""
     return list(Asset.by_account.query(account_key(account_id)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from chalicelib.store.ids import next_id
-from chalicelib.store.models import Sensor
+from chalicelib.store.models import Asset, Sensor
 from chalicelib.store.uniques import DuplicateError, claim_key, write_with_claims
 
 __all__ = ["find", "create", "update", "delete", "list_for_asset", "list_for_assets", "list_for_account",
@@ -74,7 +74,4 @@ def delete(sensor: Sensor) -> None:
 
 def assets_of(sensors: Iterable[Sensor]) -> dict[int, Any]:
     """The assets the sensors sit on, by id (one batch read)."""
-    from chalicelib.store.models import Asset
-
-    ids = sorted({int(s.generic_asset_id) for s in sensors})
-    return {a.id: a for a in Asset.batch_get(ids)} if ids else {}
+    return Asset.batch_by_id(s.generic_asset_id for s in sensors)
