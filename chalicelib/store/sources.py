@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from chalicelib.store.ids import next_id
-from chalicelib.store.models import DataSource, UniqueKey
-from chalicelib.store.uniques import DuplicateError, claim_key, write_with_claims
+from chalicelib.store.models import DataSource
+from chalicelib.store.uniques import DuplicateError, claim_key, claim_owner, write_with_claims
 
 SCHEDULER = "scheduler"
 USER = "user"
@@ -22,10 +22,7 @@ def get_many(ids: Iterable[int]) -> dict[int, DataSource]:
 def _lookup_or_create(claim: str, make) -> DataSource:
     """The source named by `claim`, created once even when two requests race for it."""
     for _ in range(3):
-        try:
-            owner = UniqueKey.get(claim).owner
-        except UniqueKey.DoesNotExist:
-            owner = None
+        owner = claim_owner(claim)
         if owner is not None:
             source = find(int(owner))
             if source is not None:
@@ -57,10 +54,7 @@ def user_source(user: Any) -> DataSource:
 
 
 def existing_user_source(user: Any) -> DataSource | None:
-    try:
-        owner = UniqueKey.get(claim_key("source-user", str(user.id))).owner
-    except UniqueKey.DoesNotExist:
-        return None
+    owner = claim_owner(claim_key("source-user", str(user.id)))
     return find(int(owner)) if owner else None
 
 

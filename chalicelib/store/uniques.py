@@ -44,20 +44,15 @@ def write_with_claims(save, claims: list[str], releases: list[str] = (), owner: 
             save(transaction)
     except TransactWriteError as exc:
         for key in claims:
-            try:
-                UniqueKey.get(key)
-            except UniqueKey.DoesNotExist:
-                continue
-            raise DuplicateError(key) from exc
+            if UniqueKey.get_or_none(key) is not None:
+                raise DuplicateError(key) from exc
         raise
 
 
-def is_claimed(kind: str, value: str) -> bool:
-    try:
-        UniqueKey.get(claim_key(kind, value))
-        return True
-    except UniqueKey.DoesNotExist:
-        return False
+def claim_owner(key: str) -> str | None:
+    """Who holds the claim `key` (the owner written with it), or None if it is free."""
+    claim = UniqueKey.get_or_none(key)
+    return claim.owner if claim is not None else None
 
 
 def release(keys: list[str]) -> None:
