@@ -5,7 +5,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.api.responses import ApiError, unprocessable
+from chalicelib.api.responses import unprocessable
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -102,7 +102,3 @@ def validate(model: type[M], data: Any, location: str = "json") -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise unprocessable(location, nest_errors(exc.errors(include_url=False))) from None
-
-
-def reraise_as(location: str, exc: ValidationError) -> ApiError:
-    return unprocessable(location, nest_errors(exc.errors(include_url=False)))
