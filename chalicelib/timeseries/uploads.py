@@ -113,16 +113,15 @@ def to_sensor_beliefs(starts: list[int], values: list[float], belief_times: list
     if belief_times is not None:
         times = np.asarray(belief_times, dtype="int64")[order]
         _check_spacing(start_arr, resolution_us)
-    elif resolution_us > 0:
-        step = _data_step(start_arr, resolution_us)
-        if step != resolution_us:
-            n_slots = -(-(int(start_arr[-1]) + step - int(start_arr[0])) // resolution_us)
-            value_arr = to_slots(start_arr, value_arr, step, int(start_arr[0]), resolution_us, n_slots)
-            start_arr = int(start_arr[0]) + np.arange(n_slots, dtype="int64") * resolution_us
+    else:
+        if resolution_us > 0:
+            step = _data_step(start_arr, resolution_us)
+            if step != resolution_us:
+                n_slots = -(-(int(start_arr[-1]) + step - int(start_arr[0])) // resolution_us)
+                value_arr = to_slots(start_arr, value_arr, step, int(start_arr[0]), resolution_us, n_slots)
+                start_arr = int(start_arr[0]) + np.arange(n_slots, dtype="int64") * resolution_us
         times = (start_arr + resolution_us if measured_instantly
                  else np.full(len(start_arr), to_us(upload_time), dtype="int64"))
-    else:
-        times = start_arr.copy() if measured_instantly else np.full(len(start_arr), to_us(upload_time), dtype="int64")
     keep = ~np.isnan(value_arr)
     return Beliefs.of(start_arr[keep], times[keep], value_arr[keep])
 
