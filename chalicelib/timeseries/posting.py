@@ -40,7 +40,7 @@ def to_beliefs(posted: Any, sensor: SensorSpec, now: datetime, current: bool = F
     """
     import numpy as np
 
-    from chalicelib.timeseries import resampling, units
+    from chalicelib.timeseries import resampling
 
     _check_unit(posted, sensor)
     start = _rounded(posted.start, sensor.frequency)
