@@ -84,8 +84,9 @@ def _row_spec(row: ChartRow, x: dict[str, Any], combine_legend: bool) -> dict[st
     unit = shared_unit([s.unit for s in row.sensors])
     types = sorted({s.sensor_type for s in row.sensors})
     sensor_type = types[0] if len(types) == 1 else unit_dimension(unit)
-    y: dict[str, Any] = {"field": "scaled_event_value", "type": "quantitative", "stack": None,
-                         "title": f"{capitalize(sensor_type)} ({unit})", "format": VALUE_FORMAT}
+    title = f"{capitalize(sensor_type)} ({unit})"
+    y: dict[str, Any] = {"field": "scaled_event_value", "type": "quantitative", "stack": None, "title": title,
+                         "format": VALUE_FORMAT}
     if unit == "%":
         y["scale"] = {"domain": {"unionWith": [0, 105]}, "nice": False}
     # Several sensors on one axis are drawn in their common unit; one sensor keeps its own.
@@ -96,8 +97,7 @@ def _row_spec(row: ChartRow, x: dict[str, Any], combine_legend: bool) -> dict[st
              "scale": {"domain": [s.description for s in row.sensors]}}
     tooltip = [
         {"field": "sensor.description", "type": "nominal", "title": "Sensor"},
-        {"field": "scaled_event_value", "type": "quantitative", "title": f"{capitalize(sensor_type)} ({unit})",
-         "format": VALUE_FORMAT},
+        {"field": "scaled_event_value", "type": "quantitative", "title": title, "format": VALUE_FORMAT},
         {"field": "full_date", "type": "nominal", "title": "Time and date"},
         {"field": "belief_horizon_hours", "type": "quantitative", "title": "Horizon (hours)", "format": ".4~r"},
         {"field": "source_name_and_id", "type": "nominal", "title": "Source"},
@@ -114,7 +114,7 @@ def _row_spec(row: ChartRow, x: dict[str, Any], combine_legend: bool) -> dict[st
         "transform": [{"filter": {"field": "sensor.id", "oneOf": [s.id for s in row.sensors]}},
                       scale_values, HORIZON_HOURS],
         "layer": layers,
-        "width": "container",
+        "width": WIDTH,
     }
 
 
