@@ -11,7 +11,7 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.scheduling.checks import context_errors, nest
-from chalicelib.scheduling.errors import FlexConfigError, ProcessAllocationError, UnknownSensorError, WindowError
+from chalicelib.scheduling.errors import FlexConfigError, ProcessAllocationError, WindowError
 from chalicelib.scheduling.flex_context import FlexContext
 from chalicelib.scheduling.grid import Window, resolve_window, to_ns
 from chalicelib.scheduling.outputs import SensorSchedule
@@ -146,9 +146,7 @@ def compute_process_schedule(request: ProcessRequest, data: SensorData, *, defau
     from chalicelib.timeseries import units
 
     began = time.perf_counter()
-    sensor = data.lookup(request.sensor_id)
-    if sensor is None:
-        raise UnknownSensorError("sensor", request.sensor_id)
+    sensor = data.sensor(request.sensor_id, "sensor")
     message = power_sensor_error(sensor)
     if message:
         raise FlexConfigError("sensor", message)

@@ -7,7 +7,7 @@ from typing import Iterable
 import numpy as np
 
 from chalicelib.scheduling import quantities as q
-from chalicelib.scheduling.errors import FlexConfigError, UnknownSensorError
+from chalicelib.scheduling.errors import FlexConfigError
 from chalicelib.scheduling.grid import Window, duration_ns, edge_fill, place_segments, resample_flow, sample_containing
 from chalicelib.scheduling.sources import SensorData, SensorInfo
 
@@ -25,10 +25,7 @@ class Resolver:
 
     # --- sensors -------------------------------------------------------------------------------
     def sensor(self, sensor_id: int, field: str) -> SensorInfo:
-        info = self.data.lookup(sensor_id)
-        if info is None:
-            raise UnknownSensorError(field, sensor_id)
-        return info
+        return self.data.sensor(sensor_id, field)
 
     def _events(self, info: SensorInfo, state: bool) -> tuple[np.ndarray, np.ndarray]:
         # Also fetch an event that starts before the window but still covers its start, and (for states)

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from chalicelib.scheduling.errors import FlexConfigError, UnknownSensorError
+from chalicelib.scheduling.errors import FlexConfigError
 from chalicelib.scheduling.grid import Window, resolve_window
 from chalicelib.scheduling.outputs import SensorSchedule, cost_summary, power_schedule, soc_schedule
 from chalicelib.scheduling.problem import DeviceRequest, build_problem, target_ends
@@ -46,18 +46,11 @@ def plan_window(request: ScheduleRequest, data: SensorData, *, default_duration:
     """Δt = the device sensor's resolution (the smallest non-zero one for several devices); the end extends
     to the latest soc-targets list time, up to max_steps steps."""
     devices = devices or request.devices
-    resolutions = [_device_sensor(d.sensor_id, data).resolution for d in devices]
+    resolutions = [data.sensor(d.sensor_id, "sensor").resolution for d in devices]
     nonzero = [r for r in resolutions if r > timedelta(0)]
     resolution = min(nonzero) if nonzero else timedelta(0)
     return resolve_window(request.start, request.duration, resolution, default_duration=default_duration,
                           max_steps=max_steps, target_ends=target_ends([d.model for d in devices]))
-
-
-def _device_sensor(sensor_id: int, data: SensorData) -> SensorInfo:
-    sensor = data.lookup(sensor_id)
-    if sensor is None:
-        raise UnknownSensorError("sensor", sensor_id)
-    return sensor
 
 
 def compute_schedule(request: ScheduleRequest, data: SensorData, *, default_duration: timedelta,

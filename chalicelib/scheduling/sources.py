@@ -7,6 +7,8 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from chalicelib.scheduling.errors import UnknownSensorError
+
 
 @dataclass(frozen=True)
 class SensorInfo:
@@ -34,6 +36,13 @@ Reader = Callable[[int, datetime, datetime, Optional[datetime]], Any]
 class SensorData:
     lookup: Lookup
     reader: Reader
+
+    def sensor(self, sensor_id: int, field: str) -> SensorInfo:
+        """The sensor's metadata; UnknownSensorError on `field` when it does not exist."""
+        info = self.lookup(sensor_id)
+        if info is None:
+            raise UnknownSensorError(field, sensor_id)
+        return info
 
     def events(self, sensor_id: int, start: datetime, end: datetime,
                prior: datetime | None) -> tuple[np.ndarray, np.ndarray]:
