@@ -197,13 +197,17 @@ def _readable_lookup(user: Any, known: dict[int, Any]):
     from chalicelib.store import sensors
 
     found = dict(known)
+    owners: dict[int | None, Any] = {}  # the checks look sensors up repeatedly, mostly of one account
 
     def lookup(sensor_id: int):
         if sensor_id not in found:
             found[sensor_id] = sensors.find(sensor_id)
         sensor = found[sensor_id]
-        if sensor is None or not permissions.sensor_permits(user, permissions.READ,
-                                                            owner_of_account(sensor.account_id)):
+        if sensor is None:
+            return None
+        if sensor.account_id not in owners:
+            owners[sensor.account_id] = owner_of_account(sensor.account_id)
+        if not permissions.sensor_permits(user, permissions.READ, owners[sensor.account_id]):
             return None
         return sensor_info(sensor)
 
