@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.scheduling import quantities as q
-from chalicelib.scheduling.errors import FlexConfigError, WindowError
+from chalicelib.scheduling.errors import FlexConfigError, WindowError, unknown_sensor_message
 from chalicelib.scheduling.flex_context import FlexContext, alias_of
 from chalicelib.scheduling.flex_model import StorageFlexModel
 from chalicelib.scheduling.problem import power_sensor_error
@@ -43,7 +43,7 @@ def trigger_errors(request: ScheduleRequest, lookup: Lookup, *, default_duration
         prefix = ("flex-model",) if request.sensor_trigger else ("flex-model", index)
         sensor = lookup(device.sensor_id)
         if sensor is None:
-            found.append((prefix + ("sensor",), f"No sensor found with ID {device.sensor_id}."))
+            found.append((prefix + ("sensor",), unknown_sensor_message(device.sensor_id)))
             continue
         message = power_sensor_error(sensor)
         if message:
@@ -73,7 +73,7 @@ def _model_errors(model: StorageFlexModel, sensor: SensorInfo, lookup: Lookup, r
     errors = list(_reference_errors(model, MODEL_UNITS, lookup, alias=_model_alias))
     if model.state_of_charge is not None:
         soc_sensor = lookup(model.state_of_charge.sensor)
-        message = (f"No sensor found with ID {model.state_of_charge.sensor}." if soc_sensor is None
+        message = (unknown_sensor_message(model.state_of_charge.sensor) if soc_sensor is None
                    else soc_sensor_error(soc_sensor))
         if message:
             errors.append(("state-of-charge", message))
@@ -115,7 +115,7 @@ def _unit_errors(value: Any, unit: str, lookup: Lookup) -> list[str]:
 
     sensor = lookup(value.sensor)
     if sensor is None:
-        return [f"No sensor found with ID {value.sensor}."]
+        return [unknown_sensor_message(value.sensor)]
     if unit.startswith("price/"):
         currency = units.currency_of(sensor.unit)
         target = f"{currency or 'EUR'}/{unit.split('/')[1]}"

@@ -25,9 +25,13 @@ class FlexConfigError(SchedulingError):
         self.message = message
 
 
+def unknown_sensor_message(sensor_id: int) -> str:
+    return f"No sensor found with ID {sensor_id}."
+
+
 class UnknownSensorError(FlexConfigError):
     def __init__(self, field: str, sensor_id: int):
-        super().__init__(field, f"No sensor found with ID {sensor_id}.")
+        super().__init__(field, unknown_sensor_message(sensor_id))
         self.sensor_id = sensor_id
 
 

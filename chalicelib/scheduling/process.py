@@ -11,7 +11,7 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.scheduling.checks import context_errors, nest
-from chalicelib.scheduling.errors import FlexConfigError, ProcessAllocationError, WindowError
+from chalicelib.scheduling.errors import FlexConfigError, ProcessAllocationError, WindowError, unknown_sensor_message
 from chalicelib.scheduling.flex_context import FlexContext
 from chalicelib.scheduling.grid import Window, resolve_window, to_ns
 from chalicelib.scheduling.outputs import SensorSchedule
@@ -128,7 +128,7 @@ def trigger_errors(request: ProcessRequest, lookup: Lookup, *, default_duration:
                    max_steps: int | None) -> dict[str, Any]:
     """The synchronous checks (as checks.trigger_errors for storage): sensor units, references, window."""
     sensor = lookup(request.sensor_id)
-    message = f"No sensor found with ID {request.sensor_id}." if sensor is None else power_sensor_error(sensor)
+    message = unknown_sensor_message(request.sensor_id) if sensor is None else power_sensor_error(sensor)
     found = [(("flex-model", "sensor"), message)] if message else []
     found += [(("flex-context", field), text) for field, text in context_errors(request.flex_context, lookup)]
     if not found:
