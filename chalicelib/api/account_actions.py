@@ -4,9 +4,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from chalicelib.api.query import ListingArgs, first_term_words, list_or_page, sort_items
-from chalicelib.api.responses import not_found
-from chalicelib.auth.access import accounts_to_list, require_account
-from chalicelib.auth.permissions import READ
+from chalicelib.auth.access import accounts_to_list
 from chalicelib.schemas.users import account_summary
 
 
@@ -15,13 +13,8 @@ class AccountListArgs(ListingArgs):
 
 
 def account_or_404(user: Any, account_id: int) -> dict[str, Any]:
-    from chalicelib.store import accounts
-
-    account = accounts.find(account_id)
-    if account is None:
-        raise not_found(f"Account {account_id} not found")
-    require_account(user, READ, account_id, account)
-    return account_summary(account)
+    """The account's summary: 404 if unknown, 403 without read access."""
+    return account_summary(accounts_to_list(user, account_id)[account_id])
 
 
 def listing(user: Any, args: AccountListArgs) -> Any:
