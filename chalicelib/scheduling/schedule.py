@@ -32,12 +32,14 @@ class ScheduleResult:
     def cost_summary(self) -> dict[str, float]:
         return cost_summary(self.costs)
 
+    def costs_json(self) -> dict:
+        return {**self.cost_summary, "currency": self.currency, "commitments": self.costs}
+
     def to_json(self) -> dict:
         return {
             "start": self.window.start.isoformat(), "end": self.window.end.isoformat(),
             "schedules": [s.to_json() for s in self.power], "state-of-charge": [s.to_json() for s in self.soc],
-            "costs": {**self.cost_summary, "currency": self.currency, "commitments": self.costs},
-            "warnings": self.warnings, "timings": self.timings,
+            "costs": self.costs_json(), "warnings": self.warnings, "timings": self.timings,
         }
 
 

@@ -166,10 +166,10 @@ def store_result(job: Any, request, result, scheduler) -> Any:
 
 
 def finished_meta(request, result, source) -> dict[str, Any]:
-    document = result.to_json()
     return {
         "data_source_info": {"name": source.name, "model": source.model, "version": source.version,
                              "id": int(source.id)},
-        "costs": document["costs"], "warnings": document["warnings"], "timings": document["timings"],
-        "start": document["start"], "end": document["end"], "prior": request.prior.isoformat(),
+        "costs": result.costs_json(), "warnings": result.warnings, "timings": result.timings,
+        "start": result.window.start.isoformat(), "end": result.window.end.isoformat(),
+        "prior": request.prior.isoformat(),
     }
