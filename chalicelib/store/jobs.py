@@ -16,6 +16,8 @@ from chalicelib.store.models import Job, register_model
 JOB_TTL_SECONDS = 7 * 24 * 3600
 # FLEXMEASURES_JOB_CACHE_TTL: an identical trigger within this time gets the same job.
 JOB_CACHE_TTL_SECONDS = 3600
+# A worker may take (or the dead-letter handler fail) a job only while it is in one of these.
+_NOT_ENDED = ("queued", "started", "deferred")
 
 
 @register_model
@@ -59,10 +61,14 @@ def claim(job: Job) -> bool:
     try:
         job.update(actions=[Job.status.set("started"), Job.started_at.set(datetime.now(timezone.utc)),
                             Job.attempts.add(1)],
-                   condition=Job.status.is_in("queued", "started", "deferred"))
+                   condition=Job.status.is_in(*_NOT_ENDED))
         return True
     except UpdateError:
         return False
+
+
+def _failure(error: str) -> list[Any]:
+    return [Job.status.set("failed"), Job.ended_at.set(datetime.now(timezone.utc)), Job.error.set(error)]
 
 
 def finish(job: Job, meta: dict[str, Any]) -> None:
@@ -71,7 +77,7 @@ def finish(job: Job, meta: dict[str, Any]) -> None:
 
 
 def fail(job: Job, error: str, meta: dict[str, Any] | None = None) -> None:
-    actions = [Job.status.set("failed"), Job.ended_at.set(datetime.now(timezone.utc)), Job.error.set(error)]
+    actions = _failure(error)
     if meta:
         actions.append(Job.meta.set({**(job.meta or {}), **meta}))
     job.update(actions=actions)
@@ -83,9 +89,7 @@ def fail_if_pending(job_id: str, error: str) -> bool:
     if job is None:
         return False
     try:
-        job.update(actions=[Job.status.set("failed"), Job.ended_at.set(datetime.now(timezone.utc)),
-                            Job.error.set(error)],
-                   condition=Job.status.is_in("queued", "started", "deferred"))
+        job.update(actions=_failure(error), condition=Job.status.is_in(*_NOT_ENDED))
         return True
     except UpdateError:
         return False
