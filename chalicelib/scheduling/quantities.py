@@ -121,22 +121,15 @@ def to_field_unit(text: str, kind: Kind) -> tuple[float, str]:
         per_unit = units.is_energy_price_unit if kind.unit == "MWh" else units.is_capacity_price_unit
         if currency is None or not per_unit(unit):
             raise ValueError(f"Cannot convert value `{text}` to '{target}'")
+        factor = units.conversion_factor(unit, target)
     else:
         target = kind.unit
-        shown = "%" if target == "" else target
-        if not _same_dimension(unit, target):
-            raise ValueError(f"Cannot convert value `{text}` to '{shown}'")
-    return magnitude * units.conversion_factor(unit, target), target
-
-
-def _same_dimension(unit: str, target: str) -> bool:
-    from chalicelib.timeseries import units
-
-    try:
-        units.conversion_factor(unit, target)
-        return True
-    except units.UnitError:
-        return False
+        try:
+            factor = units.conversion_factor(unit, target)  # no step: stock <-> flow is refused here
+        except units.UnitError:
+            shown = "%" if target == "" else target
+            raise ValueError(f"Cannot convert value `{text}` to '{shown}'") from None
+    return magnitude * factor, target
 
 
 def parse_series(raw: list, kind: Kind) -> Series:
