@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.responses import forbidden
+from chalicelib.api.responses import forbidden, not_found
 from chalicelib.auth import permissions
 from chalicelib.auth.permissions import Owner
 
@@ -71,7 +71,6 @@ def require_role_edits(user: Any, target: Any, roles: set[str]) -> None:
 def accounts_to_list(user: Any, account_id: int | None) -> dict[int, Any]:
     """Accounts a listing covers: the one asked for (404 if unknown, 403 without read), or else
     every account `user` may read. Returns the Account items by id, read once."""
-    from chalicelib.api.responses import not_found
     from chalicelib.store import accounts
 
     if account_id is not None:
