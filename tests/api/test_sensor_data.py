@@ -236,7 +236,16 @@ def test_two_concurrent_posts_to_one_sensor_day_both_land(api, site, monkeypatch
             barrier.wait()
         return chunks
 
+    # DynamoDB checks a write's condition and writes atomically; moto's in-process backend does not lock,
+    # so serialise the commits here as DynamoDB itself would.
+    atomic, original_commit = threading.Lock(), store._commit
+
+    def commit_atomically(actions):
+        with atomic:
+            return original_commit(actions)
+
     monkeypatch.setattr(store, "_load", load_in_step)
+    monkeypatch.setattr(store, "_commit", commit_atomically)
     sources.user_source(site["member"].user)  # both posts share the source; create it up front
     answers, errors = [], []
 

@@ -102,8 +102,13 @@ def test_concurrent_posts_to_one_sensor_day_both_land(aws, monkeypatch, spacing)
             barrier.wait()
         return chunks
 
+    # DynamoDB checks conditions and writes atomically; moto's in-process backend does not lock, so two
+    # threads could both pass the check. Serialise the commits here as DynamoDB itself would.
+    atomic = threading.Lock()
+
     def commit_counting(actions):
-        ok = original_commit(actions)
+        with atomic:
+            ok = original_commit(actions)
         if not ok:
             lost.append(actions)
         return ok
