@@ -57,6 +57,11 @@ async def _setup(client, account_id: int, name: str):
     return asset, prices
 
 
+async def _add_battery(client, asset, name: str, capacity_mw: float):
+    return await client.add_sensor(name=name, event_resolution="PT15M", unit="kW", generic_asset_id=asset["id"],
+                                   timezone="Europe/Amsterdam", attributes={"capacity_in_mw": capacity_mw})
+
+
 def test_client_schedules_one_battery(local_stack):
     account_id = _admin_account_id(local_stack)
 
@@ -64,9 +69,7 @@ def test_client_schedules_one_battery(local_stack):
         client = _client(local_stack)
         try:
             asset, prices = await _setup(client, account_id, "client scheduling site")
-            battery = await client.add_sensor(name="battery power", event_resolution="PT15M", unit="kW",
-                                              generic_asset_id=asset["id"], timezone="Europe/Amsterdam",
-                                              attributes={"capacity_in_mw": 0.02})
+            battery = await _add_battery(client, asset, "battery power", 0.02)
             schedule = await client.trigger_and_get_schedule(
                 sensor_id=battery["id"], start=START, duration="PT6H", flex_model=battery_model(40, 30),
                 flex_context={"consumption-price-sensor": prices["id"]})
@@ -92,12 +95,8 @@ def test_client_schedules_an_asset_with_two_devices(local_stack):
         client = _client(local_stack)
         try:
             asset, prices = await _setup(client, account_id, "client two-device site")
-            first = await client.add_sensor(name="battery 1", event_resolution="PT15M", unit="kW",
-                                            generic_asset_id=asset["id"], timezone="Europe/Amsterdam",
-                                            attributes={"capacity_in_mw": 0.02})
-            second = await client.add_sensor(name="battery 2", event_resolution="PT15M", unit="kW",
-                                             generic_asset_id=asset["id"], timezone="Europe/Amsterdam",
-                                             attributes={"capacity_in_mw": 0.01})
+            first = await _add_battery(client, asset, "battery 1", 0.02)
+            second = await _add_battery(client, asset, "battery 2", 0.01)
             flex_model = [{"sensor": first["id"], **battery_model(40, 30)},
                           {"sensor": second["id"], **battery_model(20, 15)}]
             schedules = await client.trigger_and_get_schedule(
