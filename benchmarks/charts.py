@@ -37,11 +37,12 @@ def main() -> None:
     with mock_aws():
         from app import app
         from chalicelib.auth.tokens import issue_token
+        from chalicelib.auth.passwords import hash_password
         from chalicelib.store import accounts, asset_types, assets, sensors, sources, tables, users
 
         tables.create_tables()
         account = accounts.create("Bench")
-        user = users.create("bench@example.com", "bench-password", account.id, ["account-admin"], "bench")
+        user = users.create("bench@example.com", hash_password("bench-password"), account.id, ["account-admin"], "bench")
         token = issue_token(user.id, user.fs_uniquifier)
         asset = assets.create(name="site", generic_asset_type_id=asset_types.create("battery").id,
                               account_id=account.id)

@@ -48,12 +48,13 @@ class RequestCounter:
 
 def seed(n_assets: int, n_sensors: int):
     """Bulk-write the fixture (its cost is not what we measure)."""
+    from chalicelib.auth.passwords import hash_password
     from chalicelib.store import accounts, asset_types, users
     from chalicelib.store import assets as asset_store
     from chalicelib.store.models import Asset, Counter as IdCounter, Sensor
 
     account = accounts.create("Bench account")
-    user = users.create("bench@example.com", "bench-password", account.id, ["account-admin"], "bench")
+    user = users.create("bench@example.com", hash_password("bench-password"), account.id, ["account-admin"], "bench")
     battery = asset_types.create("battery")
     with Asset.batch_write() as batch:
         for i in range(1, n_assets + 1):

@@ -23,10 +23,11 @@ START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 def seed():
+    from chalicelib.auth.passwords import hash_password
     from chalicelib.store import accounts, asset_types, assets, beliefs, sensors, sources, users
 
     account = accounts.create("Bench account")
-    user = users.create("bench@example.com", "bench-password", account.id, [], "bench")
+    user = users.create("bench@example.com", hash_password("bench-password"), account.id, [], "bench")
     site = assets.create(name="site", generic_asset_type_id=asset_types.create("battery").id, account_id=account.id)
     battery = sensors.create(site, "battery power", "kW", 15)
     prices = sensors.create(site, "prices", "EUR/MWh", 60)

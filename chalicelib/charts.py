@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.timeseries.unit_scaling import ARBITRARY_UNITS, shared_unit, unit_dimension
+
 FONT_SIZE = 16
 STROKE_WIDTH = 2
 HEIGHT = 300
@@ -79,8 +81,6 @@ def _time_encoding(rows: list[ChartRow], after: datetime | None, before: datetim
 
 
 def _row_spec(row: ChartRow, x: dict[str, Any], combine_legend: bool) -> dict[str, Any]:
-    from chalicelib.timeseries.unit_scaling import ARBITRARY_UNITS, shared_unit, unit_dimension
-
     unit = shared_unit([s.unit for s in row.sensors])
     types = sorted({s.sensor_type for s in row.sensors})
     sensor_type = types[0] if len(types) == 1 else unit_dimension(unit)

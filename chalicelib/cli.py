@@ -10,6 +10,11 @@ import argparse
 import sys
 from typing import Callable
 
+from chalicelib.auth.roles import check_account_roles, check_user_roles
+from chalicelib.services.users import create_user
+from chalicelib.store import accounts, asset_types, tables
+from chalicelib.store.errors import DuplicateError, NotFound
+
 
 class CliError(Exception):
     pass
@@ -20,8 +25,6 @@ def _split(value: str | None) -> list[str]:
 
 
 def cmd_create_tables(args: argparse.Namespace) -> None:
-    from chalicelib.store import tables
-
     created = tables.create_tables()
     for name in tables.table_names():
         print(f"{name}: {'created' if name in created else 'exists'}")
@@ -29,7 +32,6 @@ def cmd_create_tables(args: argparse.Namespace) -> None:
 
 def cmd_create_resources(args: argparse.Namespace) -> None:
     """Tables, the uploads bucket, the schedule queue with its dead-letter queue, the mail sender."""
-    from chalicelib.store import tables
 
     cmd_create_tables(args)
     print(f"bucket: {tables.create_bucket()}")
@@ -40,14 +42,10 @@ def cmd_create_resources(args: argparse.Namespace) -> None:
 
 
 def cmd_add_account(args: argparse.Namespace) -> None:
-    from chalicelib.auth.roles import check_account_roles
-    from chalicelib.store import accounts
-    from chalicelib.store.uniques import DuplicateError
-
     try:
         roles = check_account_roles(_split(args.roles))
         account = accounts.create(args.name, roles, args.consultancy_account_id)
-    except (ValueError, accounts.NotFound) as exc:
+    except (ValueError, NotFound) as exc:
         raise CliError(str(exc)) from exc
     except DuplicateError:
         raise CliError(f"An account named '{args.name}' already exists.") from None
@@ -58,9 +56,6 @@ def cmd_add_account(args: argparse.Namespace) -> None:
 def cmd_add_user(args: argparse.Namespace) -> None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from chalicelib.auth.roles import check_user_roles
-    from chalicelib.store import accounts, users
-    from chalicelib.store.uniques import DuplicateError
 
     if "@" not in args.email:
         raise CliError(f"'{args.email}' is not a valid email address.")
@@ -70,25 +65,19 @@ def cmd_add_user(args: argparse.Namespace) -> None:
         ZoneInfo(args.timezone)
         roles = check_user_roles(_split(args.roles))
         accounts.get(args.account_id)
-        user = users.create(args.email, args.password, args.account_id, roles, args.username, args.timezone)
+        user = create_user(args.email, args.password, args.account_id, roles, args.username, args.timezone)
     except ZoneInfoNotFoundError:
         raise CliError(f"Timezone {args.timezone} doesn't exist.") from None
-    except (ValueError, accounts.NotFound) as exc:
+    except (ValueError, NotFound) as exc:
         raise CliError(str(exc)) from exc
     except DuplicateError as exc:
         field = "email" if exc.key.startswith("email#") else "username"
         raise CliError(f"A user with this {field} already exists.") from None
-    from chalicelib.store import audit
-
-    audit.record_user_event(f"User {user.username} created", affected_user=user, active_user=None)
     print(f"User {user.email} created.")
     print(user.id)
 
 
 def cmd_add_asset_type(args: argparse.Namespace) -> None:
-    from chalicelib.store import asset_types
-    from chalicelib.store.uniques import DuplicateError
-
     try:
         asset_type = asset_types.create(args.name, args.description)
     except DuplicateError:
@@ -98,8 +87,6 @@ def cmd_add_asset_type(args: argparse.Namespace) -> None:
 
 
 def cmd_seed_defaults(args: argparse.Namespace) -> None:
-    from chalicelib.store import asset_types
-
     for asset_type in asset_types.seed_defaults():
         print(f"{asset_type.id}: {asset_type.name}")
 

@@ -1,13 +1,15 @@
 """Every setting, read from the environment when asked (never at import).
 
-Chalice's test client and Lambda both set environment variables per invocation, so nothing here
-may be cached at module level except values derived from a secret store (see token_secret).
+Chalice's test client and Lambda both set environment variables per invocation, so nothing here is
+cached. This module is the ground floor: it imports nothing from chalicelib.
 """
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
-from functools import lru_cache
+
+import isodate
 
 
 class ConfigurationError(RuntimeError):
@@ -52,32 +54,14 @@ def aws_endpoint_url() -> str | None:
     return _env("AWS_ENDPOINT_URL")
 
 
-def token_secret() -> str:
-    """The key that signs auth tokens.
-
-    Either given directly (local stack, tests) or as the name or ARN of a Secrets Manager secret
-    that the deployment generates (never in the repo); the secret is fetched once per container,
-    on the first request that needs it, not at import.
-    """
-    direct = _env("FLEXCLOUD_TOKEN_SECRET")
-    if direct:
-        return direct
-    secret_id = _env("FLEXCLOUD_TOKEN_SECRET_ID")
-    if secret_id:
-        return _secret_from_secrets_manager(secret_id, aws_region(), aws_endpoint_url())
-    raise ConfigurationError(
-        "No token secret configured: set FLEXCLOUD_TOKEN_SECRET or FLEXCLOUD_TOKEN_SECRET_ID."
-    )
+def token_secret() -> str | None:
+    """The key that signs auth tokens, when given directly (local stack, tests)."""
+    return _env("FLEXCLOUD_TOKEN_SECRET")
 
 
-@lru_cache(maxsize=4)
-def _secret_from_secrets_manager(secret_id: str, region: str, endpoint: str | None) -> str:
-    from chalicelib.store.aws import client
-
-    value = client("secretsmanager").get_secret_value(SecretId=secret_id).get("SecretString")
-    if not value:
-        raise ConfigurationError(f"Secret {secret_id} has no string value to sign tokens with.")
-    return value
+def token_secret_id() -> str | None:
+    """Or: the name or ARN of the Secrets Manager secret holding that key (deployments; see auth/secret.py)."""
+    return _env("FLEXCLOUD_TOKEN_SECRET_ID")
 
 
 def token_max_age_seconds() -> int:
@@ -85,9 +69,14 @@ def token_max_age_seconds() -> int:
 
 
 def planning_horizon() -> timedelta:
-    from chalicelib.schemas.durations import parse_duration
-
-    return parse_duration(_env("FLEXCLOUD_PLANNING_HORIZON", "PT48H"))
+    raw = _env("FLEXCLOUD_PLANNING_HORIZON", "PT48H")
+    try:
+        value = isodate.parse_duration(raw)
+    except (isodate.ISO8601Error, ValueError) as exc:
+        raise ConfigurationError(f"FLEXCLOUD_PLANNING_HORIZON is not an ISO 8601 duration: {raw!r}") from exc
+    if not isinstance(value, timedelta) or value <= timedelta(0):
+        raise ConfigurationError(f"FLEXCLOUD_PLANNING_HORIZON must be a positive duration in days or less: {raw!r}")
+    return value
 
 
 def max_planning_steps() -> int:
@@ -110,8 +99,6 @@ def allow_data_overwrite() -> bool:
 
 def hosts_and_auth_start() -> dict[str, str]:
     """Host -> 'YYYY-MM' month used in entity addresses (FLEXMEASURES_HOSTS_AND_AUTH_START)."""
-    import json
-
     raw = _env("FLEXMEASURES_HOSTS_AND_AUTH_START")
     if not raw:
         return {"flexmeasures.io": "2021-01"}

@@ -215,7 +215,7 @@ def account_pseudo_parameters() -> dict[str, str]:
     import boto3
 
     from chalicelib import settings
-    from chalicelib.store.aws import client
+    from chalicelib.aws import client
 
     identity = client("sts").get_caller_identity()
     region = boto3.session.Session().region_name or settings.aws_region()

@@ -29,7 +29,7 @@ def deployed_rest_api_id(stage: str, project: Path = ROOT) -> str:
 
 def apply(rest_api_id: str, api_stage: str) -> None:
     """Put every gateway response, then redeploy the stage so it takes effect."""
-    from chalicelib.store.aws import client
+    from chalicelib.aws import client
 
     apigateway = client("apigateway")
     for response_type, response in GATEWAY_RESPONSES.items():

@@ -44,6 +44,7 @@ def configure_environment(moto_port: int) -> None:
 
 def provision(admin_email: str, admin_password: str) -> int:
     """Create every resource and the admin; return the admin's user id."""
+    from chalicelib.services.users import create_user
     from chalicelib.store import accounts, asset_types, tables, users
 
     tables.create_tables()
@@ -55,7 +56,7 @@ def provision(admin_email: str, admin_password: str) -> int:
     if existing is not None:
         return existing.id
     account = accounts.create("Admin")
-    return users.create(admin_email, admin_password, account.id, ["admin"], username="admin").id
+    return create_user(admin_email, admin_password, account.id, ["admin"], username="admin").id
 
 
 def make_http_server(port: int):
@@ -93,7 +94,7 @@ def make_http_server(port: int):
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _generic_handle
 
         def _not_found(self) -> None:
-            from chalicelib.api.responses import NOT_FOUND_MESSAGE
+            from chalicelib.errors import NOT_FOUND_MESSAGE
 
             body = json.dumps({"message": NOT_FOUND_MESSAGE, "status": 404})
             self._send_http_response(404, {"Content-Type": "application/json"}, body)
@@ -116,7 +117,7 @@ class QueueWorker(threading.Thread):
         self.queue_name, self.handler, self.stop = queue_name, handler, stop
 
     def run(self) -> None:
-        from chalicelib.store.aws import client
+        from chalicelib.aws import client
 
         sqs = client("sqs")
         url = sqs.get_queue_url(QueueName=self.queue_name)["QueueUrl"]

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from chalicelib.api.responses import NOT_FOUND_MESSAGE
+from chalicelib.errors import NOT_FOUND_MESSAGE
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / ".chalice" / "config.json"

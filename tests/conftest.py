@@ -23,7 +23,8 @@ from moto import mock_aws  # noqa: E402
 
 
 def _reset_caches() -> None:
-    from chalicelib.store import aws, queue
+    from chalicelib import aws
+    from chalicelib.store import queue
 
     aws.reset_clients()
     queue.reset_cache()
@@ -139,6 +140,7 @@ def make_account(aws):
 def make_user(aws, make_account):
     """make_user(roles=[...], account=<Account>|None, password=...) -> Actor with a token."""
     from chalicelib.auth.tokens import issue_token
+    from chalicelib.auth.passwords import hash_password
     from chalicelib.store import users
 
     counter = iter(range(1, 10_000))
@@ -146,7 +148,7 @@ def make_user(aws, make_account):
     def make(roles=(), account=None, password="secret-password", email=None, active=True, username=None):
         account = account or make_account()
         n = next(counter)
-        user = users.create(email or f"user{n}@example.com", password, account.id, list(roles),
+        user = users.create(email or f"user{n}@example.com", hash_password(password), account.id, list(roles),
                             username or f"user{n}", active=active)
         return Actor(user, issue_token(user.id, user.fs_uniquifier))
 

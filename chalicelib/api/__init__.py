@@ -1,25 +1,15 @@
 """HTTP entrypoints: one Blueprint per resource, registered on the app by `register_all`."""
 from __future__ import annotations
 
-import importlib
+from chalicelib.api import accounts, asset_charts, assets, health, public, schedules, sensor_data, sensors, users
+from chalicelib.api.routing import add_method_fallbacks
 
-# Each module defines `bp`; order does not matter for routing.
-BLUEPRINT_MODULES = [
-    "chalicelib.api.public",
-    "chalicelib.api.health",
-    "chalicelib.api.assets",
-    "chalicelib.api.users",
-    "chalicelib.api.sensors",
-    "chalicelib.api.sensor_data",
-    "chalicelib.api.schedules",
-    "chalicelib.api.asset_charts",
-    "chalicelib.api.accounts",
-]
+# Order does not matter for routing.
+BLUEPRINTS = [public.bp, health.bp, assets.bp, users.bp, sensors.bp, sensor_data.bp, schedules.bp, asset_charts.bp,
+              accounts.bp]
 
 
 def register_all(app) -> None:
-    from chalicelib.api.routing import add_method_fallbacks
-
-    for name in BLUEPRINT_MODULES:
-        app.register_blueprint(importlib.import_module(name).bp)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     add_method_fallbacks(app)

@@ -6,11 +6,10 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api.responses import ApiError, processed
 from chalicelib.api.routing import ApiRequest, endpoint
-from chalicelib.auth.passwords import verify_password
-from chalicelib.auth.tokens import issue_token
-from chalicelib.store import users
+from chalicelib.errors import ApiError
+from chalicelib.schemas.results import processed
+from chalicelib.services.auth import request_token, token_error
 
 bp = Blueprint(__name__)
 
@@ -30,37 +29,15 @@ def list_versions(req: ApiRequest) -> dict[str, Any]:
     }
 
 
-def _token_error(status: int, message: str) -> ApiError:
-    return ApiError(status, {"errors": [message], "status": status})
-
-
 @endpoint(bp, "/requestAuthToken", "POST", auth=False, description="Obtain an authentication token")
 def request_auth_token(req: ApiRequest) -> dict[str, Any]:
     if req.content_type != "application/json":
-        raise _token_error(400, "Content-type of request must be application/json")
+        raise token_error(400, "Content-type of request must be application/json")
     try:
         data = req.json()
     except ApiError:
-        raise _token_error(400, "Content-type of request must be application/json") from None
-    if not isinstance(data, dict):
-        data = {}
-    email, password = data.get("email"), data.get("password")
-    if not email or not isinstance(email, str):
-        raise _token_error(400, "Please provide the 'email' parameter.")
-    if not password or not isinstance(password, str):
-        raise _token_error(400, "Please provide the 'password' parameter.")
-    user = users.find_by_email(email)
-    if user is None:
-        raise _token_error(404, f"User with email '{_escape(email)}' does not exist")
-    if not verify_password(user.password_hash, password):
-        raise _token_error(401, "User password does not match.")
-    users.record_login(user)
-    return {"auth_token": issue_token(user.id, user.fs_uniquifier), "user_id": user.id}
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;").replace(
-        "'", "&#39;")
+        raise token_error(400, "Content-type of request must be application/json") from None
+    return request_token(data)
 
 
 @endpoint(bp, API_PREFIX, "GET", auth=False, description="Obtain a service listing for this version")

@@ -3,6 +3,13 @@
 A view receives an `ApiRequest` (and its path parameters) and returns a body, a (body, status)
 tuple, or a ready chalice Response. `ApiError`s become their exact bodies; anything else becomes a
 500 JSON body with a request id in the log, never a stack trace.
+
+Every view follows one order: **parse** the query or body into a schema, **load** what the path names
+(`services/loaders.py`, with the contract's 404 or 422), **validate** the request against what was loaded,
+**permit** (`auth/access.py`), then **call** one service function and render its result. Where the contract
+makes FlexMeasures answer in another order (e.g. a body's 422 before an unknown id's 404, or data errors before
+a 403), the view says so in a one-line comment. Listings whose scope depends on their arguments check
+permissions inside their service, on what the scope holds.
 """
 from __future__ import annotations
 
@@ -15,9 +22,10 @@ from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.responses import (ApiError, http_error, not_found, out_of_range, payload_too_large, respond,
-                                      too_large_to_store)
-from chalicelib.store.aws import item_too_large, number_out_of_range
+from chalicelib.api.responses import render_error, respond
+from chalicelib.auth.current_user import authenticate
+from chalicelib.errors import ApiError, http_error, not_found, out_of_range, payload_too_large, too_large_to_store
+from chalicelib.store.errors import item_too_large, number_out_of_range
 
 log = logging.getLogger("flexcloud.api")
 
@@ -132,24 +140,22 @@ def endpoint(bp: Blueprint, path: str, methods: str | list[str] = "GET", *, desc
             try:
                 return _render(_call(view, request, params), wrap)
             except ApiError as error:
-                return error.response()
+                return render_error(error)
             except OverflowError:
                 # Window arithmetic on far-off dates or huge durations from the request (checks and reads,
                 # which come before any write).
-                return out_of_range().response()
+                return render_error(out_of_range())
             except Exception as exc:  # noqa: BLE001 - the API must answer JSON whatever happens
                 if item_too_large(exc):  # writes are single items or transactions, so nothing was stored
-                    return too_large_to_store().response()
+                    return render_error(too_large_to_store())
                 if number_out_of_range(exc):  # an id from the body or query beyond DynamoDB's numbers
-                    return out_of_range().response()
+                    return render_error(out_of_range())
                 request_id = _request_id(request)
                 log.exception("Unhandled error in %s %s [request %s]", request.method, path, request_id)
                 return respond({"message": "An internal error has occurred. Request id: " + request_id,
                                 "status": 500}, 500, wrap=False)
 
         def _call(view_fn: Callable[..., Any], request: Any, params: dict[str, str]) -> Any:
-            from chalicelib.auth.current_user import authenticate
-
             user = authenticate(request) if auth else None
             if len(request.raw_body or b"") > MAX_BODY_BYTES:
                 raise payload_too_large(MAX_BODY_BYTES)

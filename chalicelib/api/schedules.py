@@ -5,11 +5,14 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api import schedule_actions as actions
-from chalicelib.api.responses import processed
 from chalicelib.api.routing import ApiRequest, endpoint
+from chalicelib.auth.access import require_asset, require_sensor
+from chalicelib.auth.permissions import CREATE_CHILDREN, READ
 from chalicelib.schemas.common import Duration, QueryArgs
+from chalicelib.schemas.results import processed
 from chalicelib.schemas.validation import validate
+from chalicelib.services import schedules as service
+from chalicelib.services.loaders import asset_or_422, job_with_asset_or_404, sensor_or_422
 
 bp = Blueprint(__name__)
 
@@ -22,13 +25,21 @@ class ScheduleArgs(QueryArgs):
 @endpoint(bp, "/v3_0/sensors/{id}/schedules/trigger", "POST", wrap=False,
           description="Trigger scheduling job for one device")
 def trigger_sensor_schedule(req: ApiRequest, id: int) -> Any:
-    return processed(schedule=actions.trigger_for_sensor(req.user, id, req.json()))
+    # FlexMeasures validates the trigger's arguments before it looks the sensor up.
+    raw, force = service.sensor_trigger_args(req.json())
+    sensor = sensor_or_422(id)
+    require_sensor(req.user, CREATE_CHILDREN, sensor)
+    return processed(schedule=service.trigger_for_sensor(req.user, sensor, raw, force))
 
 
 @endpoint(bp, "/v3_0/assets/{id}/schedules/trigger", "POST", wrap=False,
           description="Trigger scheduling job for any number of devices")
 def trigger_asset_schedule(req: ApiRequest, id: int) -> Any:
-    return processed(schedule=actions.trigger_for_asset(req.user, id, req.json(), req.query))
+    # FlexMeasures validates the trigger's arguments before it looks the asset up.
+    raw, force = service.asset_trigger_args(req.json(), req.query)
+    asset = asset_or_422(id)
+    require_asset(req.user, CREATE_CHILDREN, asset)
+    return processed(schedule=service.trigger_for_asset(req.user, asset, raw, force))
 
 
 @endpoint(bp, "/v3_0/sensors/{id}/schedules/{uuid}", "GET", description="Download schedule for one device")
@@ -37,16 +48,21 @@ def get_schedule(req: ApiRequest, id: int, uuid: str) -> Any:
     body = req.json() if req.body_bytes.strip() else None
     raw = {**(body if isinstance(body, dict) else {}), **req.query}
     args = validate(ScheduleArgs, raw, location="query")
-    return actions.schedule_result(req.user, id, uuid, args.duration, args.unit)
+    sensor = sensor_or_422(id)
+    require_sensor(req.user, READ, sensor)
+    return service.schedule_result(sensor, uuid, args.duration, args.unit)
 
 
 @endpoint(bp, "/v3_0/assets/{id}/jobs", "GET", description="Get asset jobs")
 def get_asset_jobs(req: ApiRequest, id: int) -> Any:
-    return actions.asset_jobs(req.user, id)
+    asset = asset_or_422(id)
+    require_asset(req.user, READ, asset)
+    return service.asset_jobs(asset)
 
 
 @endpoint(bp, "/v3_0/jobs/{uuid}", "GET", wrap=False, int_params=(),
           description="Get the status of a background job")
 def get_job_status(req: ApiRequest, uuid: str) -> Any:
-    return actions.job_status(req.user, uuid)
-
+    job, asset = job_with_asset_or_404(uuid)
+    require_asset(req.user, READ, asset)
+    return service.job_status(job)

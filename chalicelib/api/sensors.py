@@ -5,13 +5,17 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api import sensor_actions as actions
-from chalicelib.api.query import page_of, parse_query
+from chalicelib.api.query import parse_query
 from chalicelib.api.responses import respond
 from chalicelib.api.routing import ApiRequest, endpoint
-from chalicelib.api.sensor_actions import load_sensor  # noqa: F401 - other endpoint modules import it from here
-from chalicelib.schemas.sensors import DataDeletion, SensorCreate, SensorListArgs, SensorPatch, StatsArgs, sensor_json
+from chalicelib.auth.access import require_asset, require_sensor
+from chalicelib.auth.permissions import CREATE_CHILDREN, DELETE, READ, UPDATE
+from chalicelib.schemas.sensors import (DataDeletion, SensorCreate, SensorListArgs, SensorPatch, StatsArgs,
+                                        free_datetime, sensor_json, zone_of)
 from chalicelib.schemas.validation import validate
+from chalicelib.services import sensors as service
+from chalicelib.services.listing import page_of
+from chalicelib.services.loaders import sensor_or_422, source_or_422
 
 bp = Blueprint(__name__)
 
@@ -19,7 +23,7 @@ bp = Blueprint(__name__)
 @endpoint(bp, "/v3_0/sensors", "GET", description="Get list of sensors")
 def list_sensors(req: ApiRequest) -> Any:
     args = parse_query(SensorListArgs, req.query)
-    found = actions.sensors_in_scope(req.user, args)
+    found = service.sensors_in_scope(req.user, args)
     if args.page is None:
         return respond([sensor_json(s, req.host) for s in found], wrap=False)
     return page_of(found, args.page, args.per_page, len(found),
@@ -29,39 +33,59 @@ def list_sensors(req: ApiRequest) -> Any:
 @endpoint(bp, "/v3_0/sensors", "POST", description="Create a new Sensor")
 def create_sensor(req: ApiRequest) -> Any:
     body = validate(SensorCreate, req.json())
-    return sensor_json(actions.create(req.user, body), req.host), 201
+    asset = service.asset_for_new_sensor(body)
+    require_asset(req.user, CREATE_CHILDREN, asset)
+    return sensor_json(service.create(req.user, asset, body), req.host), 201
 
 
 @endpoint(bp, "/v3_0/sensors/{id}", "GET", description="Get a sensor")
 def get_sensor(req: ApiRequest, id: int) -> Any:
-    return sensor_json(actions.sensor_for(req.user, id, "read"), req.host)
+    sensor = sensor_or_422(id)
+    require_sensor(req.user, READ, sensor)
+    return sensor_json(sensor, req.host)
 
 
 @endpoint(bp, "/v3_0/sensors/{id}", "PATCH", description="Update a sensor")
 def update_sensor(req: ApiRequest, id: int) -> Any:
+    # FlexMeasures validates the body before it looks the sensor up.
     body = validate(SensorPatch, req.json())
-    return sensor_json(actions.update(req.user, id, body), req.host)
+    sensor = sensor_or_422(id)
+    require_sensor(req.user, UPDATE, sensor)
+    return sensor_json(service.update(req.user, sensor, body), req.host)
 
 
 @endpoint(bp, "/v3_0/sensors/{id}", "DELETE", description="Delete a sensor")
 def delete_sensor(req: ApiRequest, id: int) -> Any:
-    actions.delete(req.user, id)
+    sensor = sensor_or_422(id)
+    require_sensor(req.user, DELETE, sensor)
+    service.delete(req.user, sensor)
     return None, 204
 
 
 @endpoint(bp, "/v3_0/sensors/{id}/data", "DELETE", description="Delete sensor data")
 def delete_sensor_data(req: ApiRequest, id: int) -> Any:
+    # FlexMeasures validates the body (and its source) before it checks permissions.
     body = validate(DataDeletion, req.json())
-    actions.delete_data(req.user, id, body)
+    sensor = sensor_or_422(id)
+    if body.source is not None:
+        source_or_422(body.source, "json")
+    require_sensor(req.user, DELETE, sensor)
+    service.delete_data(req.user, sensor, body)
     return None, 204
 
 
 @endpoint(bp, "/v3_0/sensors/{id}/stats", "GET", description="Get sensor stats")
 def sensor_stats(req: ApiRequest, id: int) -> Any:
     args = parse_query(StatsArgs, req.query)
-    return actions.stats(req.user, id, args)
+    sensor = sensor_or_422(id)
+    start = free_datetime(args.event_start_time, zone_of(sensor), "event_start_time")
+    end = free_datetime(args.event_end_time, zone_of(sensor), "event_end_time")
+    require_sensor(req.user, READ, sensor)
+    return service.stats(sensor, start, end, args.sort)
 
 
 @endpoint(bp, "/v3_0/sensors/{id}/status", "GET", description="Get sensor status")
 def sensor_status(req: ApiRequest, id: int) -> Any:
-    return {"sensors_data": actions.status(req.user, id)}
+    sensor = sensor_or_422(id)
+    require_sensor(req.user, READ, sensor)
+    return {"sensors_data": service.status(sensor)}

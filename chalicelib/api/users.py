@@ -5,8 +5,6 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api import user_actions as actions
-from chalicelib.api.auditlog import audit_listing
 from chalicelib.api.query import parse_query
 from chalicelib.api.routing import ApiRequest, endpoint
 from chalicelib.auth.access import require_user, require_user_auditlog
@@ -14,42 +12,45 @@ from chalicelib.auth.permissions import READ, UPDATE
 from chalicelib.schemas.audit import AuditLogArgs
 from chalicelib.schemas.users import UserListArgs, UserPatch, user_json
 from chalicelib.schemas.validation import validate
-from chalicelib.store import audit
+from chalicelib.services import users as service
+from chalicelib.services.loaders import user_or_404
 
 bp = Blueprint(__name__)
 
 
 @endpoint(bp, "/v3_0/users", "GET", description="Download user list")
 def list_users(req: ApiRequest) -> Any:
-    return actions.listing(req.user, parse_query(UserListArgs, req.query))
+    return service.listing(req.user, parse_query(UserListArgs, req.query))
 
 
 @endpoint(bp, "/v3_0/users/{id}", "GET", description="Get a user")
 def get_user(req: ApiRequest, id: int) -> Any:
-    target = actions.user_or_404(id)
+    target = user_or_404(id)
     require_user(req.user, READ, target)
     return user_json(target)
 
 
 @endpoint(bp, "/v3_0/users/{id}", "PATCH", description="Patch data for an existing user")
 def patch_user(req: ApiRequest, id: int) -> Any:
+    # FlexMeasures validates the body before it looks the user up.
     body = validate(UserPatch, req.json())
-    target = actions.user_or_404(id)
+    target = user_or_404(id)
     require_user(req.user, UPDATE, target)
-    return actions.update(req.user, target, body)
+    return service.update(req.user, target, body)
 
 
 @endpoint(bp, "/v3_0/users/{id}/auditlog", "GET", description="Get audit log")
 def user_auditlog(req: ApiRequest, id: int) -> Any:
+    # Query arguments are parsed before the user is loaded, as in FlexMeasures.
     args = parse_query(AuditLogArgs, req.query)
-    target = actions.user_or_404(id)
+    target = user_or_404(id)
     require_user_auditlog(req.user, target)
-    return audit_listing(audit.entries_for_user(target.id), args, req.user, always_paginated=False)
+    return service.audit_log(req.user, target, args)
 
 
 @endpoint(bp, "/v3_0/users/{id}/password-reset", "PATCH", description="Password reset")
 def reset_password(req: ApiRequest, id: int) -> Any:
-    target = actions.user_or_404(id)
+    target = user_or_404(id)
     require_user(req.user, UPDATE, target)
-    actions.reset_password(req.user, target)
+    service.reset_password(req.user, target)
     return {}

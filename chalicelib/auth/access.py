@@ -7,17 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.responses import forbidden, not_found
 from chalicelib.auth import permissions
 from chalicelib.auth.permissions import Owner
+from chalicelib.errors import forbidden
+from chalicelib.store import accounts
 
 
 def owner_of_account(account_id: int | None, accounts_cache: dict[int, Any] | None = None) -> Owner:
     """The Owner for entities of `account_id` (None = public); one key lookup unless cached."""
     if account_id is None:
         return Owner(None, None)
-    from chalicelib.store import accounts
-
     account = (accounts_cache or {}).get(account_id) or accounts.find(account_id)
     return Owner(account_id, account.consultancy_account_id if account else None)
 
@@ -52,9 +51,7 @@ def readable_account_ids(user: Any) -> set[int] | None:
         return None
     ids = {user.account_id}
     if "consultant" in permissions.roles_of(user):
-        from chalicelib.store import accounts
-
-        ids |= {a.id for a in accounts.clients_of(user.account_id)}
+            ids |= {a.id for a in accounts.clients_of(user.account_id)}
     return ids
 
 
@@ -68,17 +65,12 @@ def require_role_edits(user: Any, target: Any, roles: set[str]) -> None:
     require(all(permissions.may_edit_role(user, role, target, owner) for role in roles))
 
 
-def accounts_to_list(user: Any, account_id: int | None) -> dict[int, Any]:
-    """Accounts a listing covers: the one asked for (404 if unknown, 403 without read), or else
-    every account `user` may read. Returns the Account items by id, read once."""
-    from chalicelib.store import accounts
-
-    if account_id is not None:
-        account = accounts.find(account_id)
-        if account is None:
-            raise not_found(f"Account {account_id} not found")
-        require_account(user, permissions.READ, account_id, account)
-        return {account_id: account}
+def accounts_to_list(user: Any, account: Any = None) -> dict[int, Any]:
+    """Accounts a listing covers: the one asked for (403 without read), or else every account `user` may
+    read. Returns the Account items by id, read once."""
+    if account is not None:
+        require_account(user, permissions.READ, account.id, account)
+        return {account.id: account}
     readable = readable_account_ids(user)
     if readable is None:
         return {a.id: a for a in accounts.list_all()}

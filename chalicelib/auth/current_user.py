@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.responses import unauthorized
 from chalicelib.auth.tokens import read_token
+from chalicelib.errors import unauthorized
 from chalicelib.store import users
 
 

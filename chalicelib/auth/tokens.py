@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from chalicelib import settings
+from chalicelib.auth.secret import token_secret
 
 _SALT = "flexcloud-auth-token"
 
@@ -17,7 +18,7 @@ class TokenClaims:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.token_secret(), salt=_SALT)
+    return URLSafeTimedSerializer(token_secret(), salt=_SALT)
 
 
 def issue_token(user_id: int, uniquifier: str) -> str:

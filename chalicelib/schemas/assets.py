@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from chalicelib.api.query import ListingArgs
+from chalicelib.schemas.listing import ListingArgs
 from chalicelib.schemas.common import JsonString, StrictBody
-from chalicelib.store.assets import Related
 
 # Fields an asset stores as JSON and the API carries as JSON-encoded strings, with their defaults.
 JSON_FIELDS: dict[str, type] = {"attributes": dict, "sensors_to_show": list, "flex_context": dict,
@@ -102,6 +102,16 @@ class AssetSensorsArgs(ListingArgs):
 class DefaultAssetView(StrictBody):
     default_asset_view: Literal[ASSET_VIEWS]  # type: ignore[valid-type]
     use_as_default: bool = True
+
+
+@dataclass
+class Related:
+    """What the asset JSON shows besides the asset item itself, loaded in bulk by the caller."""
+
+    accounts: dict[int, Any] = field(default_factory=dict)
+    asset_types: dict[int, Any] = field(default_factory=dict)
+    children: dict[int, list[Any]] = field(default_factory=dict)
+    sensors: dict[int, list[Any]] = field(default_factory=dict)
 
 
 def _type_json(type_id: int, related: Related) -> dict[str, Any] | None:

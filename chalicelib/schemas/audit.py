@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from chalicelib.api.query import ListingArgs
+from chalicelib.schemas.listing import ListingArgs
 from chalicelib.schemas.naturalize import naturalized_datetime
 
 

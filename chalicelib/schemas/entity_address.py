@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from chalicelib import settings
+
 NO_ADDRESS = "no entity address available"
 _FULL_PATTERN = re.compile(r"^(?P<scheme>.+?)\.(?P<date>\d{4}-\d{2})\.(?P<domain>[^:]+):fm1\.(?P<id>\d+)$")
 
@@ -25,7 +27,6 @@ def _month_after(today: date) -> str:
 def build(sensor_id: int, host: str, hosts_and_start: dict[str, str] | None = None,
           today: date | None = None) -> str:
     """The sensor's entity address as served from `host`; NO_ADDRESS for an unconfigured host."""
-    from chalicelib import settings
 
     name = _naming_host(host)
     starts = settings.hosts_and_auth_start() if hosts_and_start is None else hosts_and_start

@@ -7,14 +7,15 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from chalicelib.api.query import ListingArgs
+from chalicelib.errors import field_error
 from chalicelib.schemas.common import AwareDatetime, Duration, JsonString, QueryArgs, StrictBody
 from chalicelib.schemas.durations import format_duration
+from chalicelib.schemas.entity_address import build
+from chalicelib.schemas.listing import ListingArgs
+from chalicelib.timeseries.units import is_valid_unit
 
 
 def _check_unit(value: str) -> str:
-    from chalicelib.timeseries.units import is_valid_unit
-
     if not is_valid_unit(value):
         raise ValueError(f"Unit '{value}' cannot be handled.")
     return value
@@ -90,6 +91,21 @@ class DataDeletion(StrictBody):
     until: AwareDatetime | None = None
 
 
+def free_datetime(text: str | None, zone: Any, field: str) -> Any:
+    """A free-form datetime query argument (the stats window), naive ones in the sensor's timezone; 422 otherwise."""
+    if text is None:
+        return None
+    import pandas as pd
+
+    try:
+        stamp = pd.Timestamp(text.replace(" ", "+") if "T" in text else text)
+    except (ValueError, TypeError):
+        raise field_error("query", field, "Not a valid datetime.") from None
+    if pd.isna(stamp):
+        raise field_error("query", field, "Not a valid datetime.")
+    return (stamp.tz_localize(zone) if stamp.tzinfo is None else stamp).to_pydatetime()
+
+
 def resolution_of(sensor: Any) -> timedelta:
     return timedelta(minutes=int(sensor.event_resolution_minutes or 0))
 
@@ -114,7 +130,6 @@ def humanized_resolution(sensor: Any) -> str:
 
 def sensor_json(sensor: Any, host: str, resolution: Literal["iso", "humanized"] = "iso") -> dict[str, Any]:
     """A sensor as the API shows it (attributes as a JSON string, entity address for `host`)."""
-    from chalicelib.schemas.entity_address import build
 
     return {
         "id": sensor.id,

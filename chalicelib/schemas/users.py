@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import field_validator
 
-from chalicelib.api.query import ListingArgs
+from chalicelib.schemas.listing import ListingArgs
 from chalicelib.auth.roles import ACCOUNT_ROLES, USER_ROLE_NAMES, USER_ROLES
 from chalicelib.schemas.common import StrictBody, isoformat
 from chalicelib.schemas.naturalize import naturalized_datetime

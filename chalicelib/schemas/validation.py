@@ -5,7 +5,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.api.responses import unprocessable
+from chalicelib.errors import unprocessable
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -1,13 +1,10 @@
 """Accounts: create, look up, list a consultancy's clients."""
 from __future__ import annotations
 
+from chalicelib.store.errors import NotFound
 from chalicelib.store.ids import next_id
 from chalicelib.store.models import Account
 from chalicelib.store.uniques import claim_key, write_with_claims
-
-
-class NotFound(LookupError):
-    pass
 
 
 def create(name: str, roles: list[str] | None = None, consultancy_account_id: int | None = None) -> Account:

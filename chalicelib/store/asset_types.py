@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from chalicelib.store.ids import next_id
 from chalicelib.store.models import AssetType
-from chalicelib.store.uniques import DuplicateError, claim_key, write_with_claims
+from chalicelib.store.errors import DuplicateError
+from chalicelib.store.uniques import claim_key, write_with_claims
 
 DEFAULT_TYPES = {
     "battery": "A stationary battery",

@@ -1,13 +1,12 @@
 """Assets: look up, list by account and by parent (GSI queries, never scans), create, update, delete."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from chalicelib.store import sensors
 from chalicelib.store.ids import next_id
 from chalicelib.store.models import Asset, Sensor
-from chalicelib.store.uniques import DuplicateError, claim_key, write_with_claims
+from chalicelib.store.uniques import claim_key, write_with_claims
 
 PUBLIC = "public"
 TOP_LEVEL = "top"
@@ -74,39 +73,28 @@ def sibling_named(name: str, parent_asset_id: int | None, except_id: int | None 
     return next((a for a in query if a.id != except_id), None)
 
 
-class NameTaken(Exception):
-    pass
-
-
 # --- writes ------------------------------------------------------------------------------------
 
 def create(*, name: str, generic_asset_type_id: int, account_id: int | None,
            parent_asset_id: int | None = None, **fields: Any) -> Asset:
-    """Store a new asset; NameTaken if a sibling already has this name."""
+    """Store a new asset; DuplicateError if a sibling already has this name."""
     asset = Asset(next_id("asset"), name=name, generic_asset_type_id=generic_asset_type_id,
                   account_id=account_id, account_key=account_key(account_id),
                   parent_asset_id=parent_asset_id, parent_key=parent_key(parent_asset_id), **fields)
-    _write(asset, claims=_name_claim(name, parent_asset_id))
+    write_with_claims(lambda tx: tx.save(asset), _name_claim(name, parent_asset_id), owner=str(asset.id))
     return asset
 
 
 def update(asset: Asset, changes: dict[str, Any]) -> Asset:
-    """Replace the given fields (the account never changes); NameTaken on a sibling name clash."""
+    """Replace the given fields (the account never changes); DuplicateError on a sibling name clash."""
     old_claims = _name_claim(asset.name, asset.parent_asset_id)
     for key, value in changes.items():
         setattr(asset, key, value)
     asset.parent_key = parent_key(asset.parent_asset_id)
     new_claims = _name_claim(asset.name, asset.parent_asset_id)
-    _write(asset, claims=[c for c in new_claims if c not in old_claims],
-           releases=[c for c in old_claims if c not in new_claims])
+    write_with_claims(lambda tx: tx.save(asset), [c for c in new_claims if c not in old_claims],
+                      releases=[c for c in old_claims if c not in new_claims], owner=str(asset.id))
     return asset
-
-
-def _write(asset: Asset, claims: list[str], releases: list[str] = ()) -> None:
-    try:
-        write_with_claims(lambda tx: tx.save(asset), claims, releases=releases, owner=str(asset.id))
-    except DuplicateError:
-        raise NameTaken(asset.name) from None
 
 
 def delete(asset: Asset) -> None:
@@ -124,16 +112,6 @@ def delete(asset: Asset) -> None:
 
 # --- what the asset JSON shows -------------------------------------------------------------------
 
-@dataclass
-class Related:
-    """What the asset JSON shows besides the asset item itself."""
-
-    accounts: dict[int, Any] = field(default_factory=dict)
-    asset_types: dict[int, Any] = field(default_factory=dict)
-    children: dict[int, list[Asset]] = field(default_factory=dict)
-    sensors: dict[int, list[Sensor]] = field(default_factory=dict)
-
-
 def sensor_names_by_account(account_id: int) -> list[Sensor]:
     """Every sensor on the account's assets, in one paged query (the sparse by-account index).
 
@@ -141,45 +119,3 @@ def sensor_names_by_account(account_id: int) -> list[Sensor]:
     """
     return list(Sensor.by_account.query(int(account_id),
                                         attributes_to_get=["id", "name", "generic_asset_id"]))
-
-
-def related_for(assets: list[Asset], scope: list[Asset] | None = None,
-                account_map: dict[int, Any] | None = None) -> Related:
-    """Owners, types, children and sensors for rendering `assets`, loaded in bulk.
-
-    `scope` holds whole accounts' assets already read (a listing): children then come from it
-    and sensors from one query per account. Without it (one asset), children and sensors are
-    queried per asset.
-    """
-    from chalicelib.store import accounts, asset_types
-
-    related = Related()
-    related.accounts = account_map if account_map is not None else accounts.get_many(
-        a.account_id for a in assets)
-    if scope is None:
-        related.children = {a.id: children_of(a.id) for a in assets}
-        related.sensors = {a.id: sensors.list_for_asset(a.id) for a in assets}
-    else:
-        wanted = {a.id for a in assets}
-        for candidate in scope:
-            if candidate.parent_asset_id in wanted:
-                related.children.setdefault(candidate.parent_asset_id, []).append(candidate)
-        related.sensors = _sensors_for_listing(assets)
-    type_ids = {a.generic_asset_type_id for a in assets}
-    type_ids |= {c.generic_asset_type_id for kids in related.children.values() for c in kids}
-    related.asset_types = asset_types.get_many(type_ids)
-    return related
-
-
-def _sensors_for_listing(assets: list[Asset]) -> dict[int, list[Sensor]]:
-    wanted = {a.id for a in assets}
-    out: dict[int, list[Sensor]] = {}
-    for account_id in sorted({a.account_id for a in assets if a.account_id is not None}):
-        for sensor in sensor_names_by_account(account_id):
-            if sensor.generic_asset_id in wanted:
-                out.setdefault(sensor.generic_asset_id, []).append(sensor)
-    # Public sensors are not in the sparse index; public assets are few, so ask per asset.
-    for asset in assets:
-        if asset.account_id is None:
-            out[asset.id] = sensors.list_for_asset(asset.id)
-    return out

@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterable
 
-from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 
-from chalicelib.store.base import BaseModel, table_meta
-from chalicelib.store.models import register_model
-from chalicelib.timeseries.beliefs import (DAY_US, US_PER_S, Beliefs, duration_us, merge, most_recent, restrict,
-                                          to_us)
+from chalicelib.store.errors import ReplacementRefused, WriteConflict
+from chalicelib.store.models import BeliefChunk
+from chalicelib.timeseries.beliefs import DAY_US, US_PER_S, Beliefs, duration_us, merge, most_recent, restrict, to_us
 from chalicelib.timeseries.packing import BYTES_PER_BELIEF, pack, unpack
+from chalicelib.timeseries.resampling import to_slots
 
 # 15,000 beliefs = 300 KB of arrays per item, leaving room under the 400 KB item limit.
 MAX_BELIEFS_PER_PART = 15_000
@@ -35,28 +34,6 @@ _RETRYABLE_REASONS = {"None", "ConditionalCheckFailed", "TransactionConflict"}
 
 Key = tuple[int, int]  # (day number since the epoch, source id)
 
-
-@register_model
-class BeliefChunk(BaseModel):
-    Meta = table_meta("beliefs")
-    sensor_id = NumberAttribute(hash_key=True)
-    chunk_key = UnicodeAttribute(range_key=True)  # "<YYYY-MM-DD>#<source id>#<part>"
-    source_id = NumberAttribute()
-    day = NumberAttribute()  # days since 1970-01-01 (UTC)
-    part = NumberAttribute(default=0)
-    version = NumberAttribute(default=1)
-    count = NumberAttribute(default=0)
-    offsets = BinaryAttribute(legacy_encoding=False)
-    belief_times = BinaryAttribute(legacy_encoding=False)
-    values = BinaryAttribute(legacy_encoding=False)
-
-
-class ReplacementRefused(Exception):
-    """Some beliefs would replace stored beliefs with other values (and overwriting is off)."""
-
-
-class WriteConflict(Exception):
-    """Concurrent writers kept winning; the caller may retry the whole request."""
 
 
 @dataclass
@@ -342,7 +319,6 @@ def read_values(sensor: Any, start: datetime, end: datetime, resolution: timedel
 
     Mean when downsampling, repeated when upsampling. `selection`: prior, horizon, source_id.
     """
-    from chalicelib.timeseries.resampling import to_slots
 
     latest = read_latest(sensor, start, end, **selection)
     n_slots = (end - start) // resolution

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timezone
 
 from chalicelib import settings
-from chalicelib.store.aws import client
+from chalicelib.aws import client
 
 
 def save_upload(sensor_id: int, filename: str, content: bytes, content_type: str | None = None) -> str:

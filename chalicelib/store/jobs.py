@@ -6,11 +6,9 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.store.base import BaseModel, table_meta
-from chalicelib.store.models import Job, register_model
+from chalicelib.store.models import Job, JobCacheEntry
 
 # FlexMeasures keeps results 7 days (FLEXMEASURES_PLANNING_TTL); the job item lives as long.
 JOB_TTL_SECONDS = 7 * 24 * 3600
@@ -18,16 +16,6 @@ JOB_TTL_SECONDS = 7 * 24 * 3600
 JOB_CACHE_TTL_SECONDS = 3600
 # A worker may take (or the dead-letter handler fail) a job only while it is in one of these.
 _NOT_ENDED = ("queued", "started", "deferred")
-
-
-@register_model
-class JobCacheEntry(BaseModel):
-    """Trigger fingerprint -> the job it created (for FlexMeasures' job cache)."""
-
-    Meta = table_meta("job_cache")
-    fingerprint = UnicodeAttribute(hash_key=True)
-    job_id = UnicodeAttribute()
-    expires_at = NumberAttribute()
 
 
 def create(*, asset_id: int | None, sensor_ids: list[int], request: dict[str, Any],

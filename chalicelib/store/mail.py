@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from chalicelib import settings
-from chalicelib.store.aws import client
+from chalicelib.aws import client
 
 RESET_SUBJECT = "Password reset instructions"
 

@@ -2,12 +2,13 @@
 
 Indexes exist for every listing the API does, so no endpoint scans a table: accounts by
 consultancy, users by email and account, assets by account and parent, sensors by asset,
-audit rows by subject, jobs by asset.
+audit rows by subject, jobs by asset. Belief chunks, the job cache and schedule results are keyed for
+their one lookup each (see store/beliefs.py, store/jobs.py, store/schedule_results.py).
 """
 from __future__ import annotations
 
-from pynamodb.attributes import (BooleanAttribute, JSONAttribute, ListAttribute, MapAttribute,
-                                 NumberAttribute, UnicodeAttribute)
+from pynamodb.attributes import (BinaryAttribute, BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute,
+                                 UnicodeAttribute)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.store.base import AwareDateTimeAttribute, BaseModel, table_meta
@@ -168,15 +169,41 @@ class Job(BaseModel):
     by_asset = _gsi("by-asset", "asset_id", NumberAttribute)
 
 
-ALL_MODELS: list[type[BaseModel]] = [Counter, UniqueKey, Account, User, AssetType, Asset, Sensor,
-                                     DataSource, AuditEntry, Job]
+class BeliefChunk(BaseModel):
+    Meta = table_meta("beliefs")
+    sensor_id = NumberAttribute(hash_key=True)
+    chunk_key = UnicodeAttribute(range_key=True)  # "<YYYY-MM-DD>#<source id>#<part>"
+    source_id = NumberAttribute()
+    day = NumberAttribute()  # days since 1970-01-01 (UTC)
+    part = NumberAttribute(default=0)
+    version = NumberAttribute(default=1)
+    count = NumberAttribute(default=0)
+    offsets = BinaryAttribute(legacy_encoding=False)
+    belief_times = BinaryAttribute(legacy_encoding=False)
+    values = BinaryAttribute(legacy_encoding=False)
 
 
-def register_model(model: type[BaseModel]) -> type[BaseModel]:
-    """Time-series and result models live in their own modules and register here for create-tables."""
-    if model not in ALL_MODELS:
-        ALL_MODELS.append(model)
-    return model
+class JobCacheEntry(BaseModel):
+    """Trigger fingerprint -> the job it created (for FlexMeasures' job cache)."""
+
+    Meta = table_meta("job_cache")
+    fingerprint = UnicodeAttribute(hash_key=True)
+    job_id = UnicodeAttribute()
+    expires_at = NumberAttribute()
 
 
-__all__ = ["ALL_MODELS", "register_model", "MapAttribute"]
+class ScheduleResultItem(BaseModel):
+    Meta = table_meta("schedule_results")
+    job_id = UnicodeAttribute(hash_key=True)
+    sensor_id = NumberAttribute(range_key=True)
+    start = AwareDateTimeAttribute()
+    resolution_seconds = NumberAttribute()  # the spacing of `values`
+    instantaneous = BooleanAttribute(default=False)  # SoC: N+1 values at start … end
+    unit = UnicodeAttribute()
+    values = JSONAttribute(default=list)  # consumption positive, in `unit`
+    kind = UnicodeAttribute(default="power")  # "power" or "state-of-charge"
+    expires_at = NumberAttribute(null=True)
+
+
+ALL_MODELS: list[type[BaseModel]] = [Counter, UniqueKey, Account, User, AssetType, Asset, Sensor, DataSource,
+                                     AuditEntry, Job, JobCacheEntry, BeliefChunk, ScheduleResultItem]

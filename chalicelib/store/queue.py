@@ -5,7 +5,7 @@ import json
 from functools import lru_cache
 
 from chalicelib import settings
-from chalicelib.store.aws import client
+from chalicelib.aws import client
 
 
 def queue_url(name: str | None = None) -> str:

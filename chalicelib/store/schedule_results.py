@@ -6,27 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable
 
-from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
-
-from chalicelib.store.base import AwareDateTimeAttribute, BaseModel, table_meta
-from chalicelib.store.models import register_model
+from chalicelib.store.models import ScheduleResultItem
 
 # Results live as long as their job (FlexMeasures keeps schedules 7 days: FLEXMEASURES_PLANNING_TTL).
 RESULT_TTL_SECONDS = 7 * 24 * 3600
-
-
-@register_model
-class ScheduleResultItem(BaseModel):
-    Meta = table_meta("schedule_results")
-    job_id = UnicodeAttribute(hash_key=True)
-    sensor_id = NumberAttribute(range_key=True)
-    start = AwareDateTimeAttribute()
-    resolution_seconds = NumberAttribute()  # the spacing of `values`
-    instantaneous = BooleanAttribute(default=False)  # SoC: N+1 values at start … end
-    unit = UnicodeAttribute()
-    values = JSONAttribute(default=list)  # consumption positive, in `unit`
-    kind = UnicodeAttribute(default="power")  # "power" or "state-of-charge"
-    expires_at = NumberAttribute(null=True)
 
 
 @dataclass(frozen=True)

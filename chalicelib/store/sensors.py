@@ -3,12 +3,10 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from chalicelib.store import beliefs
 from chalicelib.store.ids import next_id
 from chalicelib.store.models import Asset, Sensor
-from chalicelib.store.uniques import DuplicateError, claim_key, write_with_claims
-
-__all__ = ["find", "create", "update", "delete", "list_for_asset", "list_for_assets", "list_for_account",
-           "DuplicateError"]
+from chalicelib.store.uniques import claim_key, release, write_with_claims
 
 
 def _name_claim(asset_id: int, name: str) -> str:
@@ -64,8 +62,6 @@ def update(sensor: Sensor, changes: dict[str, Any]) -> Sensor:
 
 def delete(sensor: Sensor) -> None:
     """Delete the sensor, its beliefs and its name claim."""
-    from chalicelib.store import beliefs
-    from chalicelib.store.uniques import release
 
     beliefs.delete_all(sensor.id)
     sensor.delete()

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from chalicelib import settings
+from chalicelib.store.errors import DuplicateError
 from chalicelib.store.ids import next_id
 from chalicelib.store.models import DataSource
-from chalicelib.store.uniques import DuplicateError, claim_key, claim_owner, write_with_claims
+from chalicelib.store.uniques import claim_key, claim_owner, write_with_claims
 
 SCHEDULER = "scheduler"
 USER = "user"
@@ -42,7 +44,6 @@ _user_sources: dict[tuple[str, int], DataSource] = {}
 
 def user_source(user: Any) -> DataSource:
     """The user's own data source (type "user", named after the user), created on first use."""
-    from chalicelib import settings
 
     key = (settings.table_name("sources"), int(user.id))
     if key not in _user_sources:

@@ -1,15 +1,11 @@
 """Create every table (and, for the local stack, the bucket, queues and mail identity), idempotently."""
 from __future__ import annotations
 
-import importlib
 import json
 
 from chalicelib import settings
-from chalicelib.store.aws import client
-
-# Modules whose import registers their models (models.register_model); create-tables loads them all.
-MODEL_MODULES = ["chalicelib.store.models", "chalicelib.store.beliefs", "chalicelib.store.jobs",
-                 "chalicelib.store.schedule_results"]
+from chalicelib.aws import client
+from chalicelib.store import models
 
 # The solver Lambda's timeout is 300 s; the queue's visibility timeout must be at least 6x that.
 SCHEDULE_VISIBILITY_TIMEOUT = 1800
@@ -17,11 +13,7 @@ MAX_RECEIVES_BEFORE_DLQ = 3
 
 
 def all_models():
-    for name in MODEL_MODULES:
-        importlib.import_module(name)
-    from chalicelib.store.models import ALL_MODELS
-
-    return list(ALL_MODELS)
+    return list(models.ALL_MODELS)
 
 
 def create_tables() -> list[str]:

@@ -6,15 +6,8 @@ import hashlib
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.store.errors import DuplicateError
 from chalicelib.store.models import UniqueKey
-
-
-class DuplicateError(Exception):
-    """A unique value is already taken."""
-
-    def __init__(self, key: str):
-        super().__init__(key)
-        self.key = key
 
 
 # DynamoDB refuses hash keys over 2048 bytes; longer claims are stored by their digest instead.

@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from chalicelib.auth.passwords import hash_password
+from chalicelib.store.errors import NotFound
 from chalicelib.store.ids import next_id
 from chalicelib.store.models import User
 from chalicelib.store.uniques import claim_key, write_with_claims
@@ -14,16 +14,12 @@ from chalicelib.store.uniques import claim_key, write_with_claims
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
-class NotFound(LookupError):
-    pass
-
-
-def create(email: str, password: str | None, account_id: int, roles: list[str] | None = None,
+def create(email: str, password_hash: str | None, account_id: int, roles: list[str] | None = None,
            username: str | None = None, timezone_name: str = "Europe/Amsterdam", active: bool = True) -> User:
     email = email.strip()
     username = (username or email.split("@")[0]).strip()
     user = User(next_id("user"), email=email, username=username, account_id=int(account_id),
-                roles=list(roles or []), password_hash=hash_password(password) if password else None,
+                roles=list(roles or []), password_hash=password_hash,
                 fs_uniquifier=uuid.uuid4().hex, active=active, timezone=timezone_name)
     write_with_claims(lambda tx: tx.save(user),
                       [claim_key("email", email.lower()), claim_key("username", username)],
@@ -101,9 +97,9 @@ def update(user: User, changes: dict) -> User:
     return user
 
 
-def reset_password(user: User, new_password: str) -> None:
-    """Set a new password and renew the uniquifier, so every token issued so far dies."""
-    user.update(actions=[User.password_hash.set(hash_password(new_password)),
+def reset_password(user: User, new_password_hash: str) -> None:
+    """Set a new password hash and renew the uniquifier, so every token issued so far dies."""
+    user.update(actions=[User.password_hash.set(new_password_hash),
                          User.fs_uniquifier.set(uuid.uuid4().hex)])
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.timeseries.beliefs import Beliefs
+from chalicelib.timeseries.beliefs import Beliefs, most_recent
 
 US_PER_MS = 1000
 # A sensor in seconds records moments; FlexMeasures charts them as epoch-ms datetimes.
@@ -30,7 +30,6 @@ def select_beliefs(beliefs: Beliefs, *, beliefs_after_us: int | None = None, bel
     and source."""
     import numpy as np
 
-    from chalicelib.timeseries.beliefs import most_recent
 
     keep = np.ones(len(beliefs), dtype=bool)
     if beliefs_after_us is not None:

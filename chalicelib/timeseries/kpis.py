@@ -5,6 +5,7 @@ from datetime import timedelta, timezone
 from typing import Any
 
 from chalicelib.timeseries.beliefs import Beliefs
+from chalicelib.timeseries.stats import stats_by_source
 
 STATISTIC_OF = {"sum": "Sum over values", "mean": "Mean value", "min": "Min value", "max": "Max value"}
 
@@ -18,7 +19,6 @@ def kpi_function(requested: Any, unit: str) -> str:
 
 def kpi_value(beliefs: Beliefs, resolution: timedelta, function: str) -> float | int:
     """The first source's (lowest id) statistic over every belief version, rounded to 2 decimals; 0 without data."""
-    from chalicelib.timeseries.stats import stats_by_source
 
     by_source = stats_by_source(beliefs, resolution, timezone.utc)
     if not by_source:

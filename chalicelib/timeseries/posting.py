@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.timeseries import resampling, units
 from chalicelib.timeseries.beliefs import Beliefs, duration_us, to_us
 
 DAY = timedelta(days=1)
@@ -40,7 +41,6 @@ def to_beliefs(posted: Any, sensor: SensorSpec, now: datetime, current: bool = F
     """
     import numpy as np
 
-    from chalicelib.timeseries import resampling
 
     _check_unit(posted, sensor)
     start = _rounded(posted.start, sensor.frequency)
@@ -81,7 +81,6 @@ def to_beliefs(posted: Any, sensor: SensorSpec, now: datetime, current: bool = F
 def _converted(values, posted: Any, sensor: SensorSpec, step: timedelta):
     import numpy as np
 
-    from chalicelib.timeseries import units
 
     try:
         return np.asarray(units.convert(values, posted.unit, sensor.unit, step), dtype="float64")
@@ -132,8 +131,6 @@ def _since_midnight(local: datetime) -> timedelta:
 
 
 def _check_unit(posted: Any, sensor: SensorSpec) -> None:
-    from chalicelib.timeseries import units
-
     if not units.is_valid_unit(posted.unit) or not units.is_convertible(posted.unit, sensor.unit):
         raise _incompatible_unit(posted, sensor)
     if posted.type in (METER, PROGNOSIS) and not units.is_convertible(posted.unit, "MW"):

@@ -1,6 +1,9 @@
 """Units shown together in a chart: the smallest common unit, scale factors to it, and a unit's dimension name."""
 from __future__ import annotations
 
+from chalicelib.timeseries import units as u
+from chalicelib.timeseries.units import CURRENCIES, UnitError, conversion_factor, parse_unit, registry
+
 ARBITRARY_UNITS = "a.u."
 
 
@@ -10,7 +13,6 @@ def smallest_common_unit(units: list[str]) -> tuple[str, dict[str, float]]:
     Units of different dimensions (kW and m), or that only convert with an offset (°C and K),
     share no unit: "a.u." with factors of 1, as FlexMeasures does.
     """
-    from chalicelib.timeseries.units import UnitError, conversion_factor, parse_unit, registry
 
     units = list(dict.fromkeys(units))
     if not units:
@@ -34,7 +36,6 @@ def shared_unit(units: list[str]) -> str:
 
 def unit_dimension(unit: str) -> str:
     """What a unit measures, for axis titles of rows mixing sensor types: "power", "energy price", ..."""
-    from chalicelib.timeseries import units as u
 
     if not u.is_valid_unit(unit):
         return "value"
@@ -52,18 +53,12 @@ def unit_dimension(unit: str) -> str:
 
 
 def _is_price_unit(unit: str) -> bool:
-    from chalicelib.timeseries.units import CURRENCIES
-
     return unit[:3] in CURRENCIES and len(unit) > 3 and unit[3] == "/"
 
 
 def _is_currency(unit: str) -> bool:
-    from chalicelib.timeseries.units import CURRENCIES
-
     return unit in CURRENCIES
 
 
 def _is_speed_unit(unit: str) -> bool:
-    from chalicelib.timeseries.units import parse_unit
-
     return dict(parse_unit(unit).dimensionality) == {"[length]": 1, "[time]": -1}

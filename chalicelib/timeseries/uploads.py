@@ -11,6 +11,7 @@ import io
 from datetime import datetime, timedelta, tzinfo
 
 from chalicelib.timeseries.beliefs import Beliefs, duration_us, to_us
+from chalicelib.timeseries.resampling import to_slots
 
 ALLOWED_EXTENSIONS = (".csv", ".xlsx", ".xls", ".xlsm")
 
@@ -104,7 +105,6 @@ def to_sensor_beliefs(starts: list[int], values: list[float], belief_times: list
     measured instantly, each event's end)."""
     import numpy as np
 
-    from chalicelib.timeseries.resampling import to_slots
 
     order = np.argsort(np.asarray(starts, dtype="int64"), kind="stable")
     start_arr = np.asarray(starts, dtype="int64")[order]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.api.responses import UNAUTHORIZED_MESSAGE
+from chalicelib.errors import UNAUTHORIZED_MESSAGE
 
 UNAUTHORIZED = {"message": UNAUTHORIZED_MESSAGE, "status": "UNAUTHORIZED"}
 

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from pynamodb.attributes import NumberAttribute
 
-from chalicelib.api.responses import FORBIDDEN_MESSAGE, UNAUTHORIZED_MESSAGE
+from chalicelib.errors import FORBIDDEN_MESSAGE, UNAUTHORIZED_MESSAGE
 from tests.conftest import Api
 
 START = "2025-01-01T00:00:00+00:00"
@@ -65,6 +65,7 @@ def world(_moto) -> Iterator[World]:
 
     from app import app
     from chalicelib.auth.tokens import issue_token
+    from chalicelib.auth.passwords import hash_password
     from chalicelib.store import accounts, asset_types, assets, sensors, tables, users
     from chalicelib.schemas.entity_address import build
 
@@ -80,7 +81,7 @@ def world(_moto) -> Iterator[World]:
         tables.verify_mail_sender()
 
         def actor(account, roles=(), name="u"):
-            user = users.create(f"{name}-{uuid.uuid4().hex[:6]}@example.com", "secret-password", account.id,
+            user = users.create(f"{name}-{uuid.uuid4().hex[:6]}@example.com", hash_password("secret-password"), account.id,
                                 list(roles), name)
             return user, issue_token(user.id, user.fs_uniquifier)
 
@@ -460,7 +461,7 @@ def test_random_bodies_never_break_a_write(world, route, data):
 
 def _stored() -> dict[str, int]:
     """How many rows each table the write endpoints touch holds (scans are fine in a test)."""
-    from chalicelib.store.beliefs import BeliefChunk
+    from chalicelib.store.models import BeliefChunk
     from chalicelib.store.models import Asset, AuditEntry, DataSource, Job, Sensor, UniqueKey
 
     counts = {model.__name__: sum(1 for _ in model.scan()) for model in

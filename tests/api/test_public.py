@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.api.responses import FORBIDDEN_MESSAGE, UNAUTHORIZED_MESSAGE
+from chalicelib.errors import FORBIDDEN_MESSAGE, UNAUTHORIZED_MESSAGE
 
 UNAUTHORIZED = {"message": UNAUTHORIZED_MESSAGE, "status": "UNAUTHORIZED"}
 
@@ -129,7 +129,7 @@ def test_health_ready(api):
 
 def test_health_not_ready_without_queue(api):
     from chalicelib.store import queue
-    from chalicelib.store.aws import client
+    from chalicelib.aws import client
 
     client("sqs").delete_queue(QueueUrl=queue.queue_url())
     queue.reset_cache()

@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.scheduling import worker
 from chalicelib.store import beliefs, jobs, queue, sources
-from chalicelib.store.aws import client
+from chalicelib.aws import client
 from tests.api.sensor_helpers import make_asset, make_sensor
 
 START = "2026-01-01T00:00:00+00:00"

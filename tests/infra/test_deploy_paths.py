@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chalicelib.api.responses import NOT_FOUND_MESSAGE
+from chalicelib.errors import NOT_FOUND_MESSAGE
 from chalicelib.store import tables
-from chalicelib.store.aws import client
+from chalicelib.aws import client
 from infra import build_package, resources
 
 ROOT = resources.ROOT

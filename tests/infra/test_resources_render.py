@@ -27,21 +27,18 @@ def test_committed_templates_are_up_to_date():
     assert render_resources.main(["--check"]) == 0, "run `python -m infra.render_resources` and commit"
 
 
-def test_a_new_model_makes_the_committed_templates_stale(capsys):
+def test_a_new_model_makes_the_committed_templates_stale(capsys, monkeypatch):
     class Probe(models.BaseModel):
         Meta = models.table_meta("probe_results")
         job_id = UnicodeAttribute(hash_key=True)
         sensor_id = NumberAttribute(range_key=True)
 
-    models.register_model(Probe)
-    try:
-        assert render_resources.main(["--check"]) == 1
-        assert "resources.yaml is out of date" in capsys.readouterr().err
-        template = resources.merge_template()["Resources"]
-        assert template["ProbeResultsTable"]["Properties"]["KeySchema"] == [
-            {"AttributeName": "job_id", "KeyType": "HASH"}, {"AttributeName": "sensor_id", "KeyType": "RANGE"}]
-    finally:
-        models.ALL_MODELS.remove(Probe)
+    monkeypatch.setattr(models, "ALL_MODELS", [*models.ALL_MODELS, Probe])
+    assert render_resources.main(["--check"]) == 1
+    assert "resources.yaml is out of date" in capsys.readouterr().err
+    template = resources.merge_template()["Resources"]
+    assert template["ProbeResultsTable"]["Properties"]["KeySchema"] == [
+        {"AttributeName": "job_id", "KeyType": "HASH"}, {"AttributeName": "sensor_id", "KeyType": "RANGE"}]
 
 
 def test_every_model_has_its_table_with_keys_indexes_billing_and_recovery():

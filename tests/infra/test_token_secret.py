@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from chalicelib import settings
+from chalicelib.auth import secret
 from chalicelib.auth.tokens import issue_token, read_token
-from chalicelib.store.aws import client
+from chalicelib.aws import client
 from infra.resources import ROOT
 
 
@@ -19,16 +19,16 @@ def deployed_secret(_moto, monkeypatch):
     name = f"flexcloud/test/token-secret-{id(value)}"
     arn = client("secretsmanager").create_secret(Name=name, SecretString=value)["ARN"]
     monkeypatch.delenv("FLEXCLOUD_TOKEN_SECRET")
-    settings._secret_from_secrets_manager.cache_clear()
+    secret.forget_cached_secrets()
     yield name, arn, value
-    settings._secret_from_secrets_manager.cache_clear()
+    secret.forget_cached_secrets()
 
 
 def test_secret_read_by_name_or_arn_signs_tokens(deployed_secret, monkeypatch):
     name, arn, value = deployed_secret
     for secret_id in (name, arn):
         monkeypatch.setenv("FLEXCLOUD_TOKEN_SECRET_ID", secret_id)
-        assert settings.token_secret() == value
+        assert secret.token_secret() == value
     token = issue_token(3, "u")
     assert read_token(token).user_id == 3
     monkeypatch.setenv("FLEXCLOUD_TOKEN_SECRET", "another-key")
@@ -38,17 +38,17 @@ def test_secret_read_by_name_or_arn_signs_tokens(deployed_secret, monkeypatch):
 def test_secret_is_fetched_once_per_container(deployed_secret, monkeypatch):
     name, _, value = deployed_secret
     monkeypatch.setenv("FLEXCLOUD_TOKEN_SECRET_ID", name)
-    assert settings.token_secret() == value
+    assert secret.token_secret() == value
     client("secretsmanager").update_secret(SecretId=name, SecretString="rotated")
-    assert settings.token_secret() == value
-    settings._secret_from_secrets_manager.cache_clear()
-    assert settings.token_secret() == "rotated"
+    assert secret.token_secret() == value
+    secret.forget_cached_secrets()
+    assert secret.token_secret() == "rotated"
 
 
 def test_unknown_secret_is_an_error_not_an_empty_key(deployed_secret, monkeypatch):
     monkeypatch.setenv("FLEXCLOUD_TOKEN_SECRET_ID", "flexcloud/nope")
     with pytest.raises(client("secretsmanager").exceptions.ResourceNotFoundException):
-        settings.token_secret()
+        secret.token_secret()
 
 
 def test_importing_the_app_does_not_fetch_the_secret():

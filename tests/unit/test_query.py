@@ -5,9 +5,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from chalicelib.api.query import (ListingArgs, filter_terms, first_term_words, list_or_page, matches_all,
-                                  matches_any, parse_query, sort_items)
-from chalicelib.api.responses import ApiError
+from chalicelib.api.query import parse_query
+from chalicelib.schemas.listing import ListingArgs
+from chalicelib.services.listing import (filter_terms, first_term_words, list_or_page, matches_all, matches_any,
+                                         sort_items)
+from chalicelib.errors import ApiError
 
 
 def test_filter_is_split_like_a_shell_line():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.api.responses import ApiError
+from chalicelib.errors import ApiError
 from chalicelib.scheduling import quantities as q
 from chalicelib.scheduling.flex_context import FlexContext, merge_flex_contexts
 from chalicelib.scheduling.flex_model import StorageFlexModel

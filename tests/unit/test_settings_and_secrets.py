@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib import settings
+from chalicelib.auth import secret
 from chalicelib.auth.passwords import hash_password, random_password, verify_password
 from chalicelib.auth.tokens import issue_token, read_token
 
@@ -25,7 +26,7 @@ def test_missing_token_secret_is_a_configuration_error(monkeypatch):
     monkeypatch.delenv("FLEXCLOUD_TOKEN_SECRET")
     monkeypatch.delenv("FLEXCLOUD_TOKEN_SECRET_PARAMETER", raising=False)
     with pytest.raises(settings.ConfigurationError):
-        settings.token_secret()
+        secret.token_secret()
 
 
 def test_passwords_hash_and_verify_both_profiles(monkeypatch):

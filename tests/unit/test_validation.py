@@ -6,7 +6,7 @@ from typing import Literal
 import pytest
 from pydantic import BaseModel, Field, model_validator
 
-from chalicelib.api.responses import ApiError
+from chalicelib.errors import ApiError
 from chalicelib.schemas.common import AwareDatetime, Duration, JsonString, StrictBody
 from chalicelib.schemas.validation import validate
 

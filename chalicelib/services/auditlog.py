@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.query import first_term_words, list_or_page, matches_any, sort_items
 from chalicelib.schemas.audit import AuditLogArgs, audit_json
+from chalicelib.services.listing import first_term_words, list_or_page, matches_any, sort_items
 
 
 def audit_listing(entries: list[Any], args: AuditLogArgs, viewer: Any, *, always_paginated: bool) -> Any:

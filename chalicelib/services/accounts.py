@@ -1,29 +1,20 @@
 """What the account endpoints do: the accounts a user may read, filtered, sorted and counted."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from chalicelib.api.query import ListingArgs, first_term_words, list_or_page, sort_items
 from chalicelib.auth.access import accounts_to_list
+from chalicelib.schemas.accounts import AccountListArgs
 from chalicelib.schemas.users import account_summary
-
-
-class AccountListArgs(ListingArgs):
-    sort_by: Literal["name", "assets", "users"] | None = None
-
-
-def account_or_404(user: Any, account_id: int) -> dict[str, Any]:
-    """The account's summary: 404 if unknown, 403 without read access."""
-    return account_summary(accounts_to_list(user, account_id)[account_id])
+from chalicelib.services.listing import first_term_words, list_or_page, sort_items
+from chalicelib.store import assets, users
 
 
 def listing(user: Any, args: AccountListArgs) -> Any:
     """Own account, plus client accounts for consultants, or all for admins; the filter's first
     term, split on spaces, matches any word in the name. Pages add the user and asset counts."""
-    from chalicelib.store import assets, users
-
     words = [w.lower() for w in first_term_words(args.filter)]
-    shown = sorted((a for a in accounts_to_list(user, None).values()
+    shown = sorted((a for a in accounts_to_list(user).values()
                     if not words or any(w in a.name.lower() for w in words)), key=lambda a: a.id)
     counted = args.page is not None or args.sort_by in ("assets", "users")
     counts = {a.id: (users.count_for_account(a.id), assets.count_for_account(a.id)) for a in shown} if counted else {}

@@ -1,27 +1,26 @@
-"""boto3 clients, built once per container and per endpoint (moto server, or real AWS)."""
+"""What the store refuses, in its own words: not found, duplicate, replacement refused, write conflict, and
+DynamoDB's refusals (item too large, number out of range) recognised in botocore's exceptions."""
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
 
-from chalicelib import settings
-
-
-def client(service: str) -> Any:
-    return _client(service, settings.aws_region(), settings.aws_endpoint_url())
+class NotFound(LookupError):
+    """An entity the caller named does not exist."""
 
 
-@lru_cache(maxsize=32)
-def _client(service: str, region: str, endpoint: str | None) -> Any:
-    import boto3
+class DuplicateError(Exception):
+    """A unique value (email, username, account name, asset name under its parent, ...) is already taken."""
 
-    return boto3.session.Session().client(service, region_name=region, endpoint_url=endpoint)
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
 
 
-def reset_clients() -> None:
-    """Tests that swap AWS backends (mock_aws per test) drop cached clients with this."""
-    _client.cache_clear()
+class ReplacementRefused(Exception):
+    """Some beliefs would replace stored beliefs with other values (and overwriting is off)."""
 
+
+class WriteConflict(Exception):
+    """Concurrent writers kept winning; the caller may retry the whole request."""
 
 
 def item_too_large(exc: BaseException) -> bool:

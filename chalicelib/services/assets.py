@@ -3,34 +3,69 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.query import (filter_terms, first_term_words, list_or_page, matches_all, matches_any,
-                                  sort_items)
-from chalicelib.api.responses import ApiError, field_error, not_found, unprocessable
+from pydantic import ValidationError
+
 from chalicelib.auth import permissions
 from chalicelib.auth.access import accounts_to_list
-from chalicelib.schemas.assets import AssetCreate, AssetFields, AssetListArgs, AssetSensorsArgs, asset_json
+from chalicelib.errors import ApiError, field_error, unprocessable
+from chalicelib.scheduling.flex_context import FlexContext
+from chalicelib.schemas.assets import (AssetCreate, AssetFields, AssetListArgs, AssetSensorsArgs, Related, asset_json,
+                                       asset_type_json)
+from chalicelib.schemas.audit import AuditLogArgs
 from chalicelib.schemas.sensors import sensor_json
-from chalicelib.store import accounts, asset_types, audit, sensors
+from chalicelib.schemas.validation import nest_errors
+from chalicelib.services.auditlog import audit_listing
+from chalicelib.services.listing import (filter_terms, first_term_words, list_or_page, matches_all, matches_any,
+                                         sort_items)
+from chalicelib.services.loaders import account_or_404
+from chalicelib.store import accounts, asset_types, audit, sensors, users
 from chalicelib.store import assets as store
+from chalicelib.store.errors import DuplicateError
 from chalicelib.store.models import Asset
 
 
-def asset_or_404(asset_id: int) -> Asset:
-    asset = store.find(asset_id)
-    if asset is None:
-        raise not_found(f"No asset found with ID {asset_id}.")
-    return asset
-
-
-def asset_or_422(asset_id: int) -> Asset:
-    asset = store.find(asset_id)
-    if asset is None:
-        raise field_error("path", "id", f"No asset found with ID {asset_id}.")
-    return asset
-
-
 def full_json(asset: Asset) -> dict[str, Any]:
-    return asset_json(asset, store.related_for([asset]))
+    return asset_json(asset, related_for([asset]))
+
+
+def related_for(assets: list[Asset], scope: list[Asset] | None = None,
+                account_map: dict[int, Any] | None = None) -> Related:
+    """Owners, types, children and sensors for rendering `assets`, loaded in bulk.
+
+    `scope` holds whole accounts' assets already read (a listing): children then come from it
+    and sensors from one query per account. Without it (one asset), children and sensors are
+    queried per asset.
+    """
+    related = Related()
+    related.accounts = account_map if account_map is not None else accounts.get_many(
+        a.account_id for a in assets)
+    if scope is None:
+        related.children = {a.id: store.children_of(a.id) for a in assets}
+        related.sensors = {a.id: sensors.list_for_asset(a.id) for a in assets}
+    else:
+        wanted = {a.id for a in assets}
+        for candidate in scope:
+            if candidate.parent_asset_id in wanted:
+                related.children.setdefault(candidate.parent_asset_id, []).append(candidate)
+        related.sensors = _sensors_for_listing(assets)
+    type_ids = {a.generic_asset_type_id for a in assets}
+    type_ids |= {c.generic_asset_type_id for kids in related.children.values() for c in kids}
+    related.asset_types = asset_types.get_many(type_ids)
+    return related
+
+
+def _sensors_for_listing(assets: list[Asset]) -> dict[int, list[Any]]:
+    wanted = {a.id for a in assets}
+    out: dict[int, list[Any]] = {}
+    for account_id in sorted({a.account_id for a in assets if a.account_id is not None}):
+        for sensor in store.sensor_names_by_account(account_id):
+            if sensor.generic_asset_id in wanted:
+                out.setdefault(sensor.generic_asset_id, []).append(sensor)
+    # Public sensors are not in the sparse index; public assets are few, so ask per asset.
+    for asset in assets:
+        if asset.account_id is None:
+            out[asset.id] = sensors.list_for_asset(asset.id)
+    return out
 
 
 # --- listings ------------------------------------------------------------------------------------
@@ -38,10 +73,10 @@ def full_json(asset: Asset) -> dict[str, Any]:
 def listing(user: Any, args: AssetListArgs) -> Any:
     """Every filter term must occur in the asset name or its account's name (public: name only)."""
     if args.all_accessible:  # every readable account plus the public assets; account_id is ignored
-        account_map = accounts_to_list(user, None)
+        account_map = accounts_to_list(user)
         account_ids = [*sorted(account_map), None]
     else:
-        account_map = accounts_to_list(user, user.account_id if args.account_id is None else args.account_id)
+        account_map = accounts_to_list(user, account_or_404(user.account_id if args.account_id is None else args.account_id))
         account_ids = [*account_map, None] if args.include_public else [*account_map]
     scope = store.list_for_accounts(account_ids)
     terms = filter_terms(args.filter)
@@ -55,15 +90,27 @@ def listing(user: Any, args: AssetListArgs) -> Any:
                                      "owner": lambda a: a.account_id})
 
     def render(items: list[Asset]) -> list[dict[str, Any]]:
-        related = store.related_for(items, scope=scope, account_map=account_map)
+        related = related_for(items, scope=scope, account_map=account_map)
         return [asset_json(a, related) for a in items]
 
     return list_or_page(shown, args, len(scope), render)
 
 
+def types_listing() -> list[dict[str, Any]]:
+    return [asset_type_json(t) for t in asset_types.list_all()]
+
+
+def set_default_view(user: Any, view: str | None) -> None:
+    users.set_default_asset_view(user, view)
+
+
+def audit_log(viewer: Any, asset: Asset, args: AuditLogArgs) -> dict[str, Any]:
+    return audit_listing(audit.entries_for_asset(asset.id), args, viewer, always_paginated=True)
+
+
 def public_listing() -> list[dict[str, Any]]:
     scope = store.list_for_account(None)
-    related = store.related_for(scope, scope=scope)
+    related = related_for(scope, scope=scope)
     return [asset_json(a, related) for a in scope]
 
 
@@ -188,7 +235,7 @@ def create(user: Any, body: AssetCreate) -> dict[str, Any]:
     try:
         asset = store.create(name=body.name, generic_asset_type_id=body.generic_asset_type_id,
                              account_id=account_id, parent_asset_id=body.parent_asset_id, **fields)
-    except store.NameTaken:
+    except DuplicateError:
         raise field_error("json", "name", _name_taken(body.name, body.parent_asset_id)) from None
     audit.record_asset_event(f"Created asset '{asset.name}': {asset.id}", asset.id, user)
     return full_json(asset)
@@ -204,7 +251,7 @@ def update(user: Any, asset: Asset, body: AssetFields) -> dict[str, Any]:
     events = change_events(asset, changes)
     try:
         store.update(asset, changes)
-    except store.NameTaken:
+    except DuplicateError:
         raise field_error("json", "name", _name_taken(asset.name, asset.parent_asset_id)) from None
     for event in events:
         audit.record_asset_event(event, asset.id, user)
@@ -221,11 +268,6 @@ def _check_flex_context(flex_context: Any) -> None:
     errors = {key: ["A stored flex-context cannot hold time series."] for key, value in flex_context.items()
               if isinstance(value, list) and key != "inflexible-device-sensors"}
     if not errors:
-        from pydantic import ValidationError
-
-        from chalicelib.scheduling.flex_context import FlexContext
-        from chalicelib.schemas.validation import nest_errors
-
         try:
             FlexContext.model_validate(flex_context)
         except ValidationError as exc:

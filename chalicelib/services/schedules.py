@@ -1,4 +1,8 @@
-"""Scheduling triggers, schedule results and job status: the work behind the schedule routes (§7.3, §6, §11)."""
+"""Scheduling triggers, schedule results and job status: the work behind the schedule routes (§7.3, §6, §11).
+
+The scheduling core (pydantic request models, checks, choice of scheduler) loads numpy, so it is imported inside
+the functions that need it: the API's cold start must not pay for it.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -8,9 +12,16 @@ from typing import Any, Iterator
 
 from pydantic import ValidationError
 
-from chalicelib.api.responses import ApiError, field_error, http_error, unprocessable
-from chalicelib.auth.access import require_asset, require_sensor
+from chalicelib import settings
+from chalicelib.auth import permissions
+from chalicelib.auth.access import owner_of_account
+from chalicelib.errors import ApiError, field_error, unprocessable
+from chalicelib.scheduling.flex_context import merge_flex_contexts
+from chalicelib.schemas.durations import format_hours_duration
 from chalicelib.schemas.validation import nest_errors
+from chalicelib.store import asset_types, assets, jobs, queue, schedule_results, sensors
+from chalicelib.store.solver_data import sensor_info
+from chalicelib.timeseries import units
 
 FLEX_KEYS = ("flex-model", "flex-context")
 # [CURRENT] spelling; flexmeasures-client sends it to both triggers when given a prior.
@@ -37,16 +48,17 @@ def unrecognized_job(job_id: str) -> ApiError:
 
 # ---- triggers -----------------------------------------------------------------------------------
 
-def trigger_for_sensor(user: Any, sensor_id: int, raw: Any) -> str:
-    """POST /sensors/<id>/schedules/trigger -> the job id (new, or cached for an identical trigger)."""
-    from chalicelib.api.sensor_actions import load_sensor
+def sensor_trigger_args(raw: Any) -> tuple[dict, bool]:
+    """The sensor trigger's body and its force flag, with the plain argument errors (webargs' 422) first."""
     from chalicelib.scheduling.request import TriggerArgs
-    from chalicelib.store import assets
 
     raw, force = _take_force(raw, "json", allow_seed_key=True)
     _validate_trigger(TriggerArgs, raw, "json")
-    sensor = load_sensor(sensor_id)
-    require_sensor(user, "create-children", sensor)
+    return raw, force
+
+
+def trigger_for_sensor(user: Any, sensor: Any, raw: dict, force: bool) -> str:
+    """POST /sensors/<id>/schedules/trigger -> the job id (new, or cached for an identical trigger)."""
     asset = assets.find(sensor.generic_asset_id)
     scheduler = _scheduler_for(asset)
     if "flex-model" in raw:
@@ -61,20 +73,22 @@ def trigger_for_sensor(user: Any, sensor_id: int, raw: Any) -> str:
                     sensor_id=sensor.id)
 
 
-def trigger_for_asset(user: Any, asset_id: int, raw: Any, query: dict[str, str]) -> str:
-    """POST /assets/<id>/schedules/trigger: several devices, joint or sequential, in one job (always the
-    StorageScheduler: a process flex-model describes one device)."""
-    from chalicelib.scheduling import choice
-    from chalicelib.scheduling.request import AssetTriggerBody, ScheduleRequest
-    from chalicelib.store import assets
+def asset_trigger_args(raw: Any, query: dict[str, str]) -> tuple[dict, bool]:
+    """The asset trigger's query and body merged (webargs' args_and_json) and its force flag, checked."""
+    from chalicelib.scheduling.request import AssetTriggerBody
 
     raw = _args_and_json(raw, query)
     raw, force = _take_force(raw, "args_and_json", allow_seed_key=False)
     _validate_trigger(AssetTriggerBody, raw, "args_and_json")
-    asset = assets.find(asset_id)
-    if asset is None:
-        raise field_error("path", "id", f"No asset found with ID {asset_id}.")
-    require_asset(user, "create-children", asset)
+    return raw, force
+
+
+def trigger_for_asset(user: Any, asset: Any, raw: dict, force: bool) -> str:
+    """POST /assets/<id>/schedules/trigger: several devices, joint or sequential, in one job (always the
+    StorageScheduler: a process flex-model describes one device)."""
+    from chalicelib.scheduling import choice
+    from chalicelib.scheduling.request import AssetTriggerBody, ScheduleRequest
+
     context = _merged_context(raw, asset)
     body = _validate_trigger(AssetTriggerBody, {**raw, "flex-context": context}, "args_and_json")
     devices = _device_sensors(asset, [entry.sensor for entry in body.flex_model])
@@ -87,7 +101,6 @@ def trigger_for_asset(user: Any, asset_id: int, raw: Any, query: dict[str, str])
 def _scheduler_for(asset: Any) -> Any:
     """The scheduler the asset's type calls for (§9)."""
     from chalicelib.scheduling import choice
-    from chalicelib.store import asset_types
 
     asset_type = asset_types.get(asset.generic_asset_type_id) if asset is not None else None
     return choice.for_asset_type(asset_type.name if asset_type is not None else None)
@@ -140,7 +153,6 @@ PRICE_SPELLINGS.update({old: new for new, old in list(PRICE_SPELLINGS.items())})
 
 def _merged_context(raw: dict, asset: Any) -> dict:
     """The request's flex-context over the asset's stored one, over its ancestors' (nearest wins)."""
-    from chalicelib.scheduling.flex_context import merge_flex_contexts
 
     request_context = raw.get("flex-context")
     levels = [request_context if isinstance(request_context, dict) else {}]
@@ -154,8 +166,6 @@ def _merged_context(raw: dict, asset: Any) -> dict:
 
 
 def _asset_chain(asset: Any) -> Iterator[Any]:
-    from chalicelib.store import assets
-
     seen = set()
     while asset is not None and asset.id not in seen:
         seen.add(asset.id)
@@ -165,8 +175,6 @@ def _asset_chain(asset: Any) -> Iterator[Any]:
 
 def _device_sensors(asset: Any, sensor_ids: list[int]) -> dict[int, Any]:
     """Each flex-model sensor must exist and sit on the asset or one of its offspring."""
-    from chalicelib.store import assets, sensors
-
     found = sensors.get_many(sensor_ids)
     family = {asset.id, *assets.offspring_ids(asset.id)}
     for sensor_id in sensor_ids:
@@ -180,8 +188,6 @@ def _device_sensors(asset: Any, sensor_ids: list[int]) -> dict[int, Any]:
 
 def _check_request(user: Any, request: Any, devices: dict[int, Any], scheduler: Any) -> None:
     """The scheduler's synchronous checks; sensors the user may not read count as unknown."""
-    from chalicelib import settings
-
     errors = scheduler.trigger_errors(request, _readable_lookup(user, devices),
                                       default_duration=settings.planning_horizon(),
                                       max_steps=settings.max_planning_steps())
@@ -191,10 +197,6 @@ def _check_request(user: Any, request: Any, devices: dict[int, Any], scheduler: 
 
 def _readable_lookup(user: Any, known: dict[int, Any]):
     """A core `lookup` over stored sensors: None for unknown sensors and those `user` may not read."""
-    from chalicelib.auth import permissions
-    from chalicelib.auth.access import owner_of_account
-    from chalicelib.scheduling.worker import sensor_info
-    from chalicelib.store import sensors
 
     found = dict(known)
     owners: dict[int | None, Any] = {}  # the checks look sensors up repeatedly, mostly of one account
@@ -216,9 +218,6 @@ def _readable_lookup(user: Any, known: dict[int, Any]):
 
 def _enqueue(user: Any, trigger: str, stored: dict, request: Any, force: bool, scheduler: Any, *, asset_id: int,
              sensor_id: int | None) -> str:
-    from chalicelib import settings
-    from chalicelib.store import jobs, queue
-
     if len(json.dumps(stored)) > MAX_STORED_BODY_BYTES:
         raise ApiError(413, {"result": "Rejected", "status": "PAYLOAD_TOO_LARGE", "message": (
             "The trigger body is too large to keep with its job (over 300 kB). Refer to sensors for long time "
@@ -265,16 +264,8 @@ def status_detail(job: Any) -> str:
             "finished": "Scheduling job has finished."}.get(job.status, "Scheduling job has an unknown status.")
 
 
-def schedule_result(user: Any, sensor_id: int, job_id: str, duration: timedelta | None,
-                    unit: str | None) -> dict:
+def schedule_result(sensor: Any, job_id: str, duration: timedelta | None, unit: str | None) -> dict:
     """GET /sensors/<id>/schedules/<uuid>: every state of §10.4, or the schedule (consumption positive)."""
-    from chalicelib import settings
-    from chalicelib.api.sensor_actions import load_sensor
-    from chalicelib.schemas.durations import format_hours_duration
-    from chalicelib.store import jobs, schedule_results
-
-    sensor = load_sensor(sensor_id)
-    require_sensor(user, "read", sensor)
     horizon = min(duration or DEFAULT_RESULT_DURATION, settings.planning_horizon())
     job = jobs.find(job_id)
     if job is None:
@@ -309,8 +300,6 @@ def _in_unit(values: list[float], stored: Any, unit: str | None) -> tuple[list[f
         return values, stored.unit
     import numpy as np
 
-    from chalicelib.timeseries import units
-
     try:
         step = None if stored.instantaneous else stored.step
         converted = units.convert(np.asarray(values, dtype=float), stored.unit, unit, step)
@@ -321,14 +310,8 @@ def _in_unit(values: list[float], stored: Any, unit: str | None) -> tuple[list[f
 
 # ---- jobs -----------------------------------------------------------------------------------------
 
-def asset_jobs(user: Any, asset_id: int) -> dict:
+def asset_jobs(asset: Any) -> dict:
     """GET /assets/<id>/jobs: the asset's scheduling jobs and its direct sensors' (durable, from DynamoDB)."""
-    from chalicelib.store import assets, jobs, sensors
-
-    asset = assets.find(asset_id)
-    if asset is None:
-        raise field_error("path", "id", f"No asset found with ID {asset_id}.")
-    require_asset(user, "read", asset)
     found = jobs.list_for_asset(asset.id)
     names = sensors.get_many(job.sensor_id for job in found if job.sensor_id is not None)
     return {"jobs": [_job_item(job, asset, names) for job in found], "redis_connection_err": None}
@@ -352,17 +335,8 @@ def _job_item(job: Any, asset: Any, sensor_items: dict[int, Any]) -> dict:
 JOB_STATUS_CODES = {"finished": 200, "failed": 422}
 
 
-def job_status(user: Any, job_id: str) -> tuple[dict, int]:
+def job_status(job: Any) -> tuple[dict, int]:
     """GET /jobs/<uuid> as [CURRENT] FlexMeasures reports it (flexmeasures-client's wait_for_job)."""
-    from chalicelib.store import assets, jobs
-
-    job = jobs.find(job_id)
-    if job is None:
-        raise http_error(404, f"Job {job_id} not found.")
-    asset = assets.find(job.asset_id) if job.asset_id is not None else None
-    if asset is None:
-        raise http_error(404, f"Job {job_id} not found.")
-    require_asset(user, "read", asset)
     return {
         "status": job.status.upper(), "message": status_detail(job), "result": (job.meta or {}).get("costs"),
         "func-name": "flexcloud.scheduling.worker.run_job", "origin": "scheduling",

@@ -3,28 +3,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.query import filter_terms, list_or_page, matches_all, sort_items
-from chalicelib.api.responses import ApiError, forbidden, not_found
 from chalicelib.auth.access import accounts_to_list, require_role_edits
-from chalicelib.auth.passwords import random_password
+from chalicelib.auth.passwords import hash_password, random_password
 from chalicelib.auth.roles import USER_ROLE_NAMES
+from chalicelib.errors import ApiError, forbidden
+from chalicelib.schemas.audit import AuditLogArgs
 from chalicelib.schemas.users import UserListArgs, UserPatch, listed_user_json, user_json
+from chalicelib.services.auditlog import audit_listing
+from chalicelib.services.listing import filter_terms, list_or_page, matches_all, sort_items
+from chalicelib.services.loaders import account_or_404
 from chalicelib.store import audit, mail
 from chalicelib.store import users as store
+from chalicelib.store.errors import DuplicateError
 from chalicelib.store.models import User
-from chalicelib.store.uniques import DuplicateError
 
 
-def user_or_404(user_id: int) -> User:
-    user = store.find(user_id)
-    if user is None:
-        raise not_found(f"User {user_id} not found")
+def create_user(email: str, password: str | None, account_id: int, roles: list[str] | None = None,
+                username: str | None = None, timezone_name: str = "Europe/Amsterdam", active: bool = True,
+                created_by: Any = None) -> User:
+    """A new user with a hashed password (DuplicateError for a taken email or username), audited as
+    FlexMeasures does ("User <name> created")."""
+    user = store.create(email, hash_password(password) if password else None, account_id, roles, username,
+                        timezone_name, active)
+    audit.record_user_event(f"User {user.username} created", affected_user=user, active_user=created_by)
     return user
 
 
 def listing(viewer: Any, args: UserListArgs) -> Any:
     """Every filter term must occur in the email, the username or the account name."""
-    account_map = accounts_to_list(viewer, args.account_id)
+    account_map = accounts_to_list(viewer, None if args.account_id is None else account_or_404(args.account_id))
     scope = [u for u in store.list_for_accounts(sorted(account_map)) if args.include_inactive or u.active]
     terms = filter_terms(args.filter)
 
@@ -79,5 +86,9 @@ def _roles_event(removed: list[str], added: list[str]) -> str | None:
 def reset_password(editor: Any, target: User) -> None:
     """Mail first, then write: like FlexMeasures, nothing changes unless the instructions went out."""
     mail.send_password_reset(target.email, target.username)
-    store.reset_password(target, random_password())
+    store.reset_password(target, hash_password(random_password()))
     audit.record_user_event(f"Password reset for user {target.username}", target, editor)
+
+
+def audit_log(viewer: Any, target: User, args: AuditLogArgs) -> list[dict[str, Any]] | dict[str, Any]:
+    return audit_listing(audit.entries_for_user(target.id), args, viewer, always_paginated=False)
