@@ -193,8 +193,8 @@ def _readable_lookup(user: Any, known: dict[int, Any]):
     """A core `lookup` over stored sensors: None for unknown sensors and those `user` may not read."""
     from chalicelib.auth import permissions
     from chalicelib.auth.access import owner_of_account
-    from chalicelib.scheduling.worker import sensor_info
     from chalicelib.store import sensors
+    from chalicelib.store.solver_data import sensor_info
 
     found = dict(known)
     owners: dict[int | None, Any] = {}  # the checks look sensors up repeatedly, mostly of one account
