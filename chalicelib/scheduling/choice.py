@@ -1,6 +1,6 @@
 """Which scheduler plans a sensor (§9), and each scheduler's trigger body, checks and solve.
 
-Import it inside functions only: it loads the whole core (numpy, pydantic schemas).
+The API imports it inside functions only: it loads the whole core (numpy, pydantic schemas).
 """
 from __future__ import annotations
 

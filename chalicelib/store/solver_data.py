@@ -15,13 +15,13 @@ def sensor_info(sensor: Sensor) -> SensorInfo:
                       dict(sensor.attributes or {}))
 
 
-class StoredSensorData:
-    """The core's SensorData over the store for one job. Each sensor item is read once, on first use, and kept:
-    the worker writes the job's results onto the items the solve already read."""
+class StoredSensors:
+    """The core's SensorData (`sensor_data`) over the store, for one job. Each sensor item is read once, on first
+    use, and kept: the worker writes the job's results onto the items the solve already read."""
 
     def __init__(self) -> None:
         self._items: dict[int, Sensor | None] = {}
-        self.data = SensorData(self.lookup, self.read)
+        self.sensor_data = SensorData(self.lookup, self.read)
 
     def item(self, sensor_id: int) -> Sensor | None:
         """The stored sensor, or None when it does not exist."""

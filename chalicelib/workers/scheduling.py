@@ -13,7 +13,7 @@ from chalicelib.scheduling.request import AssetTriggerBody, ScheduleRequest
 from chalicelib.scheduling.schedule import ScheduleResult
 from chalicelib.store import beliefs, schedule_results, sources
 from chalicelib.store.models import DataSource, Job
-from chalicelib.store.solver_data import StoredSensorData
+from chalicelib.store.solver_data import StoredSensors
 from chalicelib.workers import runner
 
 # FlexMeasures v0.28 stores schedules under a source of this name, the scheduler's name as its model and the
@@ -36,13 +36,13 @@ def handle_dead_letter(body: str) -> None:
 def solve_job(job: Job) -> dict[str, Any]:
     """Solve and store a claimed job; a scheduling error fails it with its reason."""
     scheduler = choice.named((job.request or {}).get("scheduler"))
-    data = StoredSensorData()
+    sensors = StoredSensors()
     try:
         request = schedule_request(job, scheduler)
-        result = solve(request, scheduler, data)
+        result = solve(request, scheduler, sensors)
     except SchedulingError as exc:
         raise runner.JobFailed(exc.reason, scheduler.info) from None
-    source = store_result(job, request, result, scheduler, data)
+    source = store_result(job, request, result, scheduler, sensors)
     return {**scheduler.info, **finished_meta(request, result, source)}
 
 
@@ -59,21 +59,21 @@ def schedule_request(job: Job, scheduler: choice.Scheduler) -> Any:
     return request
 
 
-def solve(request: Any, scheduler: choice.Scheduler, data: StoredSensorData) -> ScheduleResult:
-    return scheduler.compute(request, data.data, default_duration=settings.planning_horizon(),
+def solve(request: Any, scheduler: choice.Scheduler, sensors: StoredSensors) -> ScheduleResult:
+    return scheduler.compute(request, sensors.sensor_data, default_duration=settings.planning_horizon(),
                              max_steps=settings.max_planning_steps(),
                              time_limit=settings.solver_time_limit_seconds())
 
 
 def store_result(job: Job, request: Any, result: ScheduleResult, scheduler: choice.Scheduler,
-                 data: StoredSensorData) -> DataSource:
+                 sensors: StoredSensors) -> DataSource:
     """Power (and SoC) schedules as beliefs of the scheduler's source, plus one result item per sensor. The
     sensors are the items the solve read."""
     source = sources.scheduler_source(model=scheduler.name, version=scheduler.source_version, name=SOURCE_NAME)
     items = []
     for schedule, kind in [(s, "power") for s in result.power] + [(s, "state-of-charge") for s in result.soc]:
         sign = stored_sign(schedule.sensor) if kind == "power" else 1
-        beliefs.write_beliefs(data.item(schedule.sensor.id), source, schedule.event_starts(),
+        beliefs.write_beliefs(sensors.item(schedule.sensor.id), source, schedule.event_starts(),
                               [sign * v for v in schedule.values], belief_time=request.prior)
         items.append(schedule_results.StoredSchedule(schedule.sensor.id, schedule.start, schedule.step,
                                                      schedule.instantaneous, schedule.sensor.unit,
