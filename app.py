@@ -9,10 +9,11 @@ app.api.binary_types.append("multipart/form-data")
 register_all(app)
 
 
-# Queue names are bound when Chalice packages the app, so they are read here once, by design.
+# Queue names are bound when Chalice packages the app, so they are read here once, by design. The handlers import
+# the worker when called: the API Lambda runs this module too and must not load the solver (pandas, PuLP).
 @app.on_sqs_message(queue=settings.schedule_queue_name(), batch_size=1)
 def solve_schedule(event):
-    from chalicelib.scheduling.worker import handle_message
+    from chalicelib.workers.scheduling import handle_message
 
     for record in event:
         handle_message(record.body)
@@ -20,7 +21,7 @@ def solve_schedule(event):
 
 @app.on_sqs_message(queue=settings.schedule_dlq_name(), batch_size=1)
 def fail_dead_letter(event):
-    from chalicelib.scheduling.worker import handle_dead_letter
+    from chalicelib.workers.scheduling import handle_dead_letter
 
     for record in event:
         handle_dead_letter(record.body)

@@ -56,8 +56,8 @@ def main() -> None:
 
         from app import app
         from chalicelib.auth.tokens import issue_token
-        from chalicelib.scheduling import worker
         from chalicelib.store import tables
+        from chalicelib.workers import scheduling
 
         tables.create_tables()
         tables.create_queues()
@@ -76,7 +76,7 @@ def main() -> None:
                     f"/v3_0/sensors/{battery.id}/schedules/trigger", headers=headers, body=body))
                 job_id = json.loads(response.body)["schedule"]
                 rows["trigger (POST)"].append((wall, calls))
-                _, wall, calls = timed(counter, lambda: worker.handle_message(json.dumps({"job_id": job_id})))
+                _, wall, calls = timed(counter, lambda: scheduling.handle_message(json.dumps({"job_id": job_id})))
                 rows["worker job (solve + store)"].append((wall, calls))
                 response, wall, calls = timed(counter, lambda: client.http.get(
                     f"/v3_0/sensors/{battery.id}/schedules/{job_id}?duration=PT48H", headers=headers))

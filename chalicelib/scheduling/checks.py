@@ -12,6 +12,7 @@ from chalicelib.scheduling.flex_model import StorageFlexModel
 from chalicelib.scheduling.problem import power_sensor_error
 from chalicelib.scheduling.request import ScheduleRequest
 from chalicelib.scheduling.sources import Lookup, SensorData, SensorInfo
+from chalicelib.timeseries import units
 
 # Scheduler unit per field that may reference a sensor; "price/MWh" and "price/MW" keep the sensor's currency.
 MODEL_UNITS = {
@@ -111,7 +112,6 @@ def _reference_errors(parsed, units: dict[str, str], lookup: Lookup, alias):
 def _unit_errors(value: Any, unit: str, lookup: Lookup) -> list[str]:
     if not isinstance(value, q.SensorRef):
         return []
-    from chalicelib.timeseries import units
 
     sensor = lookup(value.sensor)
     if sensor is None:

@@ -1,14 +1,16 @@
 """Which scheduler plans a sensor (§9), and each scheduler's trigger body, checks and solve.
 
-Import it inside functions only: it loads the whole core (numpy, pydantic schemas).
+The API imports it inside functions only: it loads the whole core (numpy, pydantic schemas).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Callable
 
 from chalicelib.scheduling import checks, process, schedule
 from chalicelib.scheduling.request import ScheduleRequest, SensorTriggerBody
+from chalicelib.scheduling.sources import SensorData
 
 PROCESS_ASSET_TYPES = frozenset({"process", "load"})
 
@@ -24,7 +26,8 @@ class Scheduler:
     trigger_body: type  # pydantic model of a sensor trigger body
     sensor_request: Callable[[int, Any], Any]  # (sensor id, parsed body) -> the request `compute` takes
     trigger_errors: Callable[..., dict]  # (request, lookup, default_duration=, max_steps=) -> nested messages
-    compute: Callable[..., Any]  # (request, data, default_duration=, max_steps=) -> ScheduleResult
+    # (request, data, default_duration=, max_steps=, time_limit=) -> ScheduleResult; time_limit in solver seconds
+    compute: Callable[..., Any]
     # (raw flex-model, sensor attributes, asset attributes) -> the flex-model with attribute defaults filled in
     completed_flex_model: Callable[..., Any] = _unchanged
 
@@ -34,11 +37,17 @@ class Scheduler:
         return {"scheduler_info": {"scheduler": self.name}}
 
 
+def _compute_process(request: process.ProcessRequest, data: SensorData, *, default_duration: timedelta,
+                     max_steps: int | None, time_limit: float | None = None) -> schedule.ScheduleResult:
+    """The ProcessScheduler places the process by price without a solver, so a solver time limit has no use."""
+    return process.compute_process_schedule(request, data, default_duration=default_duration, max_steps=max_steps)
+
+
 STORAGE = Scheduler("StorageScheduler", "5", SensorTriggerBody, ScheduleRequest.from_sensor_trigger,
                     checks.trigger_errors, schedule.compute_schedule)
 PROCESS = Scheduler(process.NAME, process.SOURCE_VERSION, process.ProcessTriggerBody,
                     process.ProcessRequest.from_sensor_trigger, process.trigger_errors,
-                    process.compute_process_schedule, process.with_default_process_type)
+                    _compute_process, process.with_default_process_type)
 SCHEDULERS = {scheduler.name: scheduler for scheduler in (STORAGE, PROCESS)}
 
 

@@ -10,6 +10,8 @@ import numpy as np
 
 from chalicelib.scheduling.errors import WindowError
 from chalicelib.scheduling.quantities import Segment
+from chalicelib.schemas.durations import format_duration
+from chalicelib.timeseries.resampling import mean_of_groups, to_slots
 
 NS = 1_000_000_000
 
@@ -84,7 +86,6 @@ def resolve_window(start: datetime, duration: timedelta | None, resolution: time
         end = min(latest, limit)
     steps = math.ceil((end - start) / resolution)
     if max_steps and steps > max_steps:
-        from chalicelib.schemas.durations import format_duration
 
         raise WindowError(f"The scheduling window of {steps} steps exceeds the maximum planning horizon of "
                           f"{max_steps} steps of {format_duration(resolution)}.")
@@ -121,7 +122,6 @@ def place_segments(segments: Iterable[Segment], ticks: np.ndarray, step_ns: int,
 
 def resample_flow(times_ns: np.ndarray, values: np.ndarray, resolution_ns: int, window: Window) -> np.ndarray:
     """Mean of a sensor's events over each slot (time-weighted; gaps ignored; a slot with no data is NaN)."""
-    from chalicelib.timeseries.resampling import mean_of_groups, to_slots
 
     n = window.n
     if len(times_ns) == 0:

@@ -10,6 +10,8 @@ import numpy as np
 from chalicelib.scheduling.grid import Window, resample_flow
 from chalicelib.scheduling.problem import Device
 from chalicelib.scheduling.sources import SensorInfo
+from chalicelib.schemas.durations import format_duration
+from chalicelib.timeseries import units
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,6 @@ class SensorSchedule:
         return [self.start + i * self.step for i in range(len(self.values))]
 
     def to_json(self) -> dict:
-        from chalicelib.schemas.durations import format_duration
-
         return {"sensor": self.sensor.id, "unit": self.sensor.unit, "start": self.start.isoformat(),
                 "resolution": format_duration(self.resolution), "values": self.values}
 
@@ -42,7 +42,6 @@ class SensorSchedule:
 def power_schedule(device: Device, power_mw: np.ndarray, window: Window, resample: bool) -> SensorSchedule:
     """MW -> the sensor unit (an energy unit gets the energy per event), mean-resampled to the sensor's
     resolution when `resample` (asset jobs), rounded to 6 decimals."""
-    from chalicelib.timeseries import units
 
     sensor = device.sensor
     resolution = window.resolution
@@ -60,7 +59,6 @@ def soc_schedule(device: Device, power_mw: np.ndarray, window: Window) -> Sensor
     """N+1 SoC values at start, start+Δt, … end, in the state-of-charge sensor's unit."""
     if device.soc_sensor is None or device.stock is None:
         return None
-    from chalicelib.timeseries import units
 
     soc_mwh = soc_curve(device, power_mw, window.hours)
     factor = units.conversion_factor("MWh", device.soc_sensor.unit)
@@ -88,7 +86,6 @@ def _rounded(values: np.ndarray) -> list[float]:
 
 def stored_sign(sensor: SensorInfo) -> int:
     """§10.3 (v0.28): power sensors store production positive unless marked otherwise; GET flips it back."""
-    from chalicelib.timeseries import units
 
     if units.is_power_unit(sensor.unit) and sensor.attribute("consumption_is_positive", True):
         return -1

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -16,6 +16,7 @@ from chalicelib.scheduling.grid import Window
 from chalicelib.scheduling.resolve import Resolver
 from chalicelib.scheduling.sources import SensorData, SensorInfo
 from chalicelib.scheduling.storage import SocSettings, StockColumns, soc_settings, validate_stock
+from chalicelib.timeseries import units
 
 # Default breach prices of v0.28's relaxation, in <cur>/MWh (SoC) and <cur>/MW (capacities).
 SOC_BREACH_PRICE = 1000 * 1000.0
@@ -309,7 +310,6 @@ def _soc_sensor(sensor_id: int, resolver: Resolver) -> SensorInfo:
 
 def power_sensor_error(sensor: SensorInfo) -> str | None:
     """Why a sensor cannot take a power schedule (it needs a power or energy unit), or None."""
-    from chalicelib.timeseries import units
 
     if not (units.is_power_unit(sensor.unit) or units.is_energy_unit(sensor.unit)):
         return f"Sensor {sensor.id} cannot hold a power schedule: cannot convert MW to {sensor.unit}"
@@ -318,7 +318,6 @@ def power_sensor_error(sensor: SensorInfo) -> str | None:
 
 def soc_sensor_error(sensor: SensorInfo) -> str | None:
     """Why a sensor cannot take the SoC schedule (v0.28: instantaneous, energy unit), or None."""
-    from chalicelib.timeseries import units
 
     if sensor.resolution.total_seconds() != 0:
         return (f"The state-of-charge field points to a sensor with a non-instantaneous event resolution "

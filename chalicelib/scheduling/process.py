@@ -21,6 +21,7 @@ from chalicelib.scheduling.resolve import Resolver
 from chalicelib.scheduling.schedule import ScheduleResult
 from chalicelib.scheduling.sources import Lookup, SensorData, SensorInfo
 from chalicelib.schemas.common import AwareDatetime, Duration
+from chalicelib.timeseries import units
 
 NAME = "ProcessScheduler"
 # FlexMeasures' ProcessScheduler version: the data source version of the schedules it stores.
@@ -143,7 +144,6 @@ def compute_process_schedule(request: ProcessRequest, data: SensorData, *, defau
                              max_steps: int | None) -> ScheduleResult:
     """The power schedule (in the sensor's unit, consumption positive) and its energy cost at the
     consumption price; raises a SchedulingError subclass with a user-facing reason on failure."""
-    from chalicelib.timeseries import units
 
     began = time.perf_counter()
     sensor = data.sensor(request.sensor_id, "sensor")

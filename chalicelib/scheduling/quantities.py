@@ -12,6 +12,7 @@ from typing import Any, Union
 
 from chalicelib.schemas.common import parse_aware_datetime
 from chalicelib.schemas.durations import DurationError, parse_duration
+from chalicelib.timeseries import units
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,6 @@ def _check_sign(value: float, kind: Kind) -> None:
 
 def to_field_unit(text: str, kind: Kind) -> tuple[float, str]:
     """'25 kW' -> (0.025, 'MW'); prices keep their currency: '0.29 EUR/kWh' -> (290.0, 'EUR/MWh')."""
-    from chalicelib.timeseries import units
 
     try:
         magnitude, unit = units.parse_quantity(text)
@@ -147,7 +147,6 @@ def parse_series(raw: list, kind: Kind) -> Series:
             raise ValueError(f"Unknown field(s) in a time series segment: {', '.join(sorted(unknown))}.")
         raw_value = item["value"]
         if isinstance(raw_value, str):
-            from chalicelib.timeseries import units
 
             try:
                 seen_units.add(units.parse_quantity(raw_value)[1])

@@ -10,6 +10,7 @@ from chalicelib.scheduling import quantities as q
 from chalicelib.scheduling.errors import FlexConfigError
 from chalicelib.scheduling.grid import Window, duration_ns, edge_fill, place_segments, resample_flow, sample_containing
 from chalicelib.scheduling.sources import SensorData, SensorInfo
+from chalicelib.timeseries import units
 
 
 class Resolver:
@@ -34,8 +35,6 @@ class Resolver:
         return self.data.events(info.id, self.window.start - info.resolution, end, self.prior)
 
     def _factor(self, info: SensorInfo, target: str, field: str) -> float:
-        from chalicelib.timeseries import units
-
         try:
             return units.conversion_factor(info.unit, target, info.resolution)
         except units.UnitError:
@@ -95,7 +94,6 @@ class Resolver:
         if value is None:
             return None
         if isinstance(value, q.SensorRef):
-            from chalicelib.timeseries import units
 
             info = self.sensor(value.sensor, field)
             currency = units.currency_of(info.unit)

@@ -10,6 +10,8 @@ from chalicelib.scheduling import quantities as q
 from chalicelib.scheduling.errors import ConstraintValidationError, FlexConfigError
 from chalicelib.scheduling.flex_model import StorageFlexModel
 from chalicelib.scheduling.sources import SensorInfo
+from chalicelib.schemas.common import parse_aware_datetime
+from chalicelib.timeseries import units
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,6 @@ def default_soc_unit(model: StorageFlexModel, sensor: SensorInfo) -> str:
     """soc-unit, else the power sensor's unit as energy (kW -> kWh; kWh kept), else MWh."""
     if model.soc_unit:
         return model.soc_unit
-    from chalicelib.timeseries import units
 
     candidate = sensor.unit if units.is_energy_unit(sensor.unit) else f"{sensor.unit}h"
     # e.g. "MVA" is a power unit, but "MVAh" is not a unit pint knows
@@ -41,7 +42,6 @@ def soc_settings(model: StorageFlexModel, sensor: SensorInfo, *, sensor_trigger:
     attr max_soc_in_mwh, else the largest soc-target. Asset trigger: a device without soc-at-start has no stock
     (then SoC constraints are an error, not silently dropped as v0.28 does).
     """
-    from chalicelib.timeseries import units
 
     factor = units.conversion_factor(default_soc_unit(model, sensor), "MWh")
 
@@ -79,7 +79,6 @@ def soc_settings(model: StorageFlexModel, sensor: SensorInfo, *, sensor_trigger:
 
 def _soc_attribute(sensor: SensorInfo, start: datetime | None) -> float:
     """The legacy attributes soc_in_mwh / soc_datetime, if they describe the SoC at `start`; else 0."""
-    from chalicelib.schemas.common import parse_aware_datetime
 
     value, moment = sensor.attribute("soc_in_mwh"), sensor.attribute("soc_datetime")
     if value is None or moment is None or start is None:

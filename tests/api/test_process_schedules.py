@@ -7,7 +7,8 @@ import pytest
 
 from chalicelib.store import asset_types, assets, beliefs, jobs, sources
 from tests.api.sensor_helpers import make_sensor
-from tests.api.test_schedules import get_schedule, run_queue
+from tests.api.test_schedules import get_schedule
+from tests.integration.schedule_jobs import run_queue
 
 START = "2026-01-01T00:00:00+00:00"
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -1,4 +1,5 @@
-"""Scheduling API: triggers, the solver worker fed from SQS, schedule results, asset jobs, job status."""
+"""Scheduling API: triggers, schedules the worker made from them, asset jobs, job status (the worker itself:
+tests/integration/test_worker.py)."""
 from __future__ import annotations
 
 import json
@@ -6,16 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.scheduling import worker
-from chalicelib.store import beliefs, jobs, queue, sources
-from chalicelib.aws import client
+from chalicelib.store import beliefs, jobs, sources
 from tests.api.sensor_helpers import make_asset, make_sensor
-
-START = "2026-01-01T00:00:00+00:00"
-# Cheap first 2 hours, dear next 2 hours (EUR/MWh), as an inline series.
-PRICES = [{"value": "10 EUR/MWh", "start": START, "duration": "PT2H"},
-          {"value": "100 EUR/MWh", "start": "2026-01-01T02:00:00+00:00", "duration": "PT2H"}]
-BATTERY = {"soc-at-start": "0 kWh", "soc-min": "0 kWh", "soc-max": "100 kWh", "power-capacity": "50 kW"}
+from tests.integration.schedule_jobs import BATTERY, PRICES, START, run_queue
 
 
 @pytest.fixture
@@ -31,21 +25,6 @@ def trigger(api, sensor, token, **over):
     body = {"start": START, "duration": "PT4H", "flex-model": dict(BATTERY),
             "flex-context": {"consumption-price": PRICES}, **over}
     return api.post(f"/api/v3_0/sensors/{sensor.id}/schedules/trigger", body, token=token)
-
-
-def run_queue(max_messages: int = 10) -> list[str]:
-    """Receive what the triggers sent to the (moto) schedule queue and run the worker on each message."""
-    sqs = client("sqs")
-    handled = []
-    for _ in range(max_messages):
-        received = sqs.receive_message(QueueUrl=queue.queue_url(), MaxNumberOfMessages=1).get("Messages", [])
-        if not received:
-            break
-        message = received[0]
-        worker.handle_message(message["Body"])
-        sqs.delete_message(QueueUrl=queue.queue_url(), ReceiptHandle=message["ReceiptHandle"])
-        handled.append(json.loads(message["Body"])["job_id"])
-    return handled
 
 
 def get_schedule(api, sensor, job_id, token, **query):
@@ -273,61 +252,6 @@ def test_get_schedule_states_and_errors(api, site):
         "schedule was not found in the database. StorageScheduler was used.")
 
 
-def test_redelivery_and_dead_letters(api, site):
-    member = site["member"].token
-    job_id = trigger(api, site["battery"], member).json["schedule"]
-    body = json.dumps({"job_id": job_id})
-    run_queue()
-    done = jobs.find(job_id)
-    assert done.status == "finished" and done.attempts == 1
-    worker.handle_message(body)  # redelivered after success: acknowledged without work
-    again = jobs.find(job_id)
-    assert (again.status, again.attempts, again.ended_at) == ("finished", 1, done.ended_at)
-    worker.handle_dead_letter(body)  # a late dead letter leaves a finished job alone
-    assert jobs.find(job_id).status == "finished"
-
-    # A worker that died mid-job left it `started`; the redelivered message runs it again.
-    job_id = trigger(api, site["battery"], member, duration="PT2H").json["schedule"]
-    assert jobs.claim(jobs.find(job_id))
-    run_queue()
-    retried = jobs.find(job_id)
-    assert (retried.status, retried.attempts) == ("finished", 2)
-    assert get_schedule(api, site["battery"], job_id, member).status == 200
-
-    # A message SQS gave up on fails its job, so it never stays queued.
-    job_id = trigger(api, site["battery"], member, duration="PT3H").json["schedule"]
-    worker.handle_dead_letter(json.dumps({"job_id": job_id}))
-    r = get_schedule(api, site["battery"], job_id, member)
-    assert r.status == 400 and "Scheduling job failed with WorkerError:" in r.json["message"]
-    run_queue()  # the original message, if it still arrives, finds the job ended
-    assert jobs.find(job_id).status == "failed"
-    worker.handle_message("not json")  # malformed and unknown messages are dropped, not retried
-    worker.handle_message(json.dumps({"job_id": "no-such-job"}))
-
-
-def test_unexpected_worker_errors_fail_the_job_and_aws_faults_are_retried(api, site, monkeypatch):
-    from botocore.exceptions import EndpointConnectionError
-
-    job_id = trigger(api, site["battery"], site["member"].token).json["schedule"]
-
-    def broken(request):
-        raise KeyError("gone")
-
-    monkeypatch.setattr(worker, "solve", broken)
-    run_queue()
-    assert jobs.find(job_id).error == "KeyError: 'gone'"
-
-    job_id = trigger(api, site["battery"], site["member"].token, duration="PT2H").json["schedule"]
-
-    def unreachable(request):
-        raise EndpointConnectionError(endpoint_url="http://dynamodb")
-
-    monkeypatch.setattr(worker, "solve", unreachable)
-    with pytest.raises(EndpointConnectionError):
-        worker.handle_message(json.dumps({"job_id": job_id}))
-    assert jobs.find(job_id).status == "started"  # SQS redelivers; the next attempt may claim it again
-
-
 @pytest.fixture
 def ems(site):
     """The site asset with a battery, a child asset with an hourly EV charger, and a SoC sensor."""
@@ -514,25 +438,6 @@ def test_asset_jobs_and_job_status(api, ems):
     assert api.get(f"/api/v3_0/assets/{ems['asset'].id}/jobs", token=ems["outsider"].token).status == 403
     r = api.get("/api/v3_0/assets/999999/jobs", token=token)
     assert r.status == 422 and r.json["message"] == {"path": {"id": ["No asset found with ID 999999."]}}
-
-
-def test_the_apps_sqs_handlers_run_the_worker(api, site):
-    from chalice.test import Client
-
-    from app import app
-    from chalicelib import settings
-
-    done = trigger(api, site["battery"], site["member"].token).json["schedule"]
-    abandoned = trigger(api, site["battery"], site["member"].token, duration="PT2H").json["schedule"]
-    with Client(app, stage_name="dev") as lambdas:
-        event = lambdas.events.generate_sqs_event(queue_name=settings.schedule_queue_name(),
-                                                  message_bodies=[json.dumps({"job_id": done})])
-        lambdas.lambda_.invoke("solve_schedule", event)
-        event = lambdas.events.generate_sqs_event(queue_name=settings.schedule_dlq_name(),
-                                                  message_bodies=[json.dumps({"job_id": abandoned})])
-        lambdas.lambda_.invoke("fail_dead_letter", event)
-    assert jobs.find(done).status == "finished"
-    assert (jobs.find(abandoned).status, jobs.find(abandoned).error) == ("failed", worker.ABANDONED)
 
 
 def test_schedule_duration_in_a_json_body_and_bad_units(api, site):

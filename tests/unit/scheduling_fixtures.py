@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from chalicelib.scheduling.offline import sensor_data_from_map, solve_file
+from chalicelib.scheduling.memory import sensor_data_from_map
+from chalicelib.scheduling.offline import solve_file
 from chalicelib.scheduling.request import AssetTriggerBody, ScheduleRequest, SensorTriggerBody
 from chalicelib.scheduling.schedule import compute_schedule
 

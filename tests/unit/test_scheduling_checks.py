@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from chalicelib.scheduling.checks import trigger_errors
-from chalicelib.scheduling.offline import sensor_data_from_map
+from chalicelib.scheduling.memory import sensor_data_from_map
 from chalicelib.scheduling.request import AssetTriggerBody, ScheduleRequest, SensorTriggerBody
 from tests.unit.scheduling_fixtures import HORIZON, sensor
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 import json
 import os
 import stat
+import statistics
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from tests.fixtures import BENCH_DIR
 from chalicelib.cli import main
-from chalicelib.scheduling import cbc
+from chalicelib.scheduling import cbc, offline
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(capsys, *argv):
@@ -29,6 +35,43 @@ def test_solve_prints_schedules_costs_and_timings(capsys):
     assert set(document["costs"]) >= {"energy", "breach", "peak", "total"}
     assert set(document["timings"]) == {"build", "solve", "total"}
     assert all(value >= 0 for value in document["timings"].values())
+
+
+def test_solve_repeat_prints_warm_medians_and_the_first_call(capsys, monkeypatch):
+    calls = []
+    original = offline.solve_file
+
+    def recording(*args, **kwargs):
+        document = original(*args, **kwargs)
+        calls.append(dict(document["timings"]))
+        return document
+
+    monkeypatch.setattr(offline, "solve_file", recording)
+    code, out, _ = run(capsys, "solve", str(BENCH_DIR / "P2.json"), "--repeat", "3")
+    assert code == 0 and len(calls) == 4  # N + 1 solves in one process
+    document = json.loads(out)
+    timings = document["timings"]
+    assert set(timings) == {"build", "solve", "total", "first_call"}
+    for key in ("build", "solve", "total"):  # medians of the warm solves, the first one left out
+        assert timings[key] == statistics.median(call[key] for call in calls[1:])
+    assert timings["first_call"] >= calls[0]["total"]  # the first solve, plus the imports before it
+    assert document["costs"]["energy"] == pytest.approx(368.145314, rel=1e-6)
+    assert len(document["schedules"]["1"]["values"]) == 192
+
+
+def test_solve_repeat_needs_a_positive_count(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["solve", str(BENCH_DIR / "P2.json"), "--repeat", "0"])
+    assert exit_info.value.code == 2 and "must be at least 1" in capsys.readouterr().err
+
+
+def test_the_cli_imports_no_scheduling_module_before_its_clock_starts():
+    """So timings.first_call holds the import cost a fresh process pays for scheduling (pydantic is not in it: the
+    CLI's other commands import it too)."""
+    heavy = ("chalicelib.scheduling", "numpy", "pandas", "pint", "pulp")
+    probe = (f"import sys, chalicelib.cli; print([m for m in sys.modules if m.startswith({heavy!r})])")
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
 
 
 def test_solve_reports_bad_files_and_failures(capsys, tmp_path):

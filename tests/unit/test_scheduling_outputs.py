@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from chalicelib.scheduling.errors import SchedulingError
-from chalicelib.scheduling.offline import sensor_data_from_map
+from chalicelib.scheduling.memory import sensor_data_from_map
 from chalicelib.scheduling.outputs import cost_summary, stored_sign
 from chalicelib.scheduling.request import ScheduleRequest, SensorTriggerBody
 from chalicelib.scheduling.schedule import compute_schedule

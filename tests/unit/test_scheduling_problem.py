@@ -10,7 +10,7 @@ from chalicelib.scheduling import quantities as q
 from chalicelib.scheduling.errors import (ConstraintValidationError, FlexConfigError, UnknownPricesException,
                                           UnknownSensorError, WindowError)
 from chalicelib.scheduling.grid import Window, place_segments, resample_flow, resolve_window
-from chalicelib.scheduling.offline import sensor_data_from_map
+from chalicelib.scheduling.memory import sensor_data_from_map
 from chalicelib.scheduling.problem import build_problem
 from chalicelib.scheduling.request import AssetTriggerBody, ScheduleRequest, SensorTriggerBody
 from chalicelib.scheduling.schedule import plan_window

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from chalicelib.scheduling import choice
 from chalicelib.scheduling.errors import ProcessAllocationError, UnknownPricesException
 from chalicelib.scheduling.grid import Window
-from chalicelib.scheduling.offline import sensor_data_from_map
+from chalicelib.scheduling.memory import sensor_data_from_map
 from chalicelib.scheduling.process import (NO_ROOM, RESTRICTED_WHOLE_WINDOW, ProcessRequest, ProcessTriggerBody,
                                            TimeRestriction, allocate, compute_process_schedule, restricted_slots,
                                            trigger_errors, with_default_process_type)

@@ -1,4 +1,4 @@
-"""Ops CLI: new ids on the last line, clear errors with a non-zero exit."""
+"""Ops CLI over moto: new ids on the last line, clear errors with a non-zero exit."""
 from __future__ import annotations
 
 from chalicelib.cli import main

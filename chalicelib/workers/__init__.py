@@ -1,0 +1,1 @@
+"""SQS-fed worker Lambdas: the shared job skeleton (runner.py) and one module per kind of job."""

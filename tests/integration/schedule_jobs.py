@@ -1,0 +1,47 @@
+"""Scheduling jobs for the tests: a battery trigger body, jobs queued as the triggers leave them, and the worker run
+on what reached the (moto) schedule queue, as the SQS event source does."""
+from __future__ import annotations
+
+import json
+
+from chalicelib.scheduling import choice
+from chalicelib.store import jobs, queue
+from chalicelib.aws import client
+from chalicelib.workers import scheduling
+
+START = "2026-01-01T00:00:00+00:00"
+# Cheap first 2 hours, dear next 2 hours (EUR/MWh), as an inline series.
+PRICES = [{"value": "10 EUR/MWh", "start": START, "duration": "PT2H"},
+          {"value": "100 EUR/MWh", "start": "2026-01-01T02:00:00+00:00", "duration": "PT2H"}]
+BATTERY = {"soc-at-start": "0 kWh", "soc-min": "0 kWh", "soc-max": "100 kWh", "power-capacity": "50 kW"}
+
+
+def queue_job(request: dict, *, asset_id: int, sensor_ids: list[int], sensor_id: int | None = None) -> str:
+    """A StorageScheduler job stored and queued as a trigger leaves it; its id."""
+    job = jobs.create(asset_id=asset_id, sensor_id=sensor_id, sensor_ids=sensor_ids,
+                      request={**request, "scheduler": choice.STORAGE.name}, meta=choice.STORAGE.info)
+    queue.send_job(job.id)
+    return job.id
+
+
+def queue_sensor_job(sensor, **over) -> str:
+    """A sensor trigger's job: the battery over 4 hours at PRICES, with `over` replacing parts of the body."""
+    body = {"start": START, "duration": "PT4H", "flex-model": dict(BATTERY),
+            "flex-context": {"consumption-price": PRICES}, **over}
+    return queue_job({"trigger": "sensor", "body": body}, asset_id=sensor.generic_asset_id, sensor_ids=[sensor.id],
+                     sensor_id=sensor.id)
+
+
+def run_queue(max_messages: int = 10) -> list[str]:
+    """Receive up to `max_messages` from the schedule queue, run the worker on each; the job ids handled."""
+    sqs = client("sqs")
+    handled = []
+    for _ in range(max_messages):
+        received = sqs.receive_message(QueueUrl=queue.queue_url(), MaxNumberOfMessages=1).get("Messages", [])
+        if not received:
+            break
+        message = received[0]
+        scheduling.handle_message(message["Body"])
+        sqs.delete_message(QueueUrl=queue.queue_url(), ReceiptHandle=message["ReceiptHandle"])
+        handled.append(json.loads(message["Body"])["job_id"])
+    return handled
