@@ -1,7 +1,7 @@
 """Build the Lambda deployment: stage what Chalice packages (app + trimmed vendor/), then package or deploy.
 
 Why a staged project: Chalice zips `requirements.txt` plus a top-level `vendor/` verbatim, with no
-hook to leave anything out, and the dependency set as listed (65 MiB zipped) is over the 50 MiB that
+hook to leave anything out, and the dependency set as listed (64 MiB zipped) is over the 50 MiB that
 `chalice deploy` accepts. So the repo's requirements.txt stays the single list of runtime
 dependencies, and this script turns it into `build/lambda/`:
 

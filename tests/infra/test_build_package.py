@@ -49,3 +49,13 @@ def test_bytecode_is_trusted_without_source_timestamps(tmp_path):
     pyc = tmp_path / "pkg" / "__pycache__" / "mod.cpython-313.pyc"
     flags = int.from_bytes(pyc.read_bytes()[4:8], "little")
     assert flags == 0b01  # hash-based, check_source off: valid whatever mtime unzipping gives the source
+
+
+def test_chalice_refuses_to_run_on_another_python_than_lambdas(monkeypatch):
+    """Chalice sets the functions' runtime from the Python running it: any other would mismatch the wheels."""
+    ran = []
+    monkeypatch.setattr(build_package.subprocess, "run", lambda *args, **kwargs: ran.append(args))
+    monkeypatch.setattr(build_package, "PYTHON_VERSION", "3.12")
+    with pytest.raises(SystemExit, match=r"Python 3\.12 \(the Lambda runtime\)"):
+        build_package.chalice("package", "out")
+    assert ran == []
