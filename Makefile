@@ -7,11 +7,12 @@ IS_LAMBDA_PYTHON := import sys, sysconfig; \
 	sys.exit("%d.%d" % sys.version_info[:2] != "$(LAMBDA_PYTHON)" or bool(sysconfig.get_config_var("Py_GIL_DISABLED")))
 # The first python3.13 on PATH that runs (a pyenv shim of a version that is not selected does not), else
 # the newest pyenv-installed 3.13.x, found without pyenv's shims or `pyenv init`. Override with PYTHON=...
-PYTHON ?= $(shell for candidate in python$(LAMBDA_PYTHON) \
-	$$(ls -d "$${PYENV_ROOT:-$$HOME/.pyenv}"/versions/$(LAMBDA_PYTHON).*/bin/python$(LAMBDA_PYTHON) 2>/dev/null | sort -rV); \
+PYENV_PYTHONS := "$${PYENV_ROOT:-$$HOME/.pyenv}"/versions/$(LAMBDA_PYTHON).*/bin/python$(LAMBDA_PYTHON)
+PYTHON ?= $(shell for candidate in python$(LAMBDA_PYTHON) $$(ls -d $(PYENV_PYTHONS) 2>/dev/null | sort -rV); \
 	do "$$candidate" -c '$(IS_LAMBDA_PYTHON)' 2>/dev/null && { command -v "$$candidate"; break; }; done)
-NO_PYTHON = $(if $(PYTHON),$(PYTHON) is not Python $(LAMBDA_PYTHON),Python $(LAMBDA_PYTHON) not found): install it (`pyenv install $(LAMBDA_PYTHON)` or your system's \
-	python$(LAMBDA_PYTHON) package) or run make PYTHON=/path/to/python$(LAMBDA_PYTHON)
+NO_PYTHON = $(if $(PYTHON),$(PYTHON) is not Python $(LAMBDA_PYTHON),Python $(LAMBDA_PYTHON) not found): install it \
+	(`pyenv install $(LAMBDA_PYTHON)` or your system's python$(LAMBDA_PYTHON) package) \
+	or run make PYTHON=/path/to/python$(LAMBDA_PYTHON)
 VENV := .venv
 PY := $(VENV)/bin/python
 # Named by version, so a venv of another Python is rebuilt (the recipe replaces it).
