@@ -9,6 +9,12 @@ app = Chalice(app_name="flexcloud")
 app.api.binary_types.append("multipart/form-data")
 register(app, ROUTES)
 
+if settings.snapstart_initialising():
+    # The runtime hooks module exists only where the Lambda Python runtime provides it.
+    from chalicelib import snapstart
+
+    snapstart.register()
+
 
 # Queue names are bound when Chalice packages the app, so they are read here once, by design. The handlers import
 # the worker when called: the API Lambda runs this module too and must not load the solver (pandas, PuLP).

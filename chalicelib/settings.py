@@ -54,6 +54,11 @@ def aws_endpoint_url() -> str | None:
     return _env("AWS_ENDPOINT_URL")
 
 
+def snapstart_initialising() -> bool:
+    """Lambda sets AWS_LAMBDA_INITIALIZATION_TYPE=snap-start while it initialises a version for SnapStart."""
+    return _env("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
+
+
 def token_secret() -> str | None:
     """The key that signs auth tokens, when given directly (local stack, tests)."""
     return _env("FLEXCLOUD_TOKEN_SECRET")

@@ -45,10 +45,11 @@ PYTHON_VERSION = "3.13"
 # That runtime runs on Amazon Linux 2023, whose glibc is 2.34: manylinux up to 2_34 only.
 PLATFORMS = [f"manylinux_2_{minor}_x86_64" for minor in range(17, 35)] + ["manylinux2014_x86_64"]
 
-# Not installed at all: chalice ships its own runtime module in every zip; boto3 is in the runtime.
-SKIPPED_REQUIREMENTS = {"chalice", "boto3"}
+# Not installed at all: chalice ships its own runtime module in every zip; the Lambda runtime has boto3, botocore and
+# snapshot_restore_py (whose hooks only the runtime's own copy reports to SnapStart).
+SKIPPED_REQUIREMENTS = {"chalice", "boto3", "botocore", "snapshot-restore-py"}
 # Installed as dependencies of others (pynamodb needs botocore) but provided by the Lambda runtime.
-RUNTIME_PROVIDED = ["boto3", "botocore", "s3transfer", "jmespath"]
+RUNTIME_PROVIDED = ["boto3", "botocore", "s3transfer", "jmespath", "snapshot_restore_py"]
 # PuLP's wheel carries CBC for every platform; the Lambda functions run on linux x86_64.
 KEPT_CBC = Path("pulp/solverdir/cbc/linux/i64")
 TEST_SUITES = ["pulp/tests", "pandas/tests", "numpy/_core/tests", "numpy/tests", "numpy/*/tests",

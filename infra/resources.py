@@ -39,6 +39,12 @@ TTL_ATTRIBUTE_NAME = "expires_at"
 VISIBILITY_FACTOR = 6
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 
+# SnapStart runs published versions only: every function publishes one per deploy under this alias, and the API
+# and the queues invoke the alias.
+ALIAS = "live"
+API_ALIAS_URI = ("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+                 "${APIHandler.Alias}/invocations")
+
 # API Gateway answers unknown paths with 403 MISSING_AUTHENTICATION_TOKEN; FlexMeasures answers 404.
 GATEWAY_RESPONSES = {
     "MISSING_AUTHENTICATION_TOKEN": {
@@ -262,7 +268,9 @@ def function_overrides(names: Names) -> dict[str, Any]:
     resources: dict[str, Any] = {}
     for function, role, suffix in FUNCTIONS:
         resources[function] = {"Properties": {"FunctionName": names.function_name(suffix),
-                                              "Environment": {"Variables": environment}}}
+                                              "Environment": {"Variables": environment},
+                                              "AutoPublishAlias": ALIAS,
+                                              "SnapStart": {"ApplyOn": "PublishedVersions"}}}
         resources[role] = {"Properties": {"Policies": [{"PolicyName": "flexcloud-access",
                                                         "PolicyDocument": policy}]}}
     for (function, _, _), queue in ((SOLVER_FUNCTION, SCHEDULE_QUEUE), (DEAD_LETTER_FUNCTION, SCHEDULE_DLQ)):
@@ -274,8 +282,19 @@ def function_overrides(names: Names) -> dict[str, Any]:
     solver["Timeout"] = function_setting(names.stage, "solve_schedule", "lambda_timeout", 60)
     solver["MemorySize"] = function_setting(names.stage, "solve_schedule", "lambda_memory_size", 128)
     resources["RestAPI"] = {"Properties": {"DefinitionBody": {
-        "x-amazon-apigateway-gateway-responses": GATEWAY_RESPONSES}}}
+        "x-amazon-apigateway-gateway-responses": GATEWAY_RESPONSES, "paths": api_alias_integrations()}}}
+    resources["APIHandlerInvokePermission"] = {"Properties": {"FunctionName": {"Ref": "APIHandler.Alias"}}}
     return resources
+
+
+def api_alias_integrations() -> dict[str, Any]:
+    """Every Lambda integration of Chalice's REST API, pointed at the API function's alias (merged into the
+    paths Chalice writes; CORS preflights are mock integrations and keep theirs)."""
+    from app import app
+
+    return {path: {method.lower(): {"x-amazon-apigateway-integration": {"uri": {"Fn::Sub": API_ALIAS_URI}}}
+                   for method in sorted(methods)}
+            for path, methods in sorted(app.routes.items())}
 
 
 def merge_template(stage: str = "dev") -> dict[str, Any]:

@@ -48,6 +48,21 @@ def shared_connection(host: str | None, region: str | None):
     return _shared_connections[key]
 
 
+def forget_connections() -> None:
+    """Drop every connection (and its pooled sockets); the next call builds fresh ones (SnapStart restores)."""
+    _shared_connections.clear()
+    for model in _models(BaseModel):
+        model._connection = None
+        model._connection_key = None
+
+
+def _models(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_models(sub)]
+    return found
+
+
 class BaseModel(Model):
     """Uses the shared connection, and rebinds when the endpoint or table name changes (tests, local stack)."""
 

@@ -166,3 +166,38 @@ def test_chalice_deploy_path_gets_the_same_404_for_unknown_paths(_moto, tmp_path
     assert apigateway.get_deployments(restApiId=api)["items"]
     with pytest.raises(SystemExit, match="chalice deploy"):
         gateway_responses.deployed_rest_api_id("prod", tmp_path)
+
+
+def _translated(merged_template: Path, monkeypatch) -> dict:
+    """The merged template as CloudFormation sees it after the SAM transform (what SAM makes of the aliases)."""
+    from samtranslator.translator.transform import transform
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    template = yaml.safe_load(merged_template.read_text())
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = "s3://artifacts/deployment.zip"  # what `cloudformation package` sets
+
+    class NoManagedPolicies:
+        def load(self):
+            return {}
+
+    return transform(template, {}, NoManagedPolicies())["Resources"]
+
+
+def test_snapstart_every_function_runs_a_published_version_through_its_alias(merged_template, monkeypatch):
+    resources = _translated(merged_template, monkeypatch)
+    for function in ("APIHandler", "SolveSchedule", "FailDeadLetter"):
+        assert resources[function]["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+        alias = resources[f"{function}Aliaslive"]
+        assert alias["Type"] == "AWS::Lambda::Alias"
+        assert resources[alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]]["Type"] == "AWS::Lambda::Version"
+    mappings = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
+    assert sorted(m["FunctionName"]["Ref"] for m in mappings) == ["FailDeadLetterAliaslive", "SolveScheduleAliaslive"]
+    assert resources["APIHandlerInvokePermission"]["Properties"]["FunctionName"] == {"Ref": "APIHandlerAliaslive"}
+    api = next(r for r in resources.values() if r["Type"] == "AWS::ApiGateway::RestApi")
+    integrations = [operation["x-amazon-apigateway-integration"] for path in api["Properties"]["Body"]["paths"].values()
+                    for operation in path.values()]
+    lambda_uris = [i["uri"]["Fn::Sub"] for i in integrations if i["type"] == "aws_proxy"]
+    assert len(lambda_uris) > 100 and all("${APIHandlerAliaslive}/invocations" in uri for uri in lambda_uris)
+    assert all(i["type"] == "mock" for i in integrations if i["type"] != "aws_proxy")  # CORS preflights only
