@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from pynamodb.attributes import NumberAttribute
 
 from chalicelib.errors import FORBIDDEN_MESSAGE, UNAUTHORIZED_MESSAGE
-from tests.conftest import Api
+from tests.api.client import Api
 
 START = "2025-01-01T00:00:00+00:00"
 LOCATIONS = {"json", "query", "path", "path_and_files", "args_and_json", "form"}
