@@ -218,56 +218,6 @@ def test_by_id_read_takes_a_json_body_too(api, site):
     assert r.status == 200 and r.json["values"] == [1000.0, 2000.0] and r.json["unit"] == "W"
 
 
-def test_two_concurrent_posts_to_one_sensor_day_both_land(api, site, monkeypatch):
-    """Both requests read the day before either writes; the loser of the version check re-merges."""
-    import threading
-
-    from chalicelib.services.sensor_data import beliefs_from_body, save_for_user
-    from chalicelib.schemas.sensor_data import PostData
-    from chalicelib.store import beliefs as store
-
-    barrier, waited = threading.Barrier(2, timeout=10), threading.local()
-    original_load = store._load
-
-    def load_in_step(*args, **kwargs):
-        chunks = original_load(*args, **kwargs)
-        if threading.current_thread() is not threading.main_thread() and not getattr(waited, "done", False):
-            waited.done = True
-            barrier.wait()
-        return chunks
-
-    # DynamoDB checks a write's condition and writes atomically; moto's in-process backend does not lock,
-    # so serialise the commits here as DynamoDB itself would.
-    atomic, original_commit = threading.Lock(), store._commit
-
-    def commit_atomically(actions):
-        with atomic:
-            return original_commit(actions)
-
-    monkeypatch.setattr(store, "_load", load_in_step)
-    monkeypatch.setattr(store, "_commit", commit_atomically)
-    sources.user_source(site["member"].user)  # both posts share the source; create it up front
-    answers, errors = [], []
-
-    def post(start: str, values: list[float]) -> None:
-        try:
-            body = PostData(sensor=_ea(site["sensor"]), values=values, start=start, duration="PT30M", unit="kW")
-            answers.append(save_for_user(site["member"].user, site["sensor"], beliefs_from_body(site["sensor"], body)))
-        except Exception as exc:  # noqa: BLE001 - surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=post, args=("2025-01-01T00:00:00+00:00", [1, 2, 3])),
-               threading.Thread(target=post, args=("2025-01-01T12:00:00+00:00", [4, 5, 6]))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == [] and [a[1] for a in answers] == [200, 200]
-    assert [a[0]["status"] for a in answers] == ["PROCESSED", "PROCESSED"]
-    assert sorted(beliefs.read_beliefs(site["sensor"].id, *_day()).value.tolist()) == [1, 2, 3, 4, 5, 6]
-    assert len(list(beliefs.BeliefChunk.query(site["sensor"].id))) == 1
-
-
 def test_frequency_attribute_rounds_posted_starts(api, site):
     rounded = make_sensor(site["asset"], "rounded", unit="kW", minutes=15, attributes={"frequency": "PT15M"})
     off_grid = "2025-01-01T00:08:00+00:00"
