@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from chalicelib.auth.passwords import hash_password
 from chalicelib.auth.tokens import issue_token
-from chalicelib.store import accounts, asset_types, assets, beliefs, sensors, users
+from chalicelib.store import accounts, asset_types, assets, beliefs, sensors, sources, users
 from chalicelib.store.models import Account, Asset, AssetType, DataSource, Sensor, User
 from chalicelib.timeseries.beliefs import Beliefs, to_us
 
@@ -100,9 +100,15 @@ class Site:
     account: Account
     asset: Asset
     sensors: dict[str, Sensor] = field(default_factory=dict)
+    child: Asset | None = None  # an asset under the site's asset
     member: Actor | None = None  # a plain user of the account
     admin: Actor | None = None  # an account-admin of the account
     outsider: Actor | None = None  # a user of another account
+
+    @property
+    def member_source(self) -> DataSource:
+        """The member's own data source (made on first use: a fixture that needs it first makes it early)."""
+        return sources.user_source(self.member.user)
 
     def __getattr__(self, key: str) -> Sensor:
         try:
@@ -111,21 +117,23 @@ class Site:
             raise AttributeError(key) from None
 
 
-def make_site(*, account_name: str | None = "ACME", asset_name: str = "ACME site", parent_name: str | None = None,
-              member: bool = True, username: str | None = None, admin: bool = False, outsider: bool = False,
-              sensors: dict[str, dict[str, Any]] | None = None) -> Site:
-    """An account and its asset (under a parent asset called `parent_name`, if given), then the users asked for (an
-    account-admin, a member named `username`, an outsider), then one sensor per entry of `sensors`: key -> the
-    keywords of `make_sensor`."""
+def make_site(*, account_name: str | None = "ACME", asset_name: str = "ACME site", asset_type: AssetType | None = None,
+              parent_name: str | None = None, child_name: str | None = None, member: bool = True, username: str | None = None, admin: bool = False,
+              outsider: bool = False, sensors: dict[str, dict[str, Any]] | None = None) -> Site:
+    """An account and its asset of `asset_type` (under a parent asset called `parent_name`, above a child called `child_name`, where
+    given), then the users asked for (an account-admin, a member named `username`, an outsider), then one sensor on
+    the asset per entry of `sensors`: key -> the keywords of `make_sensor` (the name defaults to the key)."""
     account = make_account(account_name)
     parent = make_asset(account=account, name=parent_name) if parent_name else None
-    asset = make_asset(account=account, name=asset_name, parent=parent)
+    asset = make_asset(account=account, name=asset_name, parent=parent, type=asset_type)
     site = Site(account, asset)
+    if child_name:
+        site.child = make_asset(account=account, name=child_name, parent=asset)
     if admin:
         site.admin = make_user(roles=["account-admin"], account=account)
     if member:
         site.member = make_user(account=account, username=username)
     if outsider:
         site.outsider = make_user()
-    site.sensors = {key: make_sensor(asset, **spec) for key, spec in (sensors or {}).items()}
+    site.sensors = {key: make_sensor(asset, **{"name": key, **spec}) for key, spec in (sensors or {}).items()}
     return site

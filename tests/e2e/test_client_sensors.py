@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from urllib.parse import urlparse
 
 import pytest
 import requests
 
-pytestmark = pytest.mark.e2e
+from tests.expected import entity_address
 
-NEXT_MONTH = f"{date.today().year + date.today().month // 12}-{date.today().month % 12 + 1:02d}"
+pytestmark = pytest.mark.e2e
 
 
 def _client(local_stack):
@@ -41,7 +40,7 @@ def test_client_sensor_lifecycle_and_data(local_stack, tmp_path):
             sensor = await client.add_sensor(name="power", event_resolution="PT15M", unit="kW",
                                              generic_asset_id=asset["id"], timezone="Europe/Amsterdam",
                                              attributes={"capacity_in_mw": 0.5})
-            assert sensor["entity_address"] == f"ea1.{NEXT_MONTH}.localhost:fm1.{sensor['id']}"
+            assert sensor["entity_address"] == entity_address(sensor["id"])
             assert sensor["attributes"] == '{"capacity_in_mw": 0.5}'
             fetched = await client.get_sensor(sensor["id"], parse_json_fields=True)
             assert fetched["attributes"] == {"capacity_in_mw": 0.5} and fetched["event_resolution"] == "PT15M"
