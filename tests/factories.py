@@ -118,11 +118,13 @@ class Site:
 
 
 def make_site(*, account_name: str | None = "ACME", asset_name: str = "ACME site", asset_type: AssetType | None = None,
-              parent_name: str | None = None, child_name: str | None = None, member: bool = True, username: str | None = None, admin: bool = False,
-              outsider: bool = False, sensors: dict[str, dict[str, Any]] | None = None) -> Site:
-    """An account and its asset of `asset_type` (under a parent asset called `parent_name`, above a child called `child_name`, where
-    given), then the users asked for (an account-admin, a member named `username`, an outsider), then one sensor on
-    the asset per entry of `sensors`: key -> the keywords of `make_sensor` (the name defaults to the key)."""
+              parent_name: str | None = None, child_name: str | None = None, admin: bool = False, member: bool = True,
+              username: str | None = None, outsider: bool = False,
+              sensors: dict[str, dict[str, Any]] | None = None) -> Site:
+    """An account (a numbered one for `account_name=None`) and its asset of `asset_type`, under a parent asset called
+    `parent_name` and above a child called `child_name` where given; then the users asked for (an account-admin, a
+    member named `username`, an outsider); then one sensor on the asset per entry of `sensors`: key -> the keywords
+    of `make_sensor` (the name defaults to the key)."""
     account = make_account(account_name)
     parent = make_asset(account=account, name=parent_name) if parent_name else None
     asset = make_asset(account=account, name=asset_name, parent=parent, type=asset_type)
