@@ -1,13 +1,28 @@
 # flexcloud: `make run` starts the local stack, `make test` runs the tests (both set up .venv first).
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The venv runs Lambda's Python (3.13, as in infra/build_package.py): Chalice takes the functions' runtime
+# from the Python that runs it, and the package's wheels and bytecode are for that version.
+LAMBDA_PYTHON := 3.13
+# Exits 0 only for a CPython 3.13 with the GIL (Lambda's build; free-threaded wheels differ).
+IS_LAMBDA_PYTHON := import sys, sysconfig; \
+	sys.exit("%d.%d" % sys.version_info[:2] != "$(LAMBDA_PYTHON)" or bool(sysconfig.get_config_var("Py_GIL_DISABLED")))
+# The first python3.13 on PATH that runs (a pyenv shim of a version that is not selected does not), else
+# the newest pyenv-installed 3.13.x, found without pyenv's shims or `pyenv init`. Override with PYTHON=...
+PYENV_PYTHONS := "$${PYENV_ROOT:-$$HOME/.pyenv}"/versions/$(LAMBDA_PYTHON).*/bin/python$(LAMBDA_PYTHON)
+PYTHON ?= $(shell for candidate in python$(LAMBDA_PYTHON) $$(ls -d $(PYENV_PYTHONS) 2>/dev/null | sort -rV); \
+	do "$$candidate" -c '$(IS_LAMBDA_PYTHON)' 2>/dev/null && { command -v "$$candidate"; break; }; done)
+NO_PYTHON = $(if $(PYTHON),$(PYTHON) is not Python $(LAMBDA_PYTHON),Python $(LAMBDA_PYTHON) not found): install it \
+	(`pyenv install $(LAMBDA_PYTHON)` or your system's python$(LAMBDA_PYTHON) package) \
+	or run make PYTHON=/path/to/python$(LAMBDA_PYTHON)
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+# Named by version, so a venv of another Python is rebuilt (the recipe replaces it).
+STAMP := $(VENV)/.installed-$(LAMBDA_PYTHON)
 
 .PHONY: run test unit bench package lint clean
 
 $(STAMP): requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
+	$(if $(shell "$(PYTHON)" -c '$(IS_LAMBDA_PYTHON)' 2>/dev/null && echo ok),,$(error $(NO_PYTHON)))
+	$(PY) -c '$(IS_LAMBDA_PYTHON)' 2>/dev/null || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade "pip<26.3"  # chalice requires pip<26.3
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)

@@ -1,11 +1,11 @@
 """Build the Lambda deployment: stage what Chalice packages (app + trimmed vendor/), then package or deploy.
 
 Why a staged project: Chalice zips `requirements.txt` plus a top-level `vendor/` verbatim, with no
-hook to leave anything out, and the dependency set as listed (65 MiB zipped) is over the 50 MiB that
+hook to leave anything out, and the dependency set as listed (64 MiB zipped) is over the 50 MiB that
 `chalice deploy` accepts. So the repo's requirements.txt stays the single list of runtime
 dependencies, and this script turns it into `build/lambda/`:
 
-- `vendor/`: those dependencies installed for Lambda (CPython 3.11, manylinux x86_64, glibc <= 2.26),
+- `vendor/`: those dependencies installed for Lambda (CPython 3.13, manylinux x86_64, glibc <= 2.34),
   minus what the Lambda runtime already ships (boto3, botocore, s3transfer, jmespath), minus the
   CBC binaries for other platforms that PuLP's wheel carries, minus test suites, at the versions
   installed in this environment (the ones the tests ran with);
@@ -40,9 +40,10 @@ PROJECT = BUILD / "lambda"
 PACKAGE_OUT = BUILD / "package"
 PIP_CACHE = BUILD / "pip-cache"
 
-PYTHON_VERSION = "3.11"
-# Lambda's Python 3.11 runtime (Amazon Linux 2) has glibc 2.26: manylinux up to 2_26 only.
-PLATFORMS = [f"manylinux_2_{minor}_x86_64" for minor in range(17, 27)] + ["manylinux2014_x86_64"]
+# Lambda's python3.13 runtime, which Chalice picks when it runs on 3.13 (the Makefile's venv).
+PYTHON_VERSION = "3.13"
+# That runtime runs on Amazon Linux 2023, whose glibc is 2.34: manylinux up to 2_34 only.
+PLATFORMS = [f"manylinux_2_{minor}_x86_64" for minor in range(17, 35)] + ["manylinux2014_x86_64"]
 
 # Not installed at all: chalice ships its own runtime module in every zip; boto3 is in the runtime.
 SKIPPED_REQUIREMENTS = {"chalice", "boto3"}
@@ -224,6 +225,9 @@ def account_pseudo_parameters() -> dict[str, str]:
 
 
 def chalice(*args: str, project: Path = PROJECT) -> None:
+    if not _is_lambda_python():  # Chalice would give the functions this Python's runtime, not the vendored wheels'
+        raise SystemExit(f"chalice must run on Python {PYTHON_VERSION} (the Lambda runtime), not "
+                         f"{sys.version_info.major}.{sys.version_info.minor}: use the Makefile's .venv")
     command = [sys.executable, "-c", "import sys; from chalice.cli import main; sys.exit(main())"]
     # Packaging needs a region for the SDK Chalice loads, never credentials; deploy uses the caller's.
     env = {**os.environ}

@@ -18,7 +18,6 @@ import json
 import logging
 import uuid
 from typing import Any, Callable
-from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
@@ -60,10 +59,6 @@ class ApiRequest:
         params = self.raw.query_params or {}
         return {key: params[key] for key in params}
 
-    def query_list(self, name: str) -> list[str]:
-        params = self.raw.query_params
-        return params.getlist(name) if params and name in params else []
-
     @property
     def body_bytes(self) -> bytes:
         raw = self.raw.raw_body
@@ -73,7 +68,7 @@ class ApiRequest:
     def content_type(self) -> str:
         return (self.raw.headers.get("content-type") or "").split(";")[0].strip().lower()
 
-    def json(self, *, required: bool = False) -> Any:
+    def json(self) -> Any:
         """The parsed JSON body; None when empty. Malformed JSON is a 400."""
         if self._json is ...:
             body = self.body_bytes
@@ -86,9 +81,6 @@ class ApiRequest:
                     # RecursionError: absurdly deep nesting, which json.loads cannot parse either.
                     raise http_error(400, "Invalid JSON body.") from None
         return self._json
-
-    def form(self) -> dict[str, list[str]]:
-        return parse_qs(self.body_bytes.decode("utf-8", "replace"))
 
 
 # DynamoDB numbers hold at most 38 significant digits; a longer id cannot exist, and asking for it fails.
@@ -123,8 +115,7 @@ def _render(result: Any, wrap: bool) -> Response:
 
 
 def endpoint(bp: Blueprint, path: str, methods: str | list[str] = "GET", *, description: str,
-             auth: bool = True, wrap: bool = True, int_params: tuple[str, ...] = ("id",),
-             name: str | None = None) -> Callable:
+             auth: bool = True, wrap: bool = True, int_params: tuple[str, ...] = ("id",)) -> Callable:
     """Register `view` on blueprint `bp` at `path` (relative to the stage: "/v3_0/assets").
 
     `description` is the seed table's text, shown by the service listing. `wrap` adds the int
@@ -163,7 +154,6 @@ def endpoint(bp: Blueprint, path: str, methods: str | list[str] = "GET", *, desc
             return view_fn(ApiRequest(request, user), **converted)
 
         handler.description = description
-        handler.service_name = name
         bp.route(path, methods=method_list, cors=True, content_types=["*/*"],
                  name=view.__name__ + "_" + "_".join(m.lower() for m in method_list))(handler)
         return view

@@ -15,7 +15,6 @@ from typing import Any
 from chalicelib.auth.roles import ACCOUNT_ADMIN, ADMIN, ADMIN_READER, CONSULTANT
 
 READ, UPDATE, CREATE_CHILDREN, DELETE = "read", "update", "create-children", "delete"
-ACTIONS = (READ, UPDATE, CREATE_CHILDREN, DELETE)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ USER_ROLES: dict[str, int] = {ADMIN: 1, ADMIN_READER: 2, ACCOUNT_ADMIN: 3, CONSU
 USER_ROLE_NAMES: dict[int, str] = {v: k for k, v in USER_ROLES.items()}
 
 ACCOUNT_ROLES: dict[str, int] = {"Prosumer": 1, "MDC": 2, "Supplier": 3, "Aggregator": 4, "ESCO": 5}
-ACCOUNT_ROLE_NAMES: dict[int, str] = {v: k for k, v in ACCOUNT_ROLES.items()}
 
 
 def _check_roles(names: list[str], known: dict[str, int], kind: str) -> list[str]:

@@ -13,7 +13,6 @@ from chalicelib.schemas.common import JsonString, StrictBody
 # Fields an asset stores as JSON and the API carries as JSON-encoded strings, with their defaults.
 JSON_FIELDS: dict[str, type] = {"attributes": dict, "sensors_to_show": list, "flex_context": dict,
                                 "sensors_to_show_as_kpis": list}
-PLAIN_FIELDS = ("name", "latitude", "longitude", "generic_asset_type_id", "parent_asset_id")
 ASSET_VIEWS = ("Audit Log", "Context", "Graphs", "Properties", "Status")
 
 

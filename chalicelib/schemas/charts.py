@@ -6,7 +6,6 @@ from typing import Any, Literal
 from chalicelib.schemas.common import AwareDatetime, QueryArgs
 
 CHART_TYPES = ("chart_for_multiple_sensors",)
-KPI_FUNCTIONS = ("sum", "min", "max", "mean")
 
 
 class KpiArgs(QueryArgs):

@@ -5,7 +5,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from chalicelib.schemas.durations import DurationError, parse_duration
 
@@ -75,5 +75,3 @@ def utcnow() -> datetime:
 def isoformat(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
-
-IsoDatetime = Annotated[datetime, PlainSerializer(lambda v: v.isoformat(), return_type=str)]

@@ -12,6 +12,7 @@ from chalicelib.schemas.common import AwareDatetime, Duration, JsonString, Query
 from chalicelib.schemas.durations import format_duration
 from chalicelib.schemas.entity_address import build
 from chalicelib.schemas.listing import ListingArgs
+from chalicelib.schemas.naturalize import naturalized_duration
 from chalicelib.timeseries.units import is_valid_unit
 
 
@@ -123,9 +124,7 @@ def zone_of(sensor: Any) -> Any:
 
 def humanized_resolution(sensor: Any) -> str:
     """How the asset-sensors listing shows a resolution ("15 minutes", "an hour", "a day")."""
-    import humanize
-
-    return humanize.naturaldelta(resolution_of(sensor))
+    return naturalized_duration(resolution_of(sensor))
 
 
 def sensor_json(sensor: Any, host: str, resolution: Literal["iso", "humanized"] = "iso") -> dict[str, Any]:

@@ -19,9 +19,9 @@ _NOT_ENDED = ("queued", "started", "deferred")
 
 
 def create(*, asset_id: int | None, sensor_ids: list[int], request: dict[str, Any],
-           sensor_id: int | None = None, meta: dict[str, Any] | None = None, status: str = "queued") -> Job:
+           sensor_id: int | None = None, meta: dict[str, Any] | None = None) -> Job:
     now = datetime.now(timezone.utc)
-    job = Job(str(uuid.uuid4()), status=status, asset_id=asset_id, sensor_id=sensor_id,
+    job = Job(str(uuid.uuid4()), status="queued", asset_id=asset_id, sensor_id=sensor_id,
               sensor_ids=list(sensor_ids), request=request, meta=meta or {}, enqueued_at=now,
               expires_at=int(time.time()) + JOB_TTL_SECONDS)
     job.save()

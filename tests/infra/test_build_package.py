@@ -33,7 +33,7 @@ def test_trim_keeps_linux_x86_64_cbc_and_drops_sdk_tests_and_other_platforms(tmp
            f"{cbc}/linux/i64/cbc", f"{cbc}/linux/i64/__init__.py", f"{cbc}/linux/arm64/cbc", f"{cbc}/linux/i32/cbc",
            f"{cbc}/osx/i64/cbc", f"{cbc}/win/i64/cbc.exe", "pulp/solverdir/__init__.py", "pulp/tests/test_pulp.py",
            "pandas/tests/frame/test_api.py", "pandas/core/frame.py", "numpy/linalg/tests/test_linalg.py",
-           "numpy/linalg/linalg.py", "pandas/__pycache__/x.cpython-311.pyc", "bin/f2py")
+           "numpy/linalg/linalg.py", "pandas/__pycache__/x.cpython-313.pyc", "bin/f2py")
     build_package.trim_vendor(tmp_path)
     left = {str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()}
     assert left == {"urllib3/__init__.py", "dateutil/__init__.py", f"{cbc}/linux/i64/cbc",
@@ -46,6 +46,16 @@ def test_bytecode_is_trusted_without_source_timestamps(tmp_path):
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "mod.py").write_text("VALUE = 1\n")
     build_package.compile_bytecode(tmp_path)
-    pyc = tmp_path / "pkg" / "__pycache__" / "mod.cpython-311.pyc"
+    pyc = tmp_path / "pkg" / "__pycache__" / "mod.cpython-313.pyc"
     flags = int.from_bytes(pyc.read_bytes()[4:8], "little")
     assert flags == 0b01  # hash-based, check_source off: valid whatever mtime unzipping gives the source
+
+
+def test_chalice_refuses_to_run_on_another_python_than_lambdas(monkeypatch):
+    """Chalice sets the functions' runtime from the Python running it: any other would mismatch the wheels."""
+    ran = []
+    monkeypatch.setattr(build_package.subprocess, "run", lambda *args, **kwargs: ran.append(args))
+    monkeypatch.setattr(build_package, "PYTHON_VERSION", "3.12")
+    with pytest.raises(SystemExit, match=r"Python 3\.12 \(the Lambda runtime\)"):
+        build_package.chalice("package", "out")
+    assert ran == []

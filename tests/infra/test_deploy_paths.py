@@ -119,7 +119,7 @@ def test_merged_template_wires_functions_to_the_declared_resources(merged_templa
         assert env["FLEXCLOUD_STAGE"] == "dev"
         assert env["FLEXCLOUD_UPLOADS_BUCKET"] == {"Ref": "UploadsBucket"}
         assert env["FLEXCLOUD_TOKEN_SECRET_ID"] == {"Ref": "TokenSecret"}
-        assert props["Runtime"] == "python3.11"
+        assert props["Runtime"] == "python3.13"
         role = template[props["Role"]["Fn::GetAtt"][0]]["Properties"]
         assert [p["PolicyName"] for p in role["Policies"]] == ["flexcloud-access"]
         resources_named = [r for s in role["Policies"][0]["PolicyDocument"]["Statement"] for r in s["Resource"]]

@@ -1,4 +1,4 @@
-"""The built Lambda package (`make package`): under 50 MiB, trimmed, and able to solve from a read-only copy.
+"""The built Lambda package (`make package`): python3.13, under 50 MiB, trimmed, able to solve from a read-only copy.
 
 These tests read build/package/deployment.zip. Without it they skip, unless FLEXCLOUD_REQUIRE_PACKAGE
 is set (CI builds the package first, so there a missing zip fails).
@@ -14,12 +14,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
+from packaging import tags
 
 from infra import build_package
 from tests.fixtures import BENCH_DIR
 from infra.resources import ROOT
 
 ZIP = build_package.PACKAGE_OUT / "deployment.zip"
+TEMPLATE = build_package.PACKAGE_OUT / "sam.yaml"  # written beside the zip by `chalice package`
 LIMIT = 50 * 2**20  # `chalice deploy` uploads the zip directly; Lambda refuses more than 50 MiB
 PROBLEM = BENCH_DIR / "P1.json"
 P1_TOTAL_COST = -658.143045
@@ -51,11 +54,43 @@ def test_package_holds_the_app_and_dependencies_but_not_what_lambda_has(package_
     assert not any(n.startswith(("pandas/tests/", "pulp/tests/")) for n in package_zip.namelist())
 
 
+def test_packaged_functions_run_python_3_13_on_x86_64(package_zip):
+    resources = yaml.safe_load(TEMPLATE.read_text())["Resources"]
+    functions = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Serverless::Function"]
+    assert len(functions) == 3
+    for props in functions:
+        assert props["Runtime"] == "python3.13"
+        assert props.get("Architectures", ["x86_64"]) == ["x86_64"]  # the vendored wheels' architecture
+        assert props["CodeUri"] == "./deployment.zip"
+
+
+def _lambda_tags() -> set[tags.Tag]:
+    """The wheel tags Lambda's python3.13 accepts: CPython 3.13 on Amazon Linux 2023 (glibc 2.34), x86_64."""
+    platforms = [f"manylinux_2_{minor}_x86_64" for minor in range(34, 4, -1)]
+    platforms += ["manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64"]
+    return {*tags.cpython_tags((3, 13), ["cp313"], platforms),
+            *tags.compatible_tags((3, 13), "cp313", platforms)}
+
+
+def test_every_vendored_wheel_is_built_for_lambdas_python_and_glibc(package_zip):
+    wheels = [n for n in package_zip.namelist() if n.endswith(".dist-info/WHEEL")]
+    assert len(wheels) >= 20
+    accepted = _lambda_tags()
+    compiled = []
+    for name in wheels:
+        declared = {tag for line in package_zip.read(name).decode().splitlines() if line.startswith("Tag: ")
+                    for tag in tags.parse_tag(line.removeprefix("Tag: "))}
+        assert declared & accepted, f"{name}: {sorted(map(str, declared))}"
+        if any(tag.platform != "any" for tag in declared):
+            compiled.append(name.split("-")[0])
+    assert {"numpy", "pandas", "pydantic_core"} <= set(compiled)  # the check saw binary wheels
+
+
 def test_package_ships_bytecode_for_a_read_only_task_root(package_zip):
     names = set(package_zip.namelist())
-    assert "chalicelib/__pycache__/settings.cpython-311.pyc" in names
-    assert "chalice/__pycache__/app.cpython-311.pyc" in names
-    assert "pydantic/__pycache__/main.cpython-311.pyc" in names
+    assert "chalicelib/__pycache__/settings.cpython-313.pyc" in names
+    assert "chalice/__pycache__/app.cpython-313.pyc" in names
+    assert "pydantic/__pycache__/main.cpython-313.pyc" in names
 
 
 def _lambda_runtime_packages(target: Path) -> Path:

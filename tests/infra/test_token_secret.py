@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
 
 import pytest
 
@@ -16,7 +17,7 @@ from infra.resources import ROOT
 def deployed_secret(_moto, monkeypatch):
     """A secret like the one CloudFormation's GenerateSecretString creates; the env as config.json sets it."""
     value = client("secretsmanager").get_random_password(PasswordLength=64, ExcludePunctuation=True)["RandomPassword"]
-    name = f"flexcloud/test/token-secret-{id(value)}"
+    name = f"flexcloud/test/token-secret-{uuid.uuid4().hex}"  # moto is per session; id() gets reused
     arn = client("secretsmanager").create_secret(Name=name, SecretString=value)["ARN"]
     monkeypatch.delenv("FLEXCLOUD_TOKEN_SECRET")
     secret.forget_cached_secrets()
