@@ -1,12 +1,13 @@
-"""The Chalice app: registers the API blueprints and the solver's SQS handlers, nothing else."""
+"""The Chalice app: registers the API's route table and the solver's SQS handlers, nothing else."""
 from chalice import Chalice
 
 from chalicelib import settings
-from chalicelib.api import register_all
+from chalicelib.api.routes import ROUTES
+from chalicelib.api.routing import register
 
 app = Chalice(app_name="flexcloud")
 app.api.binary_types.append("multipart/form-data")
-register_all(app)
+register(app, ROUTES)
 
 
 # Queue names are bound when Chalice packages the app, so they are read here once, by design. The handlers import

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import uuid
-from http.server import ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,17 +59,29 @@ def provision(admin_email: str, admin_password: str) -> int:
     return create_user(admin_email, admin_password, account.id, ["admin"], username="admin").id
 
 
-def make_http_server(port: int):
+def local_gateway(app):
+    """Chalice's local API Gateway emulation for `app`, with the dev stage's config (what `make run` serves)."""
     from chalice.config import Config
+    from chalice.local import LocalGateway
+
+    config = Config.create(chalice_stage="dev", app_name="flexcloud",
+                           config_from_disk=json.loads((ROOT / ".chalice" / "config.json").read_text()))
+    return LocalGateway(app, config)
+
+
+def make_http_server(port: int):
     from chalice.local import ChaliceRequestHandler, LocalGatewayException
 
     from app import app
 
-    config = Config.create(chalice_stage="dev", app_name="flexcloud",
-                           config_from_disk=json.loads((ROOT / ".chalice" / "config.json").read_text()))
+    gateway = local_gateway(app)
 
     class StageHandler(ChaliceRequestHandler):
         """Serves the app under /api, like API Gateway's stage; unknown paths get a JSON 404."""
+
+        def __init__(self, *args, gateway, **kwargs):
+            self.local_gateway = gateway
+            BaseHTTPRequestHandler.__init__(self, *args, **kwargs)
 
         def _generic_handle(self) -> None:
             if self.path == "/api" or self.path.startswith(("/api/", "/api?")):
@@ -103,7 +115,7 @@ def make_http_server(port: int):
             sys.stderr.write("api: " + (fmt % args) + "\n")
 
     def handler(*args, **kwargs):
-        return StageHandler(*args, app_object=app, config=config, **kwargs)
+        return StageHandler(*args, gateway=gateway, **kwargs)
 
     ThreadingHTTPServer.daemon_threads = True
     return ThreadingHTTPServer(("127.0.0.1", port), handler)

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
-
 from chalicelib.api.query import parse_query
-from chalicelib.api.routing import ApiRequest, endpoint
+from chalicelib.api.routing import ApiRequest
 from chalicelib.auth.access import require_account
 from chalicelib.auth.permissions import READ
 from chalicelib.schemas.accounts import AccountListArgs
@@ -14,15 +12,11 @@ from chalicelib.schemas.users import account_summary
 from chalicelib.services import accounts as service
 from chalicelib.services.loaders import account_or_404
 
-bp = Blueprint(__name__)
 
-
-@endpoint(bp, "/v3_0/accounts", "GET", description="Download account list")
 def list_accounts(req: ApiRequest) -> Any:
     return service.listing(req.user, parse_query(AccountListArgs, req.query))
 
 
-@endpoint(bp, "/v3_0/accounts/{id}", "GET", description="Get an account")
 def get_account(req: ApiRequest, id: int) -> Any:
     account = account_or_404(id)
     require_account(req.user, READ, account.id, account)

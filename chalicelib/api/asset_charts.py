@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
-
 from chalicelib.api.query import parse_query
 from chalicelib.api.responses import respond
-from chalicelib.api.routing import ApiRequest, endpoint
+from chalicelib.api.routing import ApiRequest
 from chalicelib.auth.access import require_asset
 from chalicelib.auth.permissions import READ
 from chalicelib.errors import unprocessable
@@ -15,7 +13,6 @@ from chalicelib.schemas.charts import ChartArgs, ChartDataArgs, KpiArgs
 from chalicelib.services import charts as service
 from chalicelib.services.loaders import asset_or_404
 
-bp = Blueprint(__name__)
 
 # FlexMeasures returns both chart bodies as strings from a Flask view, hence HTML's content type.
 JSON_TEXT = "text/html; charset=utf-8"
@@ -23,20 +20,16 @@ JSON_TEXT = "text/html; charset=utf-8"
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 
 
-@endpoint(bp, "/v3_0/assets/{id}/kpis", "GET", description="Get asset KPIs", wrap=False)
 def asset_kpis(req: ApiRequest, id: int) -> Any:
     args = parse_query(KpiArgs, req.query)
     return {"data": service.kpis(readable_asset(req.user, id), args)}
 
 
-@endpoint(bp, "/v3_0/assets/{id}/chart", "GET", description="Download a chart with time series", wrap=False)
 def asset_chart(req: ApiRequest, id: int) -> Any:
     args = parse_query(ChartArgs, req.query)
     return json_text(service.chart(readable_asset(req.user, id), args))
 
 
-@endpoint(bp, "/v3_0/assets/{id}/chart_data", "GET", description="Download time series for use in charts",
-          wrap=False)
 def asset_chart_data(req: ApiRequest, id: int) -> Any:
     args = parse_query(ChartDataArgs, req.query)
     return json_text(service.chart_data(readable_asset(req.user, id), args))

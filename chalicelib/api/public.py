@@ -2,23 +2,20 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterable
 
-from chalice import Blueprint
-
-from chalicelib.api.routing import ApiRequest, endpoint
+from chalicelib.api.routes import ROUTES
+from chalicelib.api.routing import ApiRequest, Route
 from chalicelib.errors import ApiError
 from chalicelib.schemas.results import processed
 from chalicelib.services.auth import request_token, token_error
 
-bp = Blueprint(__name__)
 
 # The FlexMeasures release whose API this clone serves (see the contract's [SEED]).
 FLEXMEASURES_VERSION = "0.28.0"
 API_PREFIX = "/v3_0"
 
 
-@endpoint(bp, "/", "GET", auth=False, description="List available API versions")
 def list_versions(req: ApiRequest) -> dict[str, Any]:
     return {
         "message": "For these API versions endpoints are available. An authentication token can be requested "
@@ -29,7 +26,6 @@ def list_versions(req: ApiRequest) -> dict[str, Any]:
     }
 
 
-@endpoint(bp, "/requestAuthToken", "POST", auth=False, description="Obtain an authentication token")
 def request_auth_token(req: ApiRequest) -> dict[str, Any]:
     if req.content_type != "application/json":
         raise token_error(400, "Content-type of request must be application/json")
@@ -40,31 +36,22 @@ def request_auth_token(req: ApiRequest) -> dict[str, Any]:
     return request_token(data)
 
 
-@endpoint(bp, API_PREFIX, "GET", auth=False, description="Obtain a service listing for this version")
 def service_listing(req: ApiRequest) -> dict[str, Any]:
     base = f"{_scheme(req)}://{req.host}/api"
     services = [{"url": base + path, "name": name, "description": description}
-                for path, name, description in services_of(bp.current_app)]
+                for path, name, description in services_of(ROUTES)]
     services.sort(key=lambda s: (s["url"], s["name"]))
     return processed(services=services, version="3.0")
 
 
-def services_of(app: Any) -> list[tuple[str, str, str]]:
-    """(path, "METHODS /path", description) per view under /v3_0, from the app's route table."""
+def services_of(routes: Iterable[Route]) -> list[tuple[str, str, str]]:
+    """(path, "METHOD /path", description) per endpoint under /v3_0, in Flask's path notation."""
     out = []
-    for path, entries in app.routes.items():
-        if path != API_PREFIX and not path.startswith(API_PREFIX + "/"):
+    for route in routes:
+        if route.path != API_PREFIX and not route.path.startswith(API_PREFIX + "/"):
             continue
-        by_view: dict[Any, list[str]] = {}
-        for method, entry in entries.items():
-            view = entry.view_function
-            if method in ("HEAD", "OPTIONS") or getattr(view, "is_fallback", False):
-                continue
-            by_view.setdefault(view, []).append(method)
-        flask_path = re.sub(r"\{(\w+)\}", r"<\1>", path)
-        for view, methods in by_view.items():
-            name = "/".join(sorted(methods)) + " " + flask_path[len(API_PREFIX):]
-            out.append((flask_path, name, getattr(view, "description", "")))
+        flask_path = re.sub(r"\{(\w+)\}", r"<\1>", route.path)
+        out.append((flask_path, f"{route.method} {flask_path[len(API_PREFIX):]}", route.description))
     return out
 
 

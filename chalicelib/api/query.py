@@ -8,6 +8,7 @@ from chalicelib.schemas.listing import ListingArgs
 from chalicelib.schemas.validation import validate
 from chalicelib.services.listing import filter_terms
 
+
 M = TypeVar("M", bound=QueryArgs)
 
 

@@ -1,6 +1,6 @@
-"""The one route decorator every endpoint uses: auth, path ids, body limits, error mapping.
+"""How every endpoint is served: auth, path ids, body limits, error mapping, lazily imported views.
 
-A view receives an `ApiRequest` (and its path parameters) and returns a body, a (body, status)
+The endpoints themselves are listed in `routes.py`. A view receives an `ApiRequest` (and its path parameters) and returns a body, a (body, status)
 tuple, or a ready chalice Response. `ApiError`s become their exact bodies; anything else becomes a
 500 JSON body with a request id in the log, never a stack trace.
 
@@ -13,13 +13,15 @@ permissions inside their service, on what the scope holds.
 """
 from __future__ import annotations
 
-import functools
+import importlib
 import json
 import logging
 import uuid
-from typing import Any, Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Iterable
 
-from chalice import Blueprint, Response
+from chalice import Chalice, Response
 
 from chalicelib.api.responses import render_error, respond
 from chalicelib.auth.current_user import authenticate
@@ -114,67 +116,88 @@ def _render(result: Any, wrap: bool) -> Response:
     return respond(result, status, wrap=wrap)
 
 
-def endpoint(bp: Blueprint, path: str, methods: str | list[str] = "GET", *, description: str,
-             auth: bool = True, wrap: bool = True, int_params: tuple[str, ...] = ("id",)) -> Callable:
-    """Register `view` on blueprint `bp` at `path` (relative to the stage: "/v3_0/assets").
+@dataclass(frozen=True)
+class Route:
+    """One endpoint. `view` is "<module>.<function>" in chalicelib/api/ (imported on first use) or a function.
 
-    `description` is the seed table's text, shown by the service listing. `wrap` adds the int
-    "status" key to dict bodies (Flask-JSON's as_json); some endpoints are not wrapped.
+    `description` is the seed table's text, shown by the service listing. `wrap` adds the int "status" key to
+    dict bodies (Flask-JSON's as_json); some endpoints are not wrapped. `int_params` are the path parameters
+    that must be integers (a 404 otherwise, as Flask's <int:id> converter).
     """
-    method_list = [methods] if isinstance(methods, str) else list(methods)
-    path_ints = tuple(p for p in int_params if "{" + p + "}" in path)
 
-    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(view)
-        def handler(**params: str) -> Response:
-            request = bp.current_request
-            try:
-                return _render(_call(view, request, params), wrap)
-            except ApiError as error:
-                return render_error(error)
-            except OverflowError:
-                # Window arithmetic on far-off dates or huge durations from the request (checks and reads,
-                # which come before any write).
-                return render_error(out_of_range())
-            except Exception as exc:  # noqa: BLE001 - the API must answer JSON whatever happens
-                if item_too_large(exc):  # writes are single items or transactions, so nothing was stored
-                    return render_error(too_large_to_store())
-                if number_out_of_range(exc):  # an id from the body or query beyond DynamoDB's numbers
-                    return render_error(out_of_range())
-                request_id = _request_id(request)
-                log.exception("Unhandled error in %s %s [request %s]", request.method, path, request_id)
-                return respond({"message": "An internal error has occurred. Request id: " + request_id,
-                                "status": 500}, 500, wrap=False)
+    method: str
+    path: str
+    view: str | Callable[..., Any]
+    description: str
+    auth: bool = True
+    wrap: bool = True
+    int_params: tuple[str, ...] = ("id",)
 
-        def _call(view_fn: Callable[..., Any], request: Any, params: dict[str, str]) -> Any:
-            user = authenticate(request) if auth else None
+    @property
+    def name(self) -> str:
+        view = self.view if isinstance(self.view, str) else self.view.__name__
+        return view.replace(".", "_") + "_" + self.method.lower()
+
+
+def register(app: Chalice, routes: Iterable[Route]) -> None:
+    """Add every route to `app`, then the 405 answers for the methods a known path does not serve."""
+    for route in routes:
+        app.route(route.path, methods=[route.method], cors=True, content_types=["*/*"],
+                  name=route.name)(_handler(app, route))
+    _add_method_fallbacks(app)
+
+
+def _handler(app: Chalice, route: Route) -> Callable[..., Response]:
+    path_ints = tuple(p for p in route.int_params if "{" + p + "}" in route.path)
+
+    def handler(**params: str) -> Response:
+        request = app.current_request
+        try:
+            user = authenticate(request) if route.auth else None
             if len(request.raw_body or b"") > MAX_BODY_BYTES:
                 raise payload_too_large(MAX_BODY_BYTES)
             converted = _int_params(params, path_ints)
-            return view_fn(ApiRequest(request, user), **converted)
+            return _render(_view(route)(ApiRequest(request, user), **converted), route.wrap)
+        except ApiError as error:
+            return render_error(error)
+        except OverflowError:
+            # Window arithmetic on far-off dates or huge durations from the request (checks and reads,
+            # which come before any write).
+            return render_error(out_of_range())
+        except Exception as exc:  # noqa: BLE001 - the API must answer JSON whatever happens
+            if item_too_large(exc):  # writes are single items or transactions, so nothing was stored
+                return render_error(too_large_to_store())
+            if number_out_of_range(exc):  # an id from the body or query beyond DynamoDB's numbers
+                return render_error(out_of_range())
+            request_id = _request_id(request)
+            log.exception("Unhandled error in %s %s [request %s]", request.method, route.path, request_id)
+            return respond({"message": "An internal error has occurred. Request id: " + request_id,
+                            "status": 500}, 500, wrap=False)
 
-        handler.description = description
-        bp.route(path, methods=method_list, cors=True, content_types=["*/*"],
-                 name=view.__name__ + "_" + "_".join(m.lower() for m in method_list))(handler)
-        return view
-
-    return decorator
+    return handler
 
 
-def add_method_fallbacks(app: Any) -> None:
+@lru_cache(maxsize=None)
+def _view(route: Route) -> Callable[..., Any]:
+    """The route's view function, its module imported on the first request that needs it."""
+    if callable(route.view):
+        return route.view
+    module, _, function = route.view.rpartition(".")
+    return getattr(importlib.import_module(f"{__package__}.{module}"), function)
+
+
+def _add_method_fallbacks(app: Chalice) -> None:
     """Answer unsupported methods on known paths with Werkzeug's 405 body (API Gateway would say 403)."""
-    fallback_bp = Blueprint(__name__ + ".fallbacks")
     for path, entries in list(app.routes.items()):
         missing = [m for m in ALL_METHODS if m not in entries]
-        if not missing:
-            continue
+        if missing:
+            app.route(path, methods=missing, cors=True, content_types=["*/*"],
+                      name="method_not_allowed" + path.replace("/", "_").replace("{", "").replace("}", ""))(
+                _not_allowed)
 
-        def not_allowed(**_: str) -> Response:
-            return respond({"message": "The method is not allowed for the requested URL.", "status": 405},
-                           405, wrap=False)
 
-        not_allowed.is_fallback = True
-        fallback_bp.route(path, methods=missing, cors=True, content_types=["*/*"],
-                          name="method_not_allowed" + path.replace("/", "_").replace("{", "").replace("}", ""))(
-            not_allowed)
-    app.register_blueprint(fallback_bp)
+def _not_allowed(**_: str) -> Response:
+    return respond({"message": "The method is not allowed for the requested URL.", "status": 405}, 405, wrap=False)
+
+
+_not_allowed.is_fallback = True  # not an endpoint: the route table's consumers (tests, listings) skip it

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
-
-from chalicelib.api.routing import ApiRequest, endpoint
+from chalicelib.api.routing import ApiRequest
 from chalicelib.auth.access import require_asset, require_sensor
 from chalicelib.auth.permissions import CREATE_CHILDREN, READ
 from chalicelib.schemas.common import Duration, QueryArgs
@@ -14,16 +12,12 @@ from chalicelib.schemas.validation import validate
 from chalicelib.services import schedules as service
 from chalicelib.services.loaders import asset_or_422, job_with_asset_or_404, sensor_or_422
 
-bp = Blueprint(__name__)
-
 
 class ScheduleArgs(QueryArgs):
     duration: Duration | None = None
     unit: str | None = None
 
 
-@endpoint(bp, "/v3_0/sensors/{id}/schedules/trigger", "POST", wrap=False,
-          description="Trigger scheduling job for one device")
 def trigger_sensor_schedule(req: ApiRequest, id: int) -> Any:
     # FlexMeasures validates the trigger's arguments before it looks the sensor up.
     raw, force = service.sensor_trigger_args(req.json())
@@ -32,8 +26,6 @@ def trigger_sensor_schedule(req: ApiRequest, id: int) -> Any:
     return processed(schedule=service.trigger_for_sensor(req.user, sensor, raw, force))
 
 
-@endpoint(bp, "/v3_0/assets/{id}/schedules/trigger", "POST", wrap=False,
-          description="Trigger scheduling job for any number of devices")
 def trigger_asset_schedule(req: ApiRequest, id: int) -> Any:
     # FlexMeasures validates the trigger's arguments before it looks the asset up.
     raw, force = service.asset_trigger_args(req.json(), req.query)
@@ -42,7 +34,6 @@ def trigger_asset_schedule(req: ApiRequest, id: int) -> Any:
     return processed(schedule=service.trigger_for_asset(req.user, asset, raw, force))
 
 
-@endpoint(bp, "/v3_0/sensors/{id}/schedules/{uuid}", "GET", description="Download schedule for one device")
 def get_schedule(req: ApiRequest, id: int, uuid: str) -> Any:
     # `duration` may come in the query or, as FlexMeasures also allows, in a JSON body.
     body = req.json() if req.body_bytes.strip() else None
@@ -53,15 +44,12 @@ def get_schedule(req: ApiRequest, id: int, uuid: str) -> Any:
     return service.schedule_result(sensor, uuid, args.duration, args.unit)
 
 
-@endpoint(bp, "/v3_0/assets/{id}/jobs", "GET", description="Get asset jobs")
 def get_asset_jobs(req: ApiRequest, id: int) -> Any:
     asset = asset_or_422(id)
     require_asset(req.user, READ, asset)
     return service.asset_jobs(asset)
 
 
-@endpoint(bp, "/v3_0/jobs/{uuid}", "GET", wrap=False, int_params=(),
-          description="Get the status of a background job")
 def get_job_status(req: ApiRequest, uuid: str) -> Any:
     job, asset = job_with_asset_or_404(uuid)
     require_asset(req.user, READ, asset)

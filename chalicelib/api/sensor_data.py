@@ -5,9 +5,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
 
-from chalice import Blueprint
-
-from chalicelib.api.routing import ApiRequest, endpoint
+from chalicelib.api.routing import ApiRequest
 from chalicelib.auth.access import require_sensor
 from chalicelib.auth.permissions import CREATE_CHILDREN, READ
 from chalicelib.errors import unprocessable
@@ -17,12 +15,10 @@ from chalicelib.services import sensor_data as service
 from chalicelib.services.loaders import sensor_by_address_or_422, sensor_or_422
 from chalicelib.timeseries.uploads import has_allowed_extension
 
-bp = Blueprint(__name__)
 
 # Every data endpoint validates the data against the sensor before it checks permissions, as FlexMeasures does.
 
 
-@endpoint(bp, "/v3_0/sensors/data", "POST", description="Upload sensor data", wrap=False)
 def post_data(req: ApiRequest) -> Any:
     body = validate(PostData, req.json())
     sensor = sensor_by_address_or_422(body.sensor, "json")
@@ -31,7 +27,6 @@ def post_data(req: ApiRequest) -> Any:
     return service.save_for_user(req.user, sensor, beliefs)
 
 
-@endpoint(bp, "/v3_0/sensors/{id}/data", "POST", description="Post sensor data", wrap=False)
 def post_data_by_id(req: ApiRequest, id: int) -> Any:
     body = validate(PostDataById, req.json())
     sensor = sensor_or_422(id)
@@ -40,7 +35,6 @@ def post_data_by_id(req: ApiRequest, id: int) -> Any:
     return service.save_for_user(req.user, sensor, beliefs)
 
 
-@endpoint(bp, "/v3_0/sensors/data", "GET", description="Download sensor data", wrap=False)
 def get_data(req: ApiRequest) -> Any:
     args = validate(GetData, req.query, location="query")
     sensor = sensor_by_address_or_422(args.sensor, "query")
@@ -49,7 +43,6 @@ def get_data(req: ApiRequest) -> Any:
     return service.read_data(sensor, args, resolution)
 
 
-@endpoint(bp, "/v3_0/sensors/{id}/data", "GET", description="Get sensor data", wrap=False)
 def get_data_by_id(req: ApiRequest, id: int) -> Any:
     # [CURRENT] reads the arguments from a JSON body too; query arguments win.
     args = validate(GetDataById, {**(req.json() or {}), **req.query}, location="query")
@@ -59,10 +52,9 @@ def get_data_by_id(req: ApiRequest, id: int) -> Any:
     return service.read_data(sensor, args, resolution)
 
 
-@endpoint(bp, "/v3_0/sensors/{id}/data/upload", "POST", description="Upload sensor data by file", wrap=False)
 def upload_data(req: ApiRequest, id: int) -> Any:
     sensor = sensor_or_422(id)
-    files, measured_instantly, unit = upload_form(req)
+    files, measured_instantly, unit = _upload_form(req)
     beliefs = service.uploaded_beliefs(sensor, files, measured_instantly, unit)
     require_sensor(req.user, CREATE_CHILDREN, sensor)
     return service.save_upload(req.user, sensor, files, beliefs)
@@ -73,7 +65,7 @@ INSTANT_FIELD = "belief-time-measured-instantly"
 _TRUE, _FALSE = {"on", "true", "1", "t", "yes", "y"}, {"off", "false", "0", "f", "no", "n"}
 
 
-def upload_form(req: ApiRequest) -> tuple[list[tuple[str, str, bytes]], bool, str | None]:
+def _upload_form(req: ApiRequest) -> tuple[list[tuple[str, str, bytes]], bool, str | None]:
     """The uploaded files (name, content type, bytes), the measured-instantly flag and an optional unit."""
     header = req.headers.get("content-type") or ""
     files, fields, errors = [], {}, {}

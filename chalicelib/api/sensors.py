@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
-
 from chalicelib.api.query import parse_query
 from chalicelib.api.responses import respond
-from chalicelib.api.routing import ApiRequest, endpoint
+from chalicelib.api.routing import ApiRequest
 from chalicelib.auth.access import require_asset, require_sensor
 from chalicelib.auth.permissions import CREATE_CHILDREN, DELETE, READ, UPDATE
 from chalicelib.schemas.sensors import (DataDeletion, SensorCreate, SensorListArgs, SensorPatch, StatsArgs,
@@ -17,10 +15,7 @@ from chalicelib.services import sensors as service
 from chalicelib.services.listing import page_of
 from chalicelib.services.loaders import sensor_or_422, source_or_422
 
-bp = Blueprint(__name__)
 
-
-@endpoint(bp, "/v3_0/sensors", "GET", description="Get list of sensors")
 def list_sensors(req: ApiRequest) -> Any:
     args = parse_query(SensorListArgs, req.query)
     found = service.sensors_in_scope(req.user, args)
@@ -30,7 +25,6 @@ def list_sensors(req: ApiRequest) -> Any:
                    lambda page: [sensor_json(s, req.host) for s in page])
 
 
-@endpoint(bp, "/v3_0/sensors", "POST", description="Create a new Sensor")
 def create_sensor(req: ApiRequest) -> Any:
     body = validate(SensorCreate, req.json())
     asset = service.asset_for_new_sensor(body)
@@ -38,14 +32,12 @@ def create_sensor(req: ApiRequest) -> Any:
     return sensor_json(service.create(req.user, asset, body), req.host), 201
 
 
-@endpoint(bp, "/v3_0/sensors/{id}", "GET", description="Get a sensor")
 def get_sensor(req: ApiRequest, id: int) -> Any:
     sensor = sensor_or_422(id)
     require_sensor(req.user, READ, sensor)
     return sensor_json(sensor, req.host)
 
 
-@endpoint(bp, "/v3_0/sensors/{id}", "PATCH", description="Update a sensor")
 def update_sensor(req: ApiRequest, id: int) -> Any:
     # FlexMeasures validates the body before it looks the sensor up.
     body = validate(SensorPatch, req.json())
@@ -54,7 +46,6 @@ def update_sensor(req: ApiRequest, id: int) -> Any:
     return sensor_json(service.update(req.user, sensor, body), req.host)
 
 
-@endpoint(bp, "/v3_0/sensors/{id}", "DELETE", description="Delete a sensor")
 def delete_sensor(req: ApiRequest, id: int) -> Any:
     sensor = sensor_or_422(id)
     require_sensor(req.user, DELETE, sensor)
@@ -62,7 +53,6 @@ def delete_sensor(req: ApiRequest, id: int) -> Any:
     return None, 204
 
 
-@endpoint(bp, "/v3_0/sensors/{id}/data", "DELETE", description="Delete sensor data")
 def delete_sensor_data(req: ApiRequest, id: int) -> Any:
     # FlexMeasures validates the body (and its source) before it checks permissions.
     body = validate(DataDeletion, req.json())
@@ -74,7 +64,6 @@ def delete_sensor_data(req: ApiRequest, id: int) -> Any:
     return None, 204
 
 
-@endpoint(bp, "/v3_0/sensors/{id}/stats", "GET", description="Get sensor stats")
 def sensor_stats(req: ApiRequest, id: int) -> Any:
     args = parse_query(StatsArgs, req.query)
     sensor = sensor_or_422(id)
@@ -84,7 +73,6 @@ def sensor_stats(req: ApiRequest, id: int) -> Any:
     return service.stats(sensor, start, end, args.sort)
 
 
-@endpoint(bp, "/v3_0/sensors/{id}/status", "GET", description="Get sensor status")
 def sensor_status(req: ApiRequest, id: int) -> Any:
     sensor = sensor_or_422(id)
     require_sensor(req.user, READ, sensor)

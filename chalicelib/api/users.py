@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
-
 from chalicelib.api.query import parse_query
-from chalicelib.api.routing import ApiRequest, endpoint
+from chalicelib.api.routing import ApiRequest
 from chalicelib.auth.access import require_user, require_user_auditlog
 from chalicelib.auth.permissions import READ, UPDATE
 from chalicelib.schemas.audit import AuditLogArgs
@@ -15,22 +13,17 @@ from chalicelib.schemas.validation import validate
 from chalicelib.services import users as service
 from chalicelib.services.loaders import user_or_404
 
-bp = Blueprint(__name__)
 
-
-@endpoint(bp, "/v3_0/users", "GET", description="Download user list")
 def list_users(req: ApiRequest) -> Any:
     return service.listing(req.user, parse_query(UserListArgs, req.query))
 
 
-@endpoint(bp, "/v3_0/users/{id}", "GET", description="Get a user")
 def get_user(req: ApiRequest, id: int) -> Any:
     target = user_or_404(id)
     require_user(req.user, READ, target)
     return user_json(target)
 
 
-@endpoint(bp, "/v3_0/users/{id}", "PATCH", description="Patch data for an existing user")
 def patch_user(req: ApiRequest, id: int) -> Any:
     # FlexMeasures validates the body before it looks the user up.
     body = validate(UserPatch, req.json())
@@ -39,7 +32,6 @@ def patch_user(req: ApiRequest, id: int) -> Any:
     return service.update(req.user, target, body)
 
 
-@endpoint(bp, "/v3_0/users/{id}/auditlog", "GET", description="Get audit log")
 def user_auditlog(req: ApiRequest, id: int) -> Any:
     # Query arguments are parsed before the user is loaded, as in FlexMeasures.
     args = parse_query(AuditLogArgs, req.query)
@@ -48,7 +40,6 @@ def user_auditlog(req: ApiRequest, id: int) -> Any:
     return service.audit_log(req.user, target, args)
 
 
-@endpoint(bp, "/v3_0/users/{id}/password-reset", "PATCH", description="Password reset")
 def reset_password(req: ApiRequest, id: int) -> Any:
     target = user_or_404(id)
     require_user(req.user, UPDATE, target)

@@ -41,7 +41,7 @@ def _sensor_id(raw: Any) -> int:
 
 
 class FlexContext(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=True, defer_build=True)
 
     consumption_price: field(q.ENERGY_PRICE) | None = Field(None, alias="consumption-price")
     production_price: field(q.ENERGY_PRICE) | None = Field(None, alias="production-price")

@@ -51,7 +51,7 @@ def _instantaneous_sensor(raw: Any) -> q.SensorRef:
 class StorageFlexModel(BaseModel):
     """One device's flex-model (sensor trigger body, or an asset entry without its `sensor`)."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=True, defer_build=True)
 
     soc_at_start: field(q.SOC) | None = Field(None, alias="soc-at-start")
     soc_unit: Literal["kWh", "MWh"] | None = Field(None, alias="soc-unit")

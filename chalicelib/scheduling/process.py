@@ -47,14 +47,14 @@ def _default_type(raw: Any) -> Any:
 class TimeRestriction(BaseModel):
     """A block in which the process may not run: slots starting in [start, start + duration) are excluded."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     start: AwareDatetime
     duration: Duration
 
 
 class ProcessFlexModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=True, defer_build=True)
 
     duration: Duration
     power: Annotated[float, BeforeValidator(_number), Field(allow_inf_nan=False)]  # in the sensor's unit

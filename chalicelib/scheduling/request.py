@@ -14,7 +14,7 @@ from chalicelib.schemas.common import AwareDatetime, Duration
 
 
 class _TriggerBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=True, defer_build=True)
 
     start: AwareDatetime
     duration: Duration | None = None

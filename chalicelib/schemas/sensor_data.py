@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from chalicelib.schemas.common import AwareDatetime, Duration, QueryArgs, StrictBody
 
@@ -24,6 +24,8 @@ Values = Annotated[list[float | None], BeforeValidator(_as_list), Field(min_leng
 
 class _Timing(BaseModel):
     """The window, unit and belief timing that posting and reading share."""
+
+    model_config = ConfigDict(defer_build=True)
 
     start: AwareDatetime
     duration: Duration

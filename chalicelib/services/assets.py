@@ -8,7 +8,6 @@ from pydantic import ValidationError
 from chalicelib.auth import permissions
 from chalicelib.auth.access import accounts_to_list
 from chalicelib.errors import ApiError, field_error, unprocessable
-from chalicelib.scheduling.flex_context import FlexContext
 from chalicelib.schemas.assets import (AssetCreate, AssetFields, AssetListArgs, AssetSensorsArgs, Related, asset_json,
                                        asset_type_json)
 from chalicelib.schemas.audit import AuditLogArgs
@@ -268,6 +267,8 @@ def _check_flex_context(flex_context: Any) -> None:
     errors = {key: ["A stored flex-context cannot hold time series."] for key, value in flex_context.items()
               if isinstance(value, list) and key != "inflexible-device-sensors"}
     if not errors:
+        from chalicelib.scheduling.flex_context import FlexContext
+
         try:
             FlexContext.model_validate(flex_context)
         except ValidationError as exc:

@@ -1,8 +1,6 @@
 """Token use: raw Authorization header, tampering, expiry, revocation, inactive users."""
 from __future__ import annotations
 
-from chalice import Blueprint
-
 from chalicelib.errors import UNAUTHORIZED_MESSAGE
 
 UNAUTHORIZED = {"message": UNAUTHORIZED_MESSAGE, "status": "UNAUTHORIZED"}
@@ -12,16 +10,13 @@ def _whoami_app():
     """A tiny app with one authenticated route, so these tests do not depend on resource endpoints."""
     from chalice import Chalice
 
-    from chalicelib.api.routing import ApiRequest, endpoint
+    from chalicelib.api.routing import ApiRequest, Route, register
 
-    bp = Blueprint("whoami")
-
-    @endpoint(bp, "/v3_0/whoami", "GET", description="test")
     def whoami(req: ApiRequest):
         return {"id": req.user.id}
 
     app = Chalice(app_name="whoami")
-    app.register_blueprint(bp)
+    register(app, [Route("GET", "/v3_0/whoami", whoami, "test")])
     return app
 
 
@@ -96,16 +91,13 @@ def test_unexpected_error_is_500_json_without_trace(aws):
     from chalice import Chalice
     from chalice.test import Client
 
-    from chalicelib.api.routing import ApiRequest, endpoint
+    from chalicelib.api.routing import ApiRequest, Route, register
 
-    bp = Blueprint("boom")
-
-    @endpoint(bp, "/v3_0/boom", "GET", auth=False, description="test")
     def boom(req: ApiRequest):
         raise RuntimeError("secret internals")
 
     app = Chalice(app_name="boom")
-    app.register_blueprint(bp)
+    register(app, [Route("GET", "/v3_0/boom", boom, "test", auth=False)])
     # Chalice stops its app logger ("flexcloud") from propagating, so listen on ours directly.
     records: list[logging.LogRecord] = []
     handler = logging.Handler()

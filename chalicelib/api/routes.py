@@ -1,0 +1,68 @@
+"""Every endpoint in one table: method, path (relative to the API Gateway stage `api`), the view that serves it
+(`<module>.<function>` in chalicelib/api/) and the seed table's description, which the service listing shows.
+
+Views are imported on the first request that needs them, so a cold start loads only its own endpoint's code.
+"""
+from __future__ import annotations
+
+from chalicelib.api.routing import Route
+
+ROUTES: tuple[Route, ...] = (
+    # public.py
+    Route("GET", "/", "public.list_versions", "List available API versions", auth=False),
+    Route("POST", "/requestAuthToken", "public.request_auth_token", "Obtain an authentication token", auth=False),
+    Route("GET", "/v3_0", "public.service_listing", "Obtain a service listing for this version", auth=False),
+    # health.py
+    Route("GET", "/v3_0/health/ready", "health.ready", "Get readiness status", auth=False),
+    # assets.py
+    Route("GET", "/v3_0/assets", "assets.list_assets", "Download asset list"),
+    Route("POST", "/v3_0/assets", "assets.create_asset", "Create a new asset"),
+    Route("GET", "/v3_0/assets/public", "assets.public_assets", "Return all public assets."),
+    Route("GET", "/v3_0/assets/types", "assets.list_asset_types", "Get the asset types"),
+    Route("POST", "/v3_0/assets/default_asset_view", "assets.default_asset_view", "Update the default asset view"),
+    Route("GET", "/v3_0/assets/{id}", "assets.get_asset", "Get an asset"),
+    Route("PATCH", "/v3_0/assets/{id}", "assets.patch_asset", "Update an asset"),
+    Route("DELETE", "/v3_0/assets/{id}", "assets.delete_asset", "Delete an asset"),
+    Route("GET", "/v3_0/assets/{id}/sensors", "assets.asset_sensors", "Return all sensors under an asset."),
+    Route("GET", "/v3_0/assets/{id}/auditlog", "assets.asset_auditlog", "Get audit log"),
+    # asset_charts.py
+    Route("GET", "/v3_0/assets/{id}/kpis", "asset_charts.asset_kpis", "Get asset KPIs", wrap=False),
+    Route("GET", "/v3_0/assets/{id}/chart", "asset_charts.asset_chart",
+          "Download a chart with time series", wrap=False),
+    Route("GET", "/v3_0/assets/{id}/chart_data", "asset_charts.asset_chart_data",
+          "Download time series for use in charts", wrap=False),
+    # users.py
+    Route("GET", "/v3_0/users", "users.list_users", "Download user list"),
+    Route("GET", "/v3_0/users/{id}", "users.get_user", "Get a user"),
+    Route("PATCH", "/v3_0/users/{id}", "users.patch_user", "Patch data for an existing user"),
+    Route("GET", "/v3_0/users/{id}/auditlog", "users.user_auditlog", "Get audit log"),
+    Route("PATCH", "/v3_0/users/{id}/password-reset", "users.reset_password", "Password reset"),
+    # accounts.py
+    Route("GET", "/v3_0/accounts", "accounts.list_accounts", "Download account list"),
+    Route("GET", "/v3_0/accounts/{id}", "accounts.get_account", "Get an account"),
+    # sensors.py
+    Route("GET", "/v3_0/sensors", "sensors.list_sensors", "Get list of sensors"),
+    Route("POST", "/v3_0/sensors", "sensors.create_sensor", "Create a new Sensor"),
+    Route("GET", "/v3_0/sensors/{id}", "sensors.get_sensor", "Get a sensor"),
+    Route("PATCH", "/v3_0/sensors/{id}", "sensors.update_sensor", "Update a sensor"),
+    Route("DELETE", "/v3_0/sensors/{id}", "sensors.delete_sensor", "Delete a sensor"),
+    Route("DELETE", "/v3_0/sensors/{id}/data", "sensors.delete_sensor_data", "Delete sensor data"),
+    Route("GET", "/v3_0/sensors/{id}/stats", "sensors.sensor_stats", "Get sensor stats"),
+    Route("GET", "/v3_0/sensors/{id}/status", "sensors.sensor_status", "Get sensor status"),
+    # sensor_data.py
+    Route("POST", "/v3_0/sensors/data", "sensor_data.post_data", "Upload sensor data", wrap=False),
+    Route("POST", "/v3_0/sensors/{id}/data", "sensor_data.post_data_by_id", "Post sensor data", wrap=False),
+    Route("GET", "/v3_0/sensors/data", "sensor_data.get_data", "Download sensor data", wrap=False),
+    Route("GET", "/v3_0/sensors/{id}/data", "sensor_data.get_data_by_id", "Get sensor data", wrap=False),
+    Route("POST", "/v3_0/sensors/{id}/data/upload", "sensor_data.upload_data",
+          "Upload sensor data by file", wrap=False),
+    # schedules.py
+    Route("POST", "/v3_0/sensors/{id}/schedules/trigger", "schedules.trigger_sensor_schedule",
+          "Trigger scheduling job for one device", wrap=False),
+    Route("POST", "/v3_0/assets/{id}/schedules/trigger", "schedules.trigger_asset_schedule",
+          "Trigger scheduling job for any number of devices", wrap=False),
+    Route("GET", "/v3_0/sensors/{id}/schedules/{uuid}", "schedules.get_schedule", "Download schedule for one device"),
+    Route("GET", "/v3_0/assets/{id}/jobs", "schedules.get_asset_jobs", "Get asset jobs"),
+    Route("GET", "/v3_0/jobs/{uuid}", "schedules.get_job_status",
+          "Get the status of a background job", wrap=False, int_params=()),
+)
