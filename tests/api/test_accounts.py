@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.sensor_helpers import make_asset
-
-FORBIDDEN = {"result": "Rejected", "status": "INVALID_SENDER",
-             "message": "You cannot be authorized for this content or functionality."}
+from tests.expected import FORBIDDEN
+from tests.factories import make_asset
 
 
 @pytest.fixture
@@ -46,7 +44,7 @@ def test_list_accounts_scope_filter_and_pages(api, firms, admin, make_user):
     assert {firms["other"].id, client.id, consultancy.id} <= {a["id"] for a in everyone}
     r = api.get("/api/v3_0/accounts", token=admin.token, query={"filter": '"ltd advis" ignored'})
     assert [a["name"] for a in r.json] == ["Advisors", "Other Ltd"]
-    make_asset(client.id, "site")
+    make_asset(account=client, name="site")
     make_user(account=client)
     page = api.get("/api/v3_0/accounts", token=firms["consultant"].token,
                    query={"page": 1, "per_page": 1, "sort_by": "users", "sort_dir": "desc"}).json

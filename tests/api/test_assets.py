@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import pytest
 
-FORBIDDEN = {"result": "Rejected", "status": "INVALID_SENDER",
-             "message": "You cannot be authorized for this content or functionality."}
+from tests import factories
+from tests.expected import FORBIDDEN
+from tests.factories import make_sensor
 
 
 @pytest.fixture
@@ -17,21 +19,9 @@ def battery_type(aws):
 
 
 @pytest.fixture
-def make_asset(aws, battery_type):
-    from chalicelib.store import assets
-
-    def make(name="Battery", account=None, parent=None, **fields):
-        account_id = account.id if account is not None else None
-        return assets.create(name=name, generic_asset_type_id=battery_type.id, account_id=account_id,
-                             parent_asset_id=parent.id if parent else None, **fields)
-
-    return make
-
-
-def add_sensor(asset, name="power", unit="MW", minutes=15):
-    from chalicelib.store import sensors
-
-    return sensors.create(asset, name, unit, minutes)
+def make_asset(battery_type):
+    """factories.make_asset with the battery type (the listings show it)."""
+    return partial(factories.make_asset, type=battery_type)
 
 
 def error_of(resp, location="json"):
@@ -44,10 +34,10 @@ def error_of(resp, location="json"):
 
 def test_list_own_assets_bare_list_with_full_json(api, make_user, make_asset, battery_type):
     actor = make_user()
-    parent = make_asset("Site", _account(actor))
-    child = make_asset("Battery", _account(actor), parent=parent, latitude=52.1, longitude=4.3)
-    sensor = add_sensor(child)
-    make_asset("Elsewhere")  # public, not listed without include_public
+    parent = make_asset(name="Site", account=actor.account)
+    child = make_asset(name="Battery", account=actor.account, parent=parent, latitude=52.1, longitude=4.3)
+    sensor = make_sensor(child, unit="MW")
+    make_asset(name="Elsewhere")  # public, not listed without include_public
     resp = api.get("/api/v3_0/assets", token=actor.token)
     assert resp.status == 200
     assert [a["id"] for a in resp.json] == [parent.id, child.id]
@@ -56,7 +46,7 @@ def test_list_own_assets_bare_list_with_full_json(api, make_user, make_asset, ba
                                      "generic_asset_type": {"id": battery_type.id, "name": "battery"}}]
     assert battery == {
         "id": child.id, "name": "Battery", "account_id": actor.account_id,
-        "owner": {"id": actor.account_id, "name": _account(actor).name},
+        "owner": {"id": actor.account_id, "name": actor.account.name},
         "latitude": 52.1, "longitude": 4.3, "generic_asset_type_id": battery_type.id,
         "generic_asset_type": {"id": battery_type.id, "name": "battery"}, "parent_asset_id": parent.id,
         "child_assets": [], "sensors": [{"id": sensor.id, "name": "power"}],
@@ -64,17 +54,11 @@ def test_list_own_assets_bare_list_with_full_json(api, make_user, make_asset, ba
     }
 
 
-def _account(actor):
-    from chalicelib.store import accounts
-
-    return accounts.get(actor.account_id)
-
-
 def test_list_paginated_with_filter_and_sort(api, make_user, make_asset):
     actor = make_user()
-    account = _account(actor)
+    account = actor.account
     for name in ("Solar roof", "Battery", "Solar field"):
-        make_asset(name, account)
+        make_asset(name=name, account=account)
     resp = api.get("/api/v3_0/assets", token=actor.token,
                    query={"page": 1, "per_page": 1, "filter": "solar", "sort_by": "name", "sort_dir": "desc"})
     assert resp.status == 200
@@ -90,8 +74,8 @@ def test_list_paginated_with_filter_and_sort(api, make_user, make_asset):
 def test_filter_terms_all_match_name_or_account_name(api, make_account, make_user, make_asset):
     account = make_account("ACME corp")
     actor = make_user(account=account)
-    make_asset("solar panel", account)
-    make_asset("battery", account)
+    make_asset(name="solar panel", account=account)
+    make_asset(name="battery", account=account)
     resp = api.get("/api/v3_0/assets", token=actor.token, query={"filter": 'solar "acme CORP"'})
     assert [a["name"] for a in resp.json] == ["solar panel"]
     resp = api.get("/api/v3_0/assets", token=actor.token, query={"filter": "solar wind"})
@@ -115,8 +99,8 @@ def test_bad_query_values_are_422(api, make_user):
 
 def test_include_public_and_boolean_spellings(api, make_user, make_asset):
     actor = make_user()
-    own = make_asset("Own", _account(actor))
-    public = make_asset("Public")
+    own = make_asset(name="Own", account=actor.account)
+    public = make_asset(name="Public")
     for spelling in ("true", "True", "yes", "on", "1", "t", "y"):
         resp = api.get("/api/v3_0/assets", token=actor.token, query={"include_public": spelling})
         assert [a["id"] for a in resp.json] == [own.id, public.id], spelling
@@ -127,7 +111,7 @@ def test_include_public_and_boolean_spellings(api, make_user, make_asset):
 def test_account_id_scope_needs_read(api, make_account, make_user, make_asset):
     actor = make_user()
     other = make_account()
-    make_asset("Theirs", other)
+    make_asset(name="Theirs", account=other)
     assert api.get("/api/v3_0/assets", token=actor.token, query={"account_id": other.id}).json == FORBIDDEN
     missing = api.get("/api/v3_0/assets", token=actor.token, query={"account_id": 9999})
     assert missing.status == 404 and missing.json == {"message": "Account 9999 not found", "status": 404}
@@ -138,9 +122,9 @@ def test_consultant_reads_client_assets_and_all_accessible(api, make_account, ma
     client = make_account("Client", consultancy_account_id=consultancy.id)
     stranger = make_account("Stranger")
     consultant = make_user(roles=["consultant"], account=consultancy)
-    theirs = make_asset("Client asset", client)
-    make_asset("Stranger asset", stranger)
-    public = make_asset("Public asset")
+    theirs = make_asset(name="Client asset", account=client)
+    make_asset(name="Stranger asset", account=stranger)
+    public = make_asset(name="Public asset")
     resp = api.get("/api/v3_0/assets", token=consultant.token, query={"account_id": client.id})
     assert [a["id"] for a in resp.json] == [theirs.id]
     resp = api.get("/api/v3_0/assets", token=consultant.token, query={"all_accessible": "true"})
@@ -149,15 +133,15 @@ def test_consultant_reads_client_assets_and_all_accessible(api, make_account, ma
 
 def test_admin_reader_all_accessible_sees_every_account(api, make_account, make_user, make_asset):
     reader = make_user(roles=["admin-reader"])
-    ids = [make_asset(f"A{i}", make_account()).id for i in range(3)]
+    ids = [make_asset(name=f"A{i}", account=make_account()).id for i in range(3)]
     resp = api.get("/api/v3_0/assets", token=reader.token, query={"all_accessible": "1"})
     assert [a["id"] for a in resp.json] == ids
 
 
 def test_public_assets_endpoint(api, make_user, make_asset):
     actor = make_user()
-    make_asset("Own", _account(actor))
-    public = make_asset("Public")
+    make_asset(name="Own", account=actor.account)
+    public = make_asset(name="Public")
     resp = api.get("/api/v3_0/assets/public", token=actor.token)
     assert resp.status == 200 and [a["id"] for a in resp.json] == [public.id]
     assert resp.json[0]["owner"] is None and resp.json[0]["account_id"] is None
@@ -173,16 +157,16 @@ def test_asset_types(api, make_user, battery_type):
 
 def test_get_asset_and_errors(api, make_user, make_account, make_asset):
     actor = make_user()
-    asset = make_asset("Mine", _account(actor), attributes={"capacity": 3})
+    asset = make_asset(name="Mine", account=actor.account, attributes={"capacity": 3})
     resp = api.get(f"/api/v3_0/assets/{asset.id}", token=actor.token)
     assert resp.status == 200 and resp.json["status"] == 200 and resp.json["name"] == "Mine"
     assert json.loads(resp.json["attributes"]) == {"capacity": 3}
     missing = api.get("/api/v3_0/assets/9999", token=actor.token)
     assert missing.status == 404 and missing.json == {"message": "No asset found with ID 9999.", "status": 404}
     assert api.get("/api/v3_0/assets/abc", token=actor.token).status == 404
-    theirs = make_asset("Theirs", make_account())
+    theirs = make_asset(name="Theirs", account=make_account())
     assert api.get(f"/api/v3_0/assets/{theirs.id}", token=actor.token).json == FORBIDDEN
-    public = make_asset("Public")
+    public = make_asset(name="Public")
     assert api.get(f"/api/v3_0/assets/{public.id}", token=actor.token).status == 200
 
 
@@ -243,8 +227,8 @@ def test_create_validation_errors(api, make_user, make_account, battery_type):
 
 def test_name_unique_under_parent(api, make_user, make_asset, battery_type):
     actor = make_user(roles=["account-admin"])
-    parent = make_asset("Site", _account(actor))
-    make_asset("Battery", _account(actor), parent=parent)
+    parent = make_asset(name="Site", account=actor.account)
+    make_asset(name="Battery", account=actor.account, parent=parent)
     body = {"name": "Battery", "generic_asset_type_id": battery_type.id, "parent_asset_id": parent.id}
     assert error_of(api.post("/api/v3_0/assets", json=body, token=actor.token)) == {
         "name": [f"An asset with the name 'Battery' already exists under parent asset {parent.id}"]}
@@ -259,7 +243,7 @@ def test_name_unique_under_parent(api, make_user, make_asset, battery_type):
 
 
 def test_child_must_share_the_parents_account(api, admin, make_account, make_asset, battery_type):
-    parent = make_asset("Site", make_account())
+    parent = make_asset(name="Site", account=make_account())
     body = {"name": "Child", "generic_asset_type_id": battery_type.id, "parent_asset_id": parent.id,
             "account_id": make_account().id}
     assert error_of(api.post("/api/v3_0/assets", json=body, token=admin.token)) == {
@@ -287,7 +271,7 @@ def test_consultant_creates_only_when_also_account_admin(api, make_user, battery
 
 def test_member_patches_own_asset_with_audit_rows(api, make_user, make_asset):
     actor = make_user()
-    asset = make_asset("Old", _account(actor), attributes={"a": 1, "b": 2, "gone": 0})
+    asset = make_asset(name="Old", account=actor.account, attributes={"a": 1, "b": 2, "gone": 0})
     body = {"name": "New", "latitude": 10.5, "attributes": json.dumps({"a": 1, "b": 3, "c": 4})}
     resp = api.patch(f"/api/v3_0/assets/{asset.id}", json=body, token=actor.token)
     assert resp.status == 200 and resp.json["name"] == "New" and resp.json["latitude"] == 10.5
@@ -305,7 +289,7 @@ def test_patch_with_unchanged_values_writes_no_audit_rows(api, make_user, make_a
     from chalicelib.store import audit
 
     actor = make_user()
-    asset = make_asset("Same", _account(actor), attributes={"a": 1})
+    asset = make_asset(name="Same", account=actor.account, attributes={"a": 1})
     resp = api.patch(f"/api/v3_0/assets/{asset.id}", json={"name": "Same", "attributes": '{"a": 1}'},
                      token=actor.token)
     assert resp.status == 200 and audit.entries_for_asset(asset.id) == []
@@ -320,19 +304,19 @@ def test_patch_rejects_id_and_account_id_before_lookup(api, make_user):
 
 
 def test_patch_forbidden_for_admin_reader_and_strangers(api, make_user, make_account, make_asset):
-    asset = make_asset("A", make_account())
+    asset = make_asset(name="A", account=make_account())
     for actor in (make_user(roles=["admin-reader"]), make_user()):
         assert api.patch(f"/api/v3_0/assets/{asset.id}", json={"name": "x"}, token=actor.token).json == FORBIDDEN
-    public = make_asset("Public")
+    public = make_asset(name="Public")
     assert api.patch(f"/api/v3_0/assets/{public.id}", json={"name": "x"},
                      token=make_user(roles=["account-admin"]).token).status == 403
 
 
 def test_patch_parent_cycle_and_sibling_name(api, make_user, make_asset):
     actor = make_user()
-    top = make_asset("Top", _account(actor))
-    child = make_asset("Child", _account(actor), parent=top)
-    make_asset("Other", _account(actor), parent=top)
+    top = make_asset(name="Top", account=actor.account)
+    child = make_asset(name="Child", account=actor.account, parent=top)
+    make_asset(name="Other", account=actor.account, parent=top)
     resp = api.patch(f"/api/v3_0/assets/{top.id}", json={"parent_asset_id": child.id}, token=actor.token)
     assert "parent_asset_id" in error_of(resp)
     resp = api.patch(f"/api/v3_0/assets/{child.id}", json={"name": "Other"}, token=actor.token)
@@ -341,8 +325,8 @@ def test_patch_parent_cycle_and_sibling_name(api, make_user, make_asset):
 
 def test_patch_flex_context_follows_the_stored_flex_context_rules(api, make_user, make_asset):
     actor = make_user()
-    asset = make_asset("A", _account(actor))
-    price = add_sensor(asset, "price", unit="EUR/MWh", minutes=60)
+    asset = make_asset(name="A", account=actor.account)
+    price = make_sensor(asset, name="price", unit="EUR/MWh", minutes=60)
     url = f"/api/v3_0/assets/{asset.id}"
     resp = api.patch(url, json={"flex_context": "[1]"}, token=actor.token)
     assert resp.status == 422 and resp.json == {"error": "The flex-context should be a JSON object.", "status": 422}
@@ -364,10 +348,10 @@ def test_delete_cascades_to_children_sensors_and_claims(api, make_user, make_ass
     from chalicelib.store import assets, sensors
 
     actor = make_user(roles=["account-admin"])
-    top = make_asset("Top", _account(actor))
-    child = make_asset("Child", _account(actor), parent=top)
-    grandchild = make_asset("Grandchild", _account(actor), parent=child)
-    sensor_ids = [add_sensor(a).id for a in (top, child, grandchild)]
+    top = make_asset(name="Top", account=actor.account)
+    child = make_asset(name="Child", account=actor.account, parent=top)
+    grandchild = make_asset(name="Grandchild", account=actor.account, parent=child)
+    sensor_ids = [make_sensor(a, unit="MW").id for a in (top, child, grandchild)]
     resp = api.delete(f"/api/v3_0/assets/{top.id}", token=actor.token)
     assert resp.status == 204 and resp.body == b""
     assert all(assets.find(a.id) is None for a in (top, child, grandchild))
@@ -377,18 +361,18 @@ def test_delete_cascades_to_children_sensors_and_claims(api, make_user, make_ass
 
     assert [e.event for e in audit.entries_for_asset(top.id)] == [f"Deleted asset 'Top': {top.id}"]
     # The name under the deleted parent is free again for a new tree.
-    new_top = make_asset("Top", _account(actor))
-    assert make_asset("Child", _account(actor), parent=new_top).id
+    new_top = make_asset(name="Top", account=actor.account)
+    assert make_asset(name="Child", account=actor.account, parent=new_top).id
 
 
 def test_interrupted_delete_is_completed_by_a_retry(api, make_user, make_asset, monkeypatch):
     from chalicelib.store import assets, sensors
 
     actor = make_user(roles=["account-admin"])
-    top = make_asset("Top", _account(actor))
-    children = [make_asset(f"Child {i}", _account(actor), parent=top) for i in range(2)]
+    top = make_asset(name="Top", account=actor.account)
+    children = [make_asset(name=f"Child {i}", account=actor.account, parent=top) for i in range(2)]
     for child in children:
-        add_sensor(child)
+        make_sensor(child, unit="MW")
     real_delete, calls = sensors.delete, []
 
     def failing_delete(sensor):
@@ -408,7 +392,7 @@ def test_interrupted_delete_is_completed_by_a_retry(api, make_user, make_asset, 
 
 def test_delete_permissions(api, make_user, make_asset):
     member = make_user()
-    asset = make_asset("A", _account(member))
+    asset = make_asset(name="A", account=member.account)
     assert api.delete(f"/api/v3_0/assets/{asset.id}", token=member.token).json == FORBIDDEN
     assert api.delete("/api/v3_0/assets/9999", token=member.token).status == 404
 
@@ -417,10 +401,10 @@ def test_delete_permissions(api, make_user, make_asset):
 
 def test_asset_sensors_always_paginated_and_humanized(api, make_user, make_asset):
     actor = make_user()
-    asset = make_asset("A", _account(actor))
-    hourly = add_sensor(asset, "hourly power", minutes=60)
-    quarter = add_sensor(asset, "quarter price", unit="EUR/MWh", minutes=15)
-    add_sensor(asset, "daily energy", unit="MWh", minutes=1440)
+    asset = make_asset(name="A", account=actor.account)
+    hourly = make_sensor(asset, name="hourly power", minutes=60, unit="MW")
+    quarter = make_sensor(asset, name="quarter price", unit="EUR/MWh", minutes=15)
+    make_sensor(asset, name="daily energy", unit="MWh", minutes=1440)
     resp = api.get(f"/api/v3_0/assets/{asset.id}/sensors", token=actor.token)
     assert resp.status == 200 and resp.json["num-records"] == 3 and resp.json["filtered-records"] == 3
     assert [s["event_resolution"] for s in resp.json["data"]] == ["an hour", "15 minutes", "a day"]
@@ -436,7 +420,7 @@ def test_asset_sensors_unknown_asset_is_422_and_read_is_checked(api, make_user, 
     actor = make_user()
     resp = api.get("/api/v3_0/assets/9999/sensors", token=actor.token)
     assert error_of(resp, "path") == {"id": ["No asset found with ID 9999."]}
-    theirs = make_asset("Theirs", make_account())
+    theirs = make_asset(name="Theirs", account=make_account())
     assert api.get(f"/api/v3_0/assets/{theirs.id}/sensors", token=actor.token).status == 403
 
 
@@ -446,7 +430,7 @@ def test_asset_auditlog_paging_filter_sort(api, make_user, make_asset):
     from chalicelib.store import audit
 
     actor = make_user()
-    asset = make_asset("A", _account(actor))
+    asset = make_asset(name="A", account=actor.account)
     for text in ("first event", "second thing", "third event"):
         audit.record_asset_event(text, asset.id, actor.user)
     resp = api.get(f"/api/v3_0/assets/{asset.id}/auditlog", token=actor.token,
@@ -481,13 +465,13 @@ def test_page_sizes_default_per_endpoint(api, make_user, make_asset):
     from chalicelib.store import audit
 
     actor = make_user()
-    owned = [make_asset(f"A{i}", _account(actor)) for i in range(11)]
+    owned = [make_asset(name=f"A{i}", account=actor.account) for i in range(11)]
     resp = api.get("/api/v3_0/assets", token=actor.token, query={"page": 1})
     assert [a["id"] for a in resp.json["data"]] == [a.id for a in owned[:10]] and resp.json["num-records"] == 11
     assert [a["id"] for a in api.get("/api/v3_0/assets", token=actor.token, query={"page": 2}).json["data"]] == [
         owned[10].id]
     asset = owned[0]
-    sensors = [add_sensor(asset, f"s{i}") for i in range(21)]
+    sensors = [make_sensor(asset, name=f"s{i}", unit="MW") for i in range(21)]
     resp = api.get(f"/api/v3_0/assets/{asset.id}/sensors", token=actor.token)
     assert [s["id"] for s in resp.json["data"]] == [s.id for s in sensors[:20]] and resp.json["num-records"] == 21
     resp = api.get(f"/api/v3_0/assets/{asset.id}/sensors", token=actor.token, query={"page": 2})

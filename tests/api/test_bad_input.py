@@ -14,11 +14,16 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import pytest
+from chalice.test import Client
 from hypothesis import HealthCheck, given, settings, strategies as st
 from pynamodb.attributes import NumberAttribute
 
+from app import app
 from chalicelib.errors import FORBIDDEN_MESSAGE, UNAUTHORIZED_MESSAGE
-from tests.conftest import Api
+from chalicelib.schemas.entity_address import build
+from chalicelib.store import asset_types, tables
+from tests.api.client import Api
+from tests.factories import make_account, make_asset, make_sensor, make_site, make_user
 
 START = "2025-01-01T00:00:00+00:00"
 LOCATIONS = {"json", "query", "path", "path_and_files", "args_and_json", "form"}
@@ -61,14 +66,6 @@ class World:
 @pytest.fixture(scope="module")
 def world(_moto) -> Iterator[World]:
     """A small world shared by the route cases (bad input must not change it; where a case succeeds it may)."""
-    from chalice.test import Client
-
-    from app import app
-    from chalicelib.auth.tokens import issue_token
-    from chalicelib.auth.passwords import hash_password
-    from chalicelib.store import accounts, asset_types, assets, sensors, tables, users
-    from chalicelib.schemas.entity_address import build
-
     with pytest.MonkeyPatch.context() as mp:
         for key, value in {"FLEXCLOUD_TABLE_PREFIX": "badinput", "FLEXCLOUD_UPLOADS_BUCKET": "badinput-uploads",
                            "FLEXCLOUD_SCHEDULE_QUEUE": "badinput-jobs",
@@ -80,28 +77,23 @@ def world(_moto) -> Iterator[World]:
         tables.create_queues()
         tables.verify_mail_sender()
 
-        def actor(account, roles=(), name="u"):
-            user = users.create(f"{name}-{uuid.uuid4().hex[:6]}@example.com", hash_password("secret-password"), account.id,
-                                list(roles), name)
-            return user, issue_token(user.id, user.fs_uniquifier)
-
-        admins, own, other = accounts.create("Admins"), accounts.create("Own"), accounts.create("Other")
-        admin, admin_token = actor(admins, ["admin"], "admin")
-        user, user_token = actor(own, (), "plain")
-        victim, _ = actor(own, (), "victim")
-        stranger, _ = actor(other, (), "stranger")
+        admins, own, other = make_account("Admins"), make_account("Own"), make_account("Other")
+        admin = make_user(account=admins, roles=["admin"], username="admin")
+        user = make_user(account=own, username="plain")
+        victim = make_user(account=own, username="victim")
+        stranger = make_user(account=other, username="stranger")
         kind = asset_types.create("battery")
-        site = assets.create(name="site", generic_asset_type_id=kind.id, account_id=own.id)
-        parent = assets.create(name="parent", generic_asset_type_id=kind.id, account_id=own.id)
-        other_site = assets.create(name="other site", generic_asset_type_id=kind.id, account_id=other.id)
-        doomed_site = assets.create(name="doomed", generic_asset_type_id=kind.id, account_id=own.id)
-        power = sensors.create(site, "power", "kW", 15)
-        other_power = sensors.create(other_site, "power", "kW", 15)
-        doomed_power = sensors.create(site, "doomed", "kW", 15)
+        site = make_asset(account=own, name="site", type=kind)
+        parent = make_asset(account=own, name="parent", type=kind)
+        other_site = make_asset(account=other, name="other site", type=kind)
+        doomed_site = make_asset(account=own, name="doomed", type=kind)
+        power = make_sensor(site, name="power")
+        other_power = make_sensor(other_site, name="power")
+        doomed_power = make_sensor(site, name="doomed")
         with Client(app, stage_name="dev") as client:
-            yield World(Api(client), admin_token, user_token, {
+            yield World(Api(client), admin.token, user.token, {
                 "type": kind.id, "account": own.id, "own_account": own.id, "other_account": other.id,
-                "admin_email": admin.email,
+                "admin_email": admin.user.email,
                 "asset": site.id, "parent": parent.id, "other_asset": other_site.id, "doomed_asset": doomed_site.id,
                 "sensor": power.id, "other_sensor": other_power.id, "doomed_sensor": doomed_power.id,
                 "user": victim.id, "other_user": stranger.id, "address": build(power.id, "localhost:8000"),
@@ -212,8 +204,6 @@ ROUTES: dict[tuple[str, str], tuple[str | None, str, dict[str, str]]] = {
 
 
 def _app_routes() -> set[tuple[str, str]]:
-    from app import app
-
     return {(path, method) for path, entries in app.routes.items() for method, entry in entries.items()
             if not getattr(entry.view_function, "is_fallback", False)}
 
@@ -471,17 +461,16 @@ def _stored() -> dict[str, int]:
 
 
 @pytest.fixture
-def site(make_account, make_user):
-    """An account admin's site with a sensor and a child asset, plus another account's asset and sensor."""
-    from tests.api.sensor_helpers import make_asset, make_sensor
+def site(aws):
+    """An account admin's site with a sensor and a child asset."""
+    return make_site(account_name=None, asset_name="site", child_name="child", member=False, admin=True,
+                     sensors={"sensor": dict(name="power")})
 
-    account = make_account()
-    member = make_user(roles=["account-admin"], account=account)
-    asset = make_asset(account.id, "site")
-    other = make_asset(make_account().id, "elsewhere")
-    return {"member": member, "asset": asset, "sensor": make_sensor(asset, "power"),
-            "child": make_asset(account.id, "child", parent_asset_id=asset.id), "other": other,
-            "other_sensor": make_sensor(other, "power")}
+
+@pytest.fixture
+def elsewhere(site):
+    """Another account's asset and sensor."""
+    return make_site(account_name=None, asset_name="elsewhere", member=False, sensors={"sensor": dict(name="power")})
 
 
 def _rejected(resp) -> None:
@@ -489,16 +478,16 @@ def _rejected(resp) -> None:
     assert shape_problem("/api/v3_0", resp.status, resp.headers, resp.body) is None, resp.body[:300]
 
 
-def test_failed_asset_writes_store_nothing(api, site):
-    token, asset, before = site["member"].token, site["asset"], _stored()
+def test_failed_asset_writes_store_nothing(api, site, elsewhere):
+    token, asset, before = site.admin.token, site.asset, _stored()
     good = {"name": "new", "generic_asset_type_id": asset.generic_asset_type_id}
-    for body in ({**good, "generic_asset_type_id": 999999}, {**good, "parent_asset_id": site["other"].id},
+    for body in ({**good, "generic_asset_type_id": 999999}, {**good, "parent_asset_id": elsewhere.asset.id},
                  {**good, "name": "child", "parent_asset_id": asset.id}, {**good, "latitude": 91},
-                 {**good, "account_id": site["other"].account_id}, {**good, "sensors_to_show": "[1, "},
+                 {**good, "account_id": elsewhere.asset.account_id}, {**good, "sensors_to_show": "[1, "},
                  {**good, "id": 5}):
         _rejected(api.post("/api/v3_0/assets", json=body, token=token))
-    for body in ({"name": "renamed", "latitude": 1000}, {"name": "renamed", "parent_asset_id": site["other"].id},
-                 {"name": "renamed", "parent_asset_id": site["child"].id},
+    for body in ({"name": "renamed", "latitude": 1000}, {"name": "renamed", "parent_asset_id": elsewhere.asset.id},
+                 {"name": "renamed", "parent_asset_id": site.child.id},
                  {"name": "renamed", "generic_asset_type_id": 9},
                  {"name": "renamed", "flex_context": {"site-power-capacity": [1]}}, {"name": "renamed", "id": 1}):
         _rejected(api.patch(f"/api/v3_0/assets/{asset.id}", json=body, token=token))
@@ -507,11 +496,11 @@ def test_failed_asset_writes_store_nothing(api, site):
     assert (got["name"], got["latitude"], got["parent_asset_id"]) == ("site", None, None)
 
 
-def test_failed_sensor_writes_store_nothing(api, site):
-    token, sensor, before = site["member"].token, site["sensor"], _stored()
-    good = {"name": "new", "unit": "kW", "event_resolution": "PT15M", "generic_asset_id": site["asset"].id}
+def test_failed_sensor_writes_store_nothing(api, site, elsewhere):
+    token, sensor, before = site.admin.token, site.sensor, _stored()
+    good = {"name": "new", "unit": "kW", "event_resolution": "PT15M", "generic_asset_id": site.asset.id}
     for body in ({**good, "unit": "no-such-unit"}, {**good, "name": "power"}, {**good, "event_resolution": "-PT15M"},
-                 {**good, "generic_asset_id": site["other"].id}, {**good, "attributes": "[1]"}):
+                 {**good, "generic_asset_id": elsewhere.asset.id}, {**good, "attributes": "[1]"}):
         _rejected(api.post("/api/v3_0/sensors", json=body, token=token))
     for body in ({"name": "renamed", "unit": "no-such-unit"}, {"name": "renamed", "event_resolution": "PT0.5S"},
                  {"name": "renamed", "id": 3}):
@@ -520,8 +509,8 @@ def test_failed_sensor_writes_store_nothing(api, site):
     assert api.get(f"/api/v3_0/sensors/{sensor.id}", token=token).json["name"] == "power"
 
 
-def test_rejected_sensor_data_writes_no_beliefs(api, site):
-    token, sensor = site["member"].token, site["sensor"]
+def test_rejected_sensor_data_writes_no_beliefs(api, site, elsewhere):
+    token, sensor = site.admin.token, site.sensor
     good = {"start": START, "duration": "PT1H", "unit": "kW", "values": [1, 2, 3, 4], "prior": START}
     before = _stored()
     for body in ({**good, "values": [1, 2, "x", 4]}, {**good, "values": [1, 2, 3]}, {**good, "unit": "EUR/MWh"},
@@ -530,7 +519,7 @@ def test_rejected_sensor_data_writes_no_beliefs(api, site):
         _rejected(api.post(f"/api/v3_0/sensors/{sensor.id}/data", json=body, token=token))
         address = api.get(f"/api/v3_0/sensors/{sensor.id}", token=token).json["entity_address"]
         _rejected(api.post("/api/v3_0/sensors/data", json={**body, "sensor": address}, token=token))
-    _rejected(api.post(f"/api/v3_0/sensors/{site['other_sensor'].id}/data", json=good, token=token))
+    _rejected(api.post(f"/api/v3_0/sensors/{elsewhere.sensor.id}/data", json=good, token=token))
     assert _stored() == before
     assert api.post(f"/api/v3_0/sensors/{sensor.id}/data", json=good, token=token).status == 200
     stored = _stored()
@@ -539,7 +528,7 @@ def test_rejected_sensor_data_writes_no_beliefs(api, site):
 
 
 def test_upload_with_one_bad_file_saves_nothing(api, site):
-    token, sensor, before = site["member"].token, site["sensor"], _stored()
+    token, sensor, before = site.admin.token, site.sensor, _stored()
     body, content_type = _multipart([
         ("uploaded-files", "good.csv", b"event_start,event_value\n2025-01-01T00:00:00+00:00,1\n"),
         ("uploaded-files", "bad.csv", b"event_start,event_value\nnot a date,x\n")])
@@ -549,21 +538,21 @@ def test_upload_with_one_bad_file_saves_nothing(api, site):
     assert after["beliefs"] == before["beliefs"] and after["AuditEntry"] == before["AuditEntry"]
 
 
-def test_rejected_triggers_queue_no_job(api, site):
-    token, asset, before = site["member"].token, site["asset"], _stored()
+def test_rejected_triggers_queue_no_job(api, site, elsewhere):
+    token, asset, before = site.admin.token, site.asset, _stored()
     storage = {"soc-at-start": 10, "soc-unit": "kWh", "soc-min": 0, "soc-max": 100, "power-capacity": "10 kW"}
-    for body in ({"start": START, "flex-model": [{"sensor": site["other_sensor"].id, **storage}]},
-                 {"start": START, "flex-model": [{"sensor": site["sensor"].id, **storage, "soc-max": -1}]},
-                 {"start": "2025-01-01T00:00:00", "flex-model": [{"sensor": site["sensor"].id, **storage}]}):
+    for body in ({"start": START, "flex-model": [{"sensor": elsewhere.sensor.id, **storage}]},
+                 {"start": START, "flex-model": [{"sensor": site.sensor.id, **storage, "soc-max": -1}]},
+                 {"start": "2025-01-01T00:00:00", "flex-model": [{"sensor": site.sensor.id, **storage}]}):
         _rejected(api.post(f"/api/v3_0/assets/{asset.id}/schedules/trigger", json=body, token=token))
-    _rejected(api.post(f"/api/v3_0/sensors/{site['sensor'].id}/schedules/trigger", token=token,
+    _rejected(api.post(f"/api/v3_0/sensors/{site.sensor.id}/schedules/trigger", token=token,
                        json={"start": START, "flex-model": {**storage, "soc-unit": "furlong"}}))
     assert _stored() == before
 
 
 def test_failed_user_patch_changes_nothing(api, site, make_user):
-    token, stranger = site["member"].token, make_user()
-    colleague = make_user(account=_account_of(site["member"]))
+    token, stranger = site.admin.token, make_user()
+    colleague = make_user(account=site.account)
     before = _stored()
     for body in ({"username": "renamed", "timezone": "x" * 5000}, {"username": "renamed", "email": "nope"},
                  {"username": "renamed", "flexmeasures_roles": [99]}, {"username": "renamed", "account_id": 1},
@@ -575,22 +564,16 @@ def test_failed_user_patch_changes_nothing(api, site, make_user):
     assert (got["username"], got["timezone"]) == (colleague.user.username, colleague.user.timezone)
 
 
-def _account_of(actor):
-    from chalicelib.store import accounts
-
-    return accounts.get(actor.account_id)
-
-
 # --- regressions: inputs that used to be 500s ------------------------------------------------------
 
 def test_deeply_nested_json_is_a_400(api, site):
-    resp = api.post("/api/v3_0/assets", token=site["member"].token, body=b"[" * 100_000 + b"]" * 100_000,
+    resp = api.post("/api/v3_0/assets", token=site.admin.token, body=b"[" * 100_000 + b"]" * 100_000,
                     headers={"Content-Type": "application/json"})
     assert (resp.status, resp.json) == (400, {"message": "Invalid JSON body.", "status": 400})
 
 
 def test_names_too_long_for_a_dynamodb_key_stay_unique(api, site):
-    token, asset = site["member"].token, site["asset"]
+    token, asset = site.admin.token, site.asset
     body = {"name": "x" * 5000, "generic_asset_type_id": asset.generic_asset_type_id, "parent_asset_id": asset.id}
     assert api.post("/api/v3_0/assets", json=body, token=token).status == 201
     again = api.post("/api/v3_0/assets", json=body, token=token)
@@ -601,8 +584,8 @@ def test_names_too_long_for_a_dynamodb_key_stay_unique(api, site):
 
 
 def test_overlong_timezone_is_a_422(api, site, make_user):
-    colleague = make_user(account=_account_of(site["member"]))
-    resp = api.patch(f"/api/v3_0/users/{colleague.id}", json={"timezone": "x" * 300}, token=site["member"].token)
+    colleague = make_user(account=site.account)
+    resp = api.patch(f"/api/v3_0/users/{colleague.id}", json={"timezone": "x" * 300}, token=site.admin.token)
     assert resp.status == 422
     assert resp.json["message"] == {"json": {"timezone": [f"Timezone {'x' * 300} doesn't exist."]}}
 
@@ -612,14 +595,14 @@ def test_path_ids_beyond_dynamodb_numbers_are_404_without_a_lookup(api, site, mo
 
     looked_up = []
     monkeypatch.setattr(assets, "find", lambda asset_id: looked_up.append(asset_id))
-    resp = api.get("/api/v3_0/assets/" + "9" * 39, token=site["member"].token)
+    resp = api.get("/api/v3_0/assets/" + "9" * 39, token=site.admin.token)
     assert resp.status == 404 and resp.json["status"] == 404 and looked_up == []
-    assert api.get("/api/v3_0/assets/" + "9" * 38, token=site["member"].token).status == 404
+    assert api.get("/api/v3_0/assets/" + "9" * 38, token=site.admin.token).status == 404
     assert looked_up == [int("9" * 38)]
 
 
 def test_records_too_large_for_dynamodb_are_413s_storing_nothing(api, site):
-    token, asset, sensor = site["member"].token, site["asset"], site["sensor"]
+    token, asset, sensor = site.admin.token, site.asset, site.sensor
     huge = json.dumps({"notes": "x" * 500_000})
     before = _stored()
     for method, path, body in (
@@ -636,7 +619,7 @@ def test_records_too_large_for_dynamodb_are_413s_storing_nothing(api, site):
 
 
 def test_windows_beyond_the_calendar_are_422s(api, site):
-    token, asset, sensor = site["member"].token, site["asset"], site["sensor"]
+    token, asset, sensor = site.admin.token, site.asset, site.sensor
     for path, query in ((f"/api/v3_0/sensors/{sensor.id}/data", {"start": "0001-01-01T00:00:00+00:00",
                                                                   "duration": "PT1H", "unit": "kW"}),
                         (f"/api/v3_0/assets/{asset.id}/chart_data",
@@ -651,7 +634,7 @@ def test_windows_beyond_the_calendar_are_422s(api, site):
 def test_series_longer_than_a_request_can_hold_are_422s(api, site):
     from chalicelib.timeseries.resampling import MAX_SLOTS
 
-    token, sensor, before = site["member"].token, site["sensor"], _stored()
+    token, sensor, before = site.admin.token, site.sensor, _stored()
     too_long = f"P{MAX_SLOTS // 96 + 1}D"  # the sensor has 96 events a day
     resp = api.post(f"/api/v3_0/sensors/{sensor.id}/data", token=token,
                     json={"start": START, "duration": too_long, "unit": "kW", "values": [1, 2]})
@@ -666,12 +649,12 @@ def test_series_longer_than_a_request_can_hold_are_422s(api, site):
 
 
 def test_overlong_units_and_quantities_are_refused_before_pint(api, site):
-    token, sensor = site["member"].token, site["sensor"]
+    token, sensor = site.admin.token, site.sensor
     long_text = "k" * 500_000  # pint's parser would take minutes over this
     resp = api.post(f"/api/v3_0/sensors/{sensor.id}/schedules/trigger", token=token,
                     json={"start": START, "flex-model": {"soc-at-start": 1, "soc-unit": "kWh", "soc-max": 10,
                                                          "power-capacity": long_text}})
     assert resp.status == 422
     resp = api.post("/api/v3_0/sensors", token=token, json={"name": "n", "unit": long_text, "event_resolution": "PT15M",
-                                                            "generic_asset_id": site["asset"].id})
+                                                            "generic_asset_id": site.asset.id})
     assert resp.status == 422 and list(resp.json["message"]["json"]) == ["unit"]

@@ -6,10 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.store import assets, beliefs, sources
-from chalicelib.timeseries.beliefs import Beliefs, to_us
-from tests.api.belief_queries import count_belief_queries
-from tests.api.sensor_helpers import make_asset, make_sensor
+from chalicelib.store import assets, sources
+from tests.factories import make_asset, make_sensor, make_site, save_values
+from tests.store_reads import count_belief_queries
 
 T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
 MIN = timedelta(minutes=1)
@@ -20,30 +19,18 @@ def ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def store(sensor, source, values, first=T0, formed=None):
-    """Values at the sensor's resolution from `first`, formed at `formed` (default: when each event ends)."""
-    step = timedelta(minutes=int(sensor.event_resolution_minutes))
-    starts = [first + i * step for i in range(len(values))]
-    known = [formed or s + step for s in starts]
-    beliefs.save(sensor.id, source.id, Beliefs.of([to_us(s) for s in starts], [to_us(k) for k in known], values),
-                 step, allow_overwrite=True)
-
-
 @pytest.fixture
-def site(make_account, make_user):
-    account = make_account(name="ACME")
-    campus = make_asset(account.id, "ACME campus")
-    asset = make_asset(account.id, "ACME site", parent_asset_id=campus.id)
-    member = make_user(account=account, username="Ann")
-    power = make_sensor(asset, "power", unit="kW", minutes=15)
-    pv = make_sensor(asset, "pv", unit="MW", minutes=60)
-    assets.update(asset, {"sensors_to_show": [{"title": "Power", "sensors": [power.id, pv.id]}]})
-    return {"asset": asset, "member": member, "power": power, "pv": pv, "ann": sources.user_source(member.user)}
+def site(aws):
+    site = make_site(parent_name="ACME campus", username="Ann",
+                     sensors={"power": dict(unit="kW", minutes=15), "pv": dict(unit="MW", minutes=60)})
+    assets.update(site.asset, {"sensors_to_show": [{"title": "Power", "sensors": [site.power.id, site.pv.id]}]})
+    sources.user_source(site.member.user)  # Ann's source comes before the scheduler's
+    return site
 
 
 def get(api, site, what, token=None, asset_id=None, **query):
-    return api.get(f"/api/v3_0/assets/{asset_id or site['asset'].id}/{what}", query=query,
-                   token=token or site["member"].token)
+    return api.get(f"/api/v3_0/assets/{asset_id or site.asset.id}/{what}", query=query,
+                   token=token or site.member.token)
 
 
 def about(sensor, unit):
@@ -52,25 +39,25 @@ def about(sensor, unit):
 
 
 def test_chart_data_records_are_upsampled_scaled_and_described(api, site):
-    store(site["power"], site["ann"], [1.0, 2.0])
-    store(site["pv"], site["ann"], [0.5], formed=T0 - timedelta(hours=1))
+    save_values(site.power, site.member_source, [1.0, 2.0])
+    save_values(site.pv, site.member_source, [0.5], formed=T0 - timedelta(hours=1))
     r = get(api, site, "chart_data", **WINDOW)
     assert r.status == 200 and r.headers["content-type"].startswith("text/html")
-    ann = {"id": site["ann"].id, "name": "Ann", "model": "", "type": "other", "description": "Ann"}
+    ann = {"id": site.member_source.id, "name": "Ann", "model": "", "type": "other", "description": "Ann"}
     power = [{"index": i, "event_start": ms(T0 + 15 * i * MIN), "event_value": v, "belief_horizon": 0,
-              "source": ann, "sensor": about(site["power"], "kW"), "sensor_unit": "kW", "scale_factor": 1.0}
+              "source": ann, "sensor": about(site.power, "kW"), "sensor_unit": "kW", "scale_factor": 1.0}
              for i, v in enumerate([1.0, 2.0])]
     # The hourly MW sensor is repeated on the 15-minute slots; each slot's horizon counts from its own end.
     pv = [{"index": i, "event_start": ms(T0 + 15 * i * MIN), "event_value": 0.5,
-           "belief_horizon": (75 + 15 * i) * 60_000, "source": ann, "sensor": about(site["pv"], "MW"),
+           "belief_horizon": (75 + 15 * i) * 60_000, "source": ann, "sensor": about(site.pv, "MW"),
            "sensor_unit": "MW", "scale_factor": 1000.0} for i in range(4)]
     assert json.loads(r.body) == power + pv  # a bare list: no "status"
 
 
 def test_most_recent_belief_per_event_and_source_unless_all_are_asked_for(api, site):
-    store(site["power"], site["ann"], [5.0], formed=T0 - timedelta(hours=1))
-    store(site["power"], site["ann"], [1.0])
-    store(site["power"], sources.scheduler_source(), [7.0], formed=T0 - timedelta(hours=2))
+    save_values(site.power, site.member_source, [5.0], formed=T0 - timedelta(hours=1))
+    save_values(site.power, site.member_source, [1.0])
+    save_values(site.power, sources.scheduler_source(), [7.0], formed=T0 - timedelta(hours=2))
     latest = get(api, site, "chart_data", **WINDOW).json
     # Per event: ordered by belief time, like FlexMeasures' frames.
     assert [(r["event_value"], r["source"]["type"]) for r in latest] == [(7.0, "scheduler"), (1.0, "other")]
@@ -87,8 +74,8 @@ def test_most_recent_belief_per_event_and_source_unless_all_are_asked_for(api, s
 
 
 def test_window_keeps_events_that_overlap_it(api, site):
-    store(site["power"], site["ann"], [1.0, 2.0, 3.0, 4.0])
-    store(site["pv"], site["ann"], [0.5])
+    save_values(site.power, site.member_source, [1.0, 2.0, 3.0, 4.0])
+    save_values(site.pv, site.member_source, [0.5])
     got = get(api, site, "chart_data", event_starts_after="2025-01-01T00:30:00+00:00",
               event_ends_before="2025-01-01T00:45:00+00:00").json
     # power 00:15-00:30 ends at the window start and 00:45 starts at its end; pv 00:00-01:00 overlaps.
@@ -97,21 +84,21 @@ def test_window_keeps_events_that_overlap_it(api, site):
 
 
 def test_compressed_chart_data(api, site):
-    store(site["power"], site["ann"], [1.0])
+    save_values(site.power, site.member_source, [1.0])
     got = get(api, site, "chart_data", compress_json="true", **WINDOW).json
     assert got == {
-        "data": [{"ts": ms(T0), "sid": site["power"].id, "val": 1.0, "sf": 1.0, "src": site["ann"].id, "bh": 0.0}],
+        "data": [{"ts": ms(T0), "sid": site.power.id, "val": 1.0, "sf": 1.0, "src": site.member_source.id, "bh": 0.0}],
         "sensors": {str(s.id): {"name": s.name, "unit": unit, "description": f"{s.name} (ACME site)",
-                                "asset_id": site["asset"].id, "asset_description": "ACME site (ACME campus)"}
-                    for s, unit in ((site["power"], "kW"), (site["pv"], "MW"))},
-        "sources": {str(site["ann"].id): {"name": "Ann", "model": "", "type": "other", "description": "Ann"}},
+                                "asset_id": site.asset.id, "asset_description": "ACME site (ACME campus)"}
+                    for s, unit in ((site.power, "kW"), (site.pv, "MW"))},
+        "sources": {str(site.member_source.id): {"name": "Ann", "model": "", "type": "other", "description": "Ann"}},
     }
 
 
 def test_no_data_is_an_empty_list(api, site):
     r = get(api, site, "chart_data")
     assert r.status == 200 and r.body == b"[]" and r.headers["content-type"].startswith("text/html")
-    empty = make_asset(site["asset"].account_id, "no sensors")
+    empty = make_asset(account=site.account, name="no sensors")
     assert get(api, site, "chart_data", asset_id=empty.id).body == b"[]"
     assert get(api, site, "chart_data", asset_id=empty.id, compress_json="yes").json == {
         "data": [], "sensors": {}, "sources": {}}
@@ -119,48 +106,48 @@ def test_no_data_is_an_empty_list(api, site):
 
 
 def test_default_sensors_are_the_first_two_one_row_when_units_match(api, site, make_account):
-    asset = make_asset(site["asset"].account_id, "plain")
-    first, second = make_sensor(asset, "a", unit="kW"), make_sensor(asset, "b", unit="kW")
-    third = make_sensor(asset, "c", unit="kW")
+    asset = make_asset(account=site.account, name="plain")
+    first, second = make_sensor(asset, name="a"), make_sensor(asset, name="b")
+    third = make_sensor(asset, name="c")
     for sensor in (first, second, third):
-        store(sensor, site["ann"], [1.0])
+        save_values(sensor, site.member_source, [1.0])
     data = get(api, site, "chart_data", asset_id=asset.id).json
     assert [r["sensor"]["id"] for r in data] == [first.id, second.id]
     spec = get(api, site, "chart", asset_id=asset.id).json
     assert [row["transform"][0]["filter"]["oneOf"] for row in spec["vconcat"]] == [[first.id, second.id]]
-    other = make_asset(site["asset"].account_id, "mixed")
-    kw, mw = make_sensor(other, "kw", unit="kW"), make_sensor(other, "mw", unit="MW")
+    other = make_asset(account=site.account, name="mixed")
+    kw, mw = make_sensor(other, name="kw"), make_sensor(other, name="mw", unit="MW")
     spec = get(api, site, "chart", asset_id=other.id).json
     assert [row["transform"][0]["filter"]["oneOf"] for row in spec["vconcat"]] == [[kw.id], [mw.id]]
 
 
 def test_foreign_sensors_are_dropped_and_public_ones_shown(api, site, make_account):
-    market = make_asset(None, "market")
-    price = make_sensor(market, "price", unit="EUR/MWh", minutes=60)
-    foreign = make_sensor(make_asset(make_account().id, "theirs"), "secret", unit="kW")
-    store(price, sources.scheduler_source(), [40.0])
-    store(foreign, site["ann"], [9.0])
-    store(site["power"], site["ann"], [1.0])
-    assets.update(site["asset"], {"sensors_to_show": [foreign.id, price.id, [site["power"].id, foreign.id]]})
+    market = make_asset(name="market")
+    price = make_sensor(market, name="price", unit="EUR/MWh", minutes=60)
+    foreign = make_sensor(make_asset(account=make_account(), name="theirs"), name="secret")
+    save_values(price, sources.scheduler_source(), [40.0])
+    save_values(foreign, site.member_source, [9.0])
+    save_values(site.power, site.member_source, [1.0])
+    assets.update(site.asset, {"sensors_to_show": [foreign.id, price.id, [site.power.id, foreign.id]]})
     data = get(api, site, "chart_data", **WINDOW).json
     assert {r["sensor"]["name"] for r in data} == {"price", "power"}
     # kW and EUR/MWh share no unit, so nothing is scaled.
     assert {r["scale_factor"] for r in data} == {1.0}
     spec = get(api, site, "chart", **WINDOW).json
-    assert [row["transform"][0]["filter"]["oneOf"] for row in spec["vconcat"]] == [[price.id], [site["power"].id]]
+    assert [row["transform"][0]["filter"]["oneOf"] for row in spec["vconcat"]] == [[price.id], [site.power.id]]
     assert spec["vconcat"][0]["layer"][0]["encoding"]["color"]["scale"]["domain"] == ["price (market)"]
 
 
 def test_chart_spec_rows_axes_and_embedded_data(api, site):
-    store(site["power"], site["ann"], [1.0, 2.0])
-    assets.update(site["asset"], {"sensors_to_show": [{"title": "power flows", "sensors": [site["power"].id,
-                                                                                         site["pv"].id]},
-                                                      site["pv"].id]})
+    save_values(site.power, site.member_source, [1.0, 2.0])
+    assets.update(site.asset, {"sensors_to_show": [{"title": "power flows", "sensors": [site.power.id,
+                                                                                         site.pv.id]},
+                                                      site.pv.id]})
     r = get(api, site, "chart", include_data="true", **WINDOW)
     assert r.status == 200 and r.headers["content-type"].startswith("text/html")
     spec = json.loads(r.body)
     assert "status" not in spec
-    assert spec["data"] == {"name": f"asset_{site['asset'].id}"}
+    assert spec["data"] == {"name": f"asset_{site.asset.id}"}
     assert (spec["height"], spec["width"]) == (300, "container")
     assert spec["resolve"] == {"scale": {"x": "shared"}}
     assert [t["as"] for t in spec["transform"]] == ["source_name_and_id", "full_date"]
@@ -174,7 +161,7 @@ def test_chart_spec_rows_axes_and_embedded_data(api, site):
     assert second["layer"][0]["encoding"]["y"]["title"] == "Pv (MW)"
     assert [layer["mark"]["type"] for layer in first["layer"]] == ["line", "circle", "rule"]
     assert [layer["mark"]["type"] for layer in second["layer"]] == ["line", "rect", "circle", "rule"]
-    assert spec["datasets"] == {f"asset_{site['asset'].id}": get(api, site, "chart_data", **WINDOW).json}
+    assert spec["datasets"] == {f"asset_{site.asset.id}": get(api, site, "chart_data", **WINDOW).json}
 
 
 def test_chart_options_name_size_and_legend(api, site):
@@ -202,25 +189,25 @@ def test_unknown_asset_404_foreign_asset_403_and_login_required(api, site, make_
     r = get(api, site, what, token=make_user().token)
     assert r.status == 403 and r.json == {"result": "Rejected", "status": "INVALID_SENDER",
                                           "message": "You cannot be authorized for this content or functionality."}
-    assert api.get(f"/api/v3_0/assets/{site['asset'].id}/{what}").status == 401
+    assert api.get(f"/api/v3_0/assets/{site.asset.id}/{what}").status == 401
 
 
 def test_each_sensor_is_read_with_one_query_whatever_the_window(api, site, monkeypatch):
-    store(site["power"], site["ann"], [1.0] * 4 * 24 * 30)
+    save_values(site.power, site.member_source, [1.0] * 4 * 24 * 30)
     calls = count_belief_queries(monkeypatch)
     month = {"event_starts_after": "2025-01-01T00:00:00+00:00", "event_ends_before": "2025-01-31T00:00:00+00:00"}
     data = get(api, site, "chart_data", **month).json
     assert len([r for r in data if r["sensor"]["name"] == "power"]) == 4 * 24 * 30
-    assert sorted(calls) == sorted([site["power"].id, site["pv"].id])
+    assert sorted(calls) == sorted([site.power.id, site.pv.id])
     calls.clear()
     assert get(api, site, "chart", include_data="true", **month).status == 200
-    assert sorted(calls) == sorted([site["power"].id, site["pv"].id])
+    assert sorted(calls) == sorted([site.power.id, site.pv.id])
 
 
 def test_data_too_large_for_a_lambda_response_is_a_clear_422(api, site, monkeypatch):
     from chalicelib.api import asset_charts
 
-    store(site["power"], site["ann"], [1.0] * 96)
+    save_values(site.power, site.member_source, [1.0] * 96)
     monkeypatch.setattr(asset_charts, "MAX_RESPONSE_BYTES", 10_000)
     for what, extra in (("chart_data", {}), ("chart", {"include_data": "true"})):
         r = get(api, site, what, **extra)
@@ -232,6 +219,6 @@ def test_data_too_large_for_a_lambda_response_is_a_clear_422(api, site, monkeypa
 
 
 def test_trailing_slash_variants_are_served(api, site):
-    store(site["power"], site["ann"], [1.0])
+    save_values(site.power, site.member_source, [1.0])
     assert get(api, site, "chart_data/", **WINDOW).json == get(api, site, "chart_data", **WINDOW).json
-    assert get(api, site, "chart/").json["data"] == {"name": f"asset_{site['asset'].id}"}
+    assert get(api, site, "chart/").json["data"] == {"name": f"asset_{site.asset.id}"}

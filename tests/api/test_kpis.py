@@ -5,65 +5,54 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.store import assets, beliefs, sources
-from chalicelib.timeseries.beliefs import Beliefs, to_us
-from tests.api.belief_queries import count_belief_queries
-from tests.api.sensor_helpers import make_asset, make_sensor
+from chalicelib.store import assets, sources
+from tests.factories import make_asset, make_sensor, make_site, save_values
+from tests.store_reads import count_belief_queries
 
 DAY = timedelta(days=1)
 JAN1 = datetime(2025, 1, 1, tzinfo=timezone.utc)
 PERIOD = {"start": "2025-01-01T00:00:00+00:00", "end": "2025-01-04T00:00:00+00:00"}
 
 
-def store(sensor, source, values, first=JAN1, step=DAY, formed=None):
-    """Daily values from `first`, formed at `formed` (default: when each day ends)."""
-    starts = [to_us(first + i * step) for i in range(len(values))]
-    known = [to_us(formed) if formed else s + step // timedelta(microseconds=1) for s in starts]
-    beliefs.save(sensor.id, source.id, Beliefs.of(starts, known, values), step, allow_overwrite=True)
-
-
 @pytest.fixture
-def site(make_account, make_user):
-    account = make_account(name="ACME")
-    asset = make_asset(account.id, "ACME site")
-    member = make_user(account=account, username="Ann")
-    energy = make_sensor(asset, "energy", unit="kWh", minutes=1440)
-    share = make_sensor(asset, "self-consumption", unit="%", minutes=1440)
-    assets.update(asset, {"sensors_to_show_as_kpis": [
-        {"title": "Energy", "sensor": energy.id},
-        {"title": "Self-consumption", "sensor": share.id},
-        {"title": "Peak day", "sensor": energy.id, "function": "max"},
+def site(aws):
+    site = make_site(username="Ann", sensors={"energy": dict(unit="kWh", minutes=1440),
+                                              "share": dict(name="self-consumption", unit="%", minutes=1440)})
+    assets.update(site.asset, {"sensors_to_show_as_kpis": [
+        {"title": "Energy", "sensor": site.energy.id},
+        {"title": "Self-consumption", "sensor": site.share.id},
+        {"title": "Peak day", "sensor": site.energy.id, "function": "max"},
     ]})
-    return {"asset": asset, "member": member, "energy": energy, "share": share,
-            "user_source": sources.user_source(member.user)}
+    sources.user_source(site.member.user)  # made first: the KPIs take the first source
+    return site
 
 
 def get_kpis(api, site, token=None, asset_id=None, **query):
-    return api.get(f"/api/v3_0/assets/{asset_id or site['asset'].id}/kpis", query={**PERIOD, **query},
-                   token=token or site["member"].token)
+    return api.get(f"/api/v3_0/assets/{asset_id or site.asset.id}/kpis", query={**PERIOD, **query},
+                   token=token or site.member.token)
 
 
 def test_sum_by_default_mean_for_percentages_explicit_functions_rounded(api, site):
-    store(site["energy"], site["user_source"], [1.111, 2.222, 3.333, 100.0])  # the 4th day is after the period
-    store(site["share"], site["user_source"], [50.0, 60.0, 71.0])
+    save_values(site.energy, site.member_source, [1.111, 2.222, 3.333, 100.0])  # the 4th day is after the period
+    save_values(site.share, site.member_source, [50.0, 60.0, 71.0])
     r = get_kpis(api, site)
     assert r.status == 200
     assert r.json == {"data": [
-        {"title": "Energy", "unit": "kWh", "sensor": site["energy"].id, "downsample_value": 6.67,
+        {"title": "Energy", "unit": "kWh", "sensor": site.energy.id, "downsample_value": 6.67,
          "downsample_function": "sum"},
-        {"title": "Self-consumption", "unit": "%", "sensor": site["share"].id, "downsample_value": 60.33,
+        {"title": "Self-consumption", "unit": "%", "sensor": site.share.id, "downsample_value": 60.33,
          "downsample_function": "mean"},
-        {"title": "Peak day", "unit": "kWh", "sensor": site["energy"].id, "downsample_value": 3.33,
+        {"title": "Peak day", "unit": "kWh", "sensor": site.energy.id, "downsample_value": 3.33,
          "downsample_function": "max"},
     ]}  # not wrapped: no "status" key
 
 
 def test_first_source_only_and_every_belief_version_counts(api, site):
-    store(site["energy"], site["user_source"], [1.0, 2.0, 3.0])
+    save_values(site.energy, site.member_source, [1.0, 2.0, 3.0])
     # A later version of day 1 by the same source: the aggregates include all versions.
-    store(site["energy"], site["user_source"], [10.0], formed=JAN1 + 5 * DAY)
+    save_values(site.energy, site.member_source, [10.0], formed=JAN1 + 5 * DAY)
     # A newer source (higher id) is ignored: KPIs take the first source.
-    store(site["energy"], sources.scheduler_source(), [1000.0, 1000.0, 1000.0])
+    save_values(site.energy, sources.scheduler_source(), [1000.0, 1000.0, 1000.0])
     r = get_kpis(api, site)
     assert [item["downsample_value"] for item in r.json["data"]] == [16.0, 0, 10.0]
 
@@ -76,31 +65,31 @@ def test_no_data_gives_zero(api, site):
 
 
 def test_asset_without_kpis_gives_empty_list(api, site, make_account):
-    bare = make_asset(site["asset"].account_id, "bare")
+    bare = make_asset(account=site.account, name="bare")
     assert get_kpis(api, site, asset_id=bare.id).json == {"data": []}
 
 
 def test_kpi_sensors_of_other_accounts_are_left_out(api, site, make_account):
-    foreign = make_sensor(make_asset(make_account().id, "theirs"), "secret", unit="kWh", minutes=1440)
-    store(foreign, sources.scheduler_source(), [5.0])
-    assets.update(site["asset"], {"sensors_to_show_as_kpis": [{"title": "Theirs", "sensor": foreign.id},
+    foreign = make_sensor(make_asset(account=make_account(), name="theirs"), name="secret", unit="kWh", minutes=1440)
+    save_values(foreign, sources.scheduler_source(), [5.0])
+    assets.update(site.asset, {"sensors_to_show_as_kpis": [{"title": "Theirs", "sensor": foreign.id},
                                                               {"title": "Gone", "sensor": 999999},
-                                                              {"title": "Ours", "sensor": site["energy"].id}]})
+                                                              {"title": "Ours", "sensor": site.energy.id}]})
     assert [i["title"] for i in get_kpis(api, site).json["data"]] == ["Ours"]
 
 
 def test_each_sensor_is_read_with_one_query_whatever_the_period(api, site, monkeypatch):
-    store(site["energy"], site["user_source"], [1.0] * 60)
+    save_values(site.energy, site.member_source, [1.0] * 60)
     calls = count_belief_queries(monkeypatch)
     r = get_kpis(api, site, start="2025-01-01T00:00:00+00:00", end="2025-03-01T00:00:00+00:00")
     assert r.json["data"][0]["downsample_value"] == 59.0
     # Three KPI entries over two sensors and 59 days: one query per sensor, none per day or per entry.
-    assert sorted(calls) == sorted([site["energy"].id, site["share"].id])
+    assert sorted(calls) == sorted([site.energy.id, site.share.id])
 
 
 def test_start_and_end_are_required_aware_query_params(api, site):
-    r = api.get(f"/api/v3_0/assets/{site['asset'].id}/kpis", query={"start": "2025-01-01T00:00:00"},
-                token=site["member"].token)
+    r = api.get(f"/api/v3_0/assets/{site.asset.id}/kpis", query={"start": "2025-01-01T00:00:00"},
+                token=site.member.token)
     assert r.status == 422
     assert r.json == {"message": {"query": {"start": ["Not a valid aware datetime."],
                                             "end": ["Missing data for required field."]}},
@@ -113,4 +102,4 @@ def test_unknown_asset_is_404_and_foreign_asset_is_403(api, site, make_user):
     outsider = make_user()
     r = get_kpis(api, site, token=outsider.token)
     assert r.status == 403 and r.json["status"] == "INVALID_SENDER"
-    assert api.get(f"/api/v3_0/assets/{site['asset'].id}/kpis", query=PERIOD).status == 401
+    assert api.get(f"/api/v3_0/assets/{site.asset.id}/kpis", query=PERIOD).status == 401

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.errors import FORBIDDEN_MESSAGE, UNAUTHORIZED_MESSAGE
+from chalicelib.errors import UNAUTHORIZED_MESSAGE
 
 UNAUTHORIZED = {"message": UNAUTHORIZED_MESSAGE, "status": "UNAUTHORIZED"}
 
@@ -143,7 +143,3 @@ def test_wrong_method_gives_405_json(api):
     assert r.status == 405
     assert r.headers["content-type"] == "application/json"
     assert r.json == {"message": "The method is not allowed for the requested URL.", "status": 405}
-
-
-def test_forbidden_body_constant():
-    assert FORBIDDEN_MESSAGE == "You cannot be authorized for this content or functionality."

@@ -8,17 +8,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from chalicelib.store import beliefs, jobs, sources
-from tests.api.sensor_helpers import make_asset, make_sensor
-from tests.integration.schedule_jobs import BATTERY, PRICES, START, run_queue
+from tests.factories import make_asset, make_sensor, make_site
+from tests.schedule_jobs import BATTERY, BATTERY_POWER, PRICES, START, get_schedule, run_queue
 
 
 @pytest.fixture
-def site(make_account, make_user):
-    account = make_account(name="ACME")
-    asset = make_asset(account.id, "ACME site")
-    battery = make_sensor(asset, "battery power", "kW", 15)
-    return {"account": account, "asset": asset, "battery": battery,
-            "member": make_user(account=account), "outsider": make_user()}
+def site(aws):
+    return make_site(outsider=True, sensors={"battery": BATTERY_POWER})
 
 
 def trigger(api, sensor, token, **over):
@@ -27,24 +23,20 @@ def trigger(api, sensor, token, **over):
     return api.post(f"/api/v3_0/sensors/{sensor.id}/schedules/trigger", body, token=token)
 
 
-def get_schedule(api, sensor, job_id, token, **query):
-    return api.get(f"/api/v3_0/sensors/{sensor.id}/schedules/{job_id}", token=token, query=query or None)
-
-
 def test_sensor_trigger_worker_and_schedule_round_trip(api, site):
-    r = trigger(api, site["battery"], site["member"].token)
+    r = trigger(api, site.battery, site.member.token)
     assert r.status == 200
     job_id = r.json["schedule"]
     assert r.json == {"schedule": job_id, "status": "PROCESSED", "message": "Request has been processed."}
 
-    pending = get_schedule(api, site["battery"], job_id, site["member"].token)
+    pending = get_schedule(api, site.battery, job_id, site.member.token)
     assert pending.status == 400
     assert pending.json == {"result": "Rejected", "status": "UNKNOWN_SCHEDULE",
                             "message": "No known schedule for this time period. Scheduling job waiting to be "
                                        "processed. StorageScheduler was used."}
 
     assert run_queue() == [job_id]
-    r = get_schedule(api, site["battery"], job_id, site["member"].token, duration="PT4H")
+    r = get_schedule(api, site.battery, job_id, site.member.token, duration="PT4H")
     assert r.status == 200, r.json
     values = r.json["values"]
     assert len(values) == 16 and r.json["start"] == START and r.json["duration"] == "PT4H"
@@ -60,38 +52,38 @@ def test_sensor_trigger_worker_and_schedule_round_trip(api, site):
     assert costs["energy"] == pytest.approx(0.1 * 10 - 0.1 * 100, abs=1e-3)
 
     # Stored as beliefs of the scheduler's source, consumption negative in the database (§10.3).
-    stored = beliefs.read_latest(site["battery"], datetime(2026, 1, 1, tzinfo=timezone.utc),
+    stored = beliefs.read_latest(site.battery, datetime(2026, 1, 1, tzinfo=timezone.utc),
                                  datetime(2026, 1, 1, 4, tzinfo=timezone.utc))
     source = sources.find(int(stored.source_id[0]))
     assert (source.type, source.model, source.name) == ("scheduler", "StorageScheduler", "Seita")
     assert [-v for v in stored.value] == pytest.approx(values)
 
     # The default duration is 6 hours, trimmed to the available data; a unit converts the values.
-    r = get_schedule(api, site["battery"], job_id, site["member"].token, unit="MW")
+    r = get_schedule(api, site.battery, job_id, site.member.token, unit="MW")
     assert r.json["duration"] == "PT4H" and r.json["unit"] == "MW"
     assert r.json["values"] == pytest.approx([v / 1000 for v in values])
-    r = get_schedule(api, site["battery"], job_id, site["member"].token, duration="PT1H")
+    r = get_schedule(api, site.battery, job_id, site.member.token, duration="PT1H")
     assert r.json["values"] == values[:4] and r.json["duration"] == "PT1H"
 
 
 def test_schedule_duration_of_a_day_or_more_is_written_in_hours(api, site):
     """FlexMeasures formats the GET's duration without nominal days (PT24H, not P1D)."""
-    r = trigger(api, site["battery"], site["member"].token, duration="PT30H",
+    r = trigger(api, site.battery, site.member.token, duration="PT30H",
                 **{"flex-context": {"consumption-price": "10 EUR/MWh"}})
     job_id = r.json["schedule"]
     assert run_queue() == [job_id]
-    r = get_schedule(api, site["battery"], job_id, site["member"].token, duration="PT24H")
+    r = get_schedule(api, site.battery, job_id, site.member.token, duration="PT24H")
     assert r.status == 200 and r.json["duration"] == "PT24H" and len(r.json["values"]) == 96
-    r = get_schedule(api, site["battery"], job_id, site["member"].token, duration="PT48H")
+    r = get_schedule(api, site.battery, job_id, site.member.token, duration="PT48H")
     assert r.json["duration"] == "PT30H" and len(r.json["values"]) == 120
 
 
 def test_consumption_is_positive_false_stores_and_returns_the_solver_sign(api, site):
     """[SEED] §10.3: the sensor attribute set to false stores consumption positive, and GET returns it as stored."""
-    sensor = make_sensor(site["asset"], "ev power", "kW", 15, attributes={"consumption_is_positive": False})
-    job_id = trigger(api, sensor, site["member"].token).json["schedule"]
+    sensor = make_sensor(site.asset, name="ev power", attributes={"consumption_is_positive": False})
+    job_id = trigger(api, sensor, site.member.token).json["schedule"]
     assert run_queue() == [job_id]
-    values = get_schedule(api, sensor, job_id, site["member"].token, duration="PT4H").json["values"]
+    values = get_schedule(api, sensor, job_id, site.member.token, duration="PT4H").json["values"]
     assert sum(values[:8]) / 4 == pytest.approx(100)  # charging while cheap is consumption, positive
     stored = beliefs.read_latest(sensor, datetime(2026, 1, 1, tzinfo=timezone.utc),
                                  datetime(2026, 1, 1, 4, tzinfo=timezone.utc))
@@ -99,7 +91,7 @@ def test_consumption_is_positive_false_stores_and_returns_the_solver_sign(api, s
 
 
 def test_trigger_validation_errors(api, site):
-    member, battery = site["member"].token, site["battery"]
+    member, battery = site.member.token, site.battery
     r = api.post(f"/api/v3_0/sensors/{battery.id}/schedules/trigger", {"flex-model": BATTERY}, token=member)
     assert r.status == 422
     assert r.json == {"message": {"json": {"start": ["Missing data for required field."]}}, "result": "Rejected",
@@ -128,23 +120,23 @@ def test_trigger_validation_errors(api, site):
     # 2520 steps of 15 minutes at most.
     r = trigger(api, battery, member, duration="P30D")
     assert r.status == 422 and "2520 steps" in r.json["message"]["json"]["duration"][0]
-    assert jobs.list_for_asset(site["asset"].id) == []  # nothing was queued for any of these
+    assert jobs.list_for_asset(site.asset.id) == []  # nothing was queued for any of these
 
 
 def test_trigger_path_and_permission_errors(api, site, make_user):
     r = api.post("/api/v3_0/sensors/999999/schedules/trigger", {"start": START, "flex-model": BATTERY},
-                 token=site["member"].token)
+                 token=site.member.token)
     assert r.status == 422 and r.json["message"] == {"path": {"id": ["No sensor found with ID 999999."]}}
-    r = trigger(api, site["battery"], site["outsider"].token)
+    r = trigger(api, site.battery, site.outsider.token)
     assert r.status == 403 and r.json["status"] == "INVALID_SENDER"
-    r = trigger(api, site["battery"], None)
+    r = trigger(api, site.battery, None)
     assert r.status == 401
     reader = make_user(roles=["admin-reader"])
-    assert trigger(api, site["battery"], reader.token).status == 403
+    assert trigger(api, site.battery, reader.token).status == 403
     # A price sensor the user cannot read is as good as unknown.
-    other_asset = make_asset(site["outsider"].account_id, "elsewhere")
-    foreign = make_sensor(other_asset, "their prices", "EUR/MWh", 60)
-    r = trigger(api, site["battery"], site["member"].token,
+    other_asset = make_asset(account=site.outsider.account, name="elsewhere")
+    foreign = make_sensor(other_asset, name="their prices", unit="EUR/MWh", minutes=60)
+    r = trigger(api, site.battery, site.member.token,
                 **{"flex-context": {"consumption-price": {"sensor": foreign.id}}})
     assert r.status == 422
     assert r.json["message"]["json"]["flex-context"] == {
@@ -152,26 +144,26 @@ def test_trigger_path_and_permission_errors(api, site, make_user):
 
 
 def test_job_cache_returns_the_same_job_unless_forced(api, site):
-    member = site["member"].token
-    first = trigger(api, site["battery"], member).json["schedule"]
-    assert trigger(api, site["battery"], member).json["schedule"] == first
-    forced = trigger(api, site["battery"], member, force_new_job_creation=True).json["schedule"]
+    member = site.member.token
+    first = trigger(api, site.battery, member).json["schedule"]
+    assert trigger(api, site.battery, member).json["schedule"] == first
+    forced = trigger(api, site.battery, member, force_new_job_creation=True).json["schedule"]
     assert forced != first
-    other = trigger(api, site["battery"], member, duration="PT2H").json["schedule"]
+    other = trigger(api, site.battery, member, duration="PT2H").json["schedule"]
     assert other not in (first, forced)
-    hyphenated = trigger(api, site["battery"], member, **{"force-new-job-creation": True}).json["schedule"]
+    hyphenated = trigger(api, site.battery, member, **{"force-new-job-creation": True}).json["schedule"]
     assert hyphenated not in (first, forced, other)
     # One job (and one message) per distinct trigger; cache hits queue nothing.
-    assert {j.id for j in jobs.list_for_asset(site["asset"].id)} == {first, forced, other, hyphenated}
+    assert {j.id for j in jobs.list_for_asset(site.asset.id)} == {first, forced, other, hyphenated}
     assert sorted(run_queue()) == sorted([first, forced, other, hyphenated])
 
 
 def test_missing_prices_fail_the_job_and_the_get_says_why(api, site):
-    r = trigger(api, site["battery"], site["member"].token, **{"flex-context": {}})
+    r = trigger(api, site.battery, site.member.token, **{"flex-context": {}})
     assert r.status == 200
     job_id = r.json["schedule"]
     run_queue()
-    r = get_schedule(api, site["battery"], job_id, site["member"].token)
+    r = get_schedule(api, site.battery, job_id, site.member.token)
     assert r.status == 400
     assert r.json == {"result": "Rejected", "status": "UNKNOWN_SCHEDULE",
                       "message": "No known schedule for this time period. Scheduling job failed with "
@@ -181,71 +173,71 @@ def test_missing_prices_fail_the_job_and_the_get_says_why(api, site):
 
 
 def test_price_sensor_data_drives_the_schedule_and_gaps_fail(api, site, admin):
-    prices = make_sensor(site["asset"], "prices", "EUR/MWh", 60)
+    prices = make_sensor(site.asset, name="prices", unit="EUR/MWh", minutes=60)
     t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
     source = sources.user_source(admin.user)
     beliefs.write_beliefs(prices, source, [t0 + timedelta(hours=h) for h in range(4)], [50, 10, 90, 20],
                           belief_time=t0 - timedelta(days=1))
-    r = trigger(api, site["battery"], site["member"].token,
+    r = trigger(api, site.battery, site.member.token,
                 **{"flex-context": {"consumption-price": {"sensor": prices.id}},
                    "flex-model": {**BATTERY, "soc-max": "25 kWh", "soc-targets": [
                        {"value": "0 kWh", "datetime": "2026-01-01T04:00:00+00:00"}]}})
     job_id = r.json["schedule"]
     run_queue()
-    values = get_schedule(api, site["battery"], job_id, site["member"].token).json["values"]
+    values = get_schedule(api, site.battery, job_id, site.member.token).json["values"]
     # Buy 25 kWh in the 10 EUR hour, sell it in the 90 EUR hour.
     assert sum(values[4:8]) / 4 == pytest.approx(25) and sum(values[8:12]) / 4 == pytest.approx(-25)
     assert jobs.find(job_id).meta["costs"]["energy"] == pytest.approx(0.025 * 10 - 0.025 * 90, abs=1e-3)
     # Prices recorded only after the job's prior are not known to it.
-    r = trigger(api, site["battery"], site["member"].token, prior="2026-01-01T00:00:00+00:00",
+    r = trigger(api, site.battery, site.member.token, prior="2026-01-01T00:00:00+00:00",
                 start="2026-01-02T00:00:00+00:00", **{"flex-context": {"consumption-price": {"sensor": prices.id}}})
     run_queue()
-    failed = get_schedule(api, site["battery"], r.json["schedule"], site["member"].token)
+    failed = get_schedule(api, site.battery, r.json["schedule"], site.member.token)
     assert failed.status == 400 and f"(sensor {prices.id})" in failed.json["message"]
 
 
 def test_infeasible_problem_fails_with_a_reason(api, site):
     # A target above soc-max is no 422 (FlexMeasures checks it in the job), but the job fails.
     model = {**BATTERY, "soc-targets": [{"value": "150 kWh", "datetime": "2026-01-01T03:00:00+00:00"}]}
-    r = trigger(api, site["battery"], site["member"].token, **{"flex-model": model})
+    r = trigger(api, site.battery, site.member.token, **{"flex-model": model})
     assert r.status == 200
     run_queue()
-    r = get_schedule(api, site["battery"], r.json["schedule"], site["member"].token)
+    r = get_schedule(api, site.battery, r.json["schedule"], site.member.token)
     assert r.status == 400 and r.json["status"] == "UNKNOWN_SCHEDULE"
     assert "Scheduling job failed with ValueError: The input data yields an infeasible problem." in r.json["message"]
-    r = trigger(api, site["battery"], site["member"].token,
+    r = trigger(api, site.battery, site.member.token,
                 **{"flex-context": {"consumption-price": PRICES, "site-power-capacity": "0 kW"},
                    "flex-model": {**BATTERY, "soc-targets": [
                        {"value": "50 kWh", "datetime": "2026-01-01T02:00:00+00:00"}]}})
     run_queue()
-    r = get_schedule(api, site["battery"], r.json["schedule"], site["member"].token)
+    r = get_schedule(api, site.battery, r.json["schedule"], site.member.token)
     assert r.status == 400
     assert "failed with InfeasibleProblemException: The scheduling problem is infeasible" in r.json["message"]
 
 
 def test_get_schedule_states_and_errors(api, site):
-    member = site["member"].token
+    member = site.member.token
     unknown = "3a1d1f1e-0000-4000-8000-000000000000"
-    r = get_schedule(api, site["battery"], unknown, member)
+    r = get_schedule(api, site.battery, unknown, member)
     assert r.status == 400 and r.json == {
         "result": "Rejected", "status": "UNRECOGNIZED_UDI_EVENT",
         "message": f"The requested UDI event (id = {unknown}, type = job) is not known."}
-    job_id = trigger(api, site["battery"], member).json["schedule"]
-    assert get_schedule(api, site["battery"], job_id, site["outsider"].token).status == 403
-    assert get_schedule(api, site["battery"], job_id, member, duration="PT1M30S").json["message"] == {
+    job_id = trigger(api, site.battery, member).json["schedule"]
+    assert get_schedule(api, site.battery, job_id, site.outsider.token).status == 403
+    assert get_schedule(api, site.battery, job_id, member, duration="PT1M30S").json["message"] == {
         "query": {"duration": ["FlexMeasures only support multiples of 1 minute."]}}
     job = jobs.find(job_id)
     assert jobs.claim(job)
-    r = get_schedule(api, site["battery"], job_id, member)
+    r = get_schedule(api, site.battery, job_id, member)
     assert r.json["message"] == ("No known schedule for this time period. Scheduling job in progress. "
                                  "StorageScheduler was used.")
     job.update(actions=[type(job).status.set("stopped")])
-    r = get_schedule(api, site["battery"], job_id, member)
+    r = get_schedule(api, site.battery, job_id, member)
     assert r.status == 400
     assert r.json["message"].endswith("Scheduling job has an unknown status. StorageScheduler was used.")
     # A finished job without a result for this sensor (it was not part of the job).
     job.update(actions=[type(job).status.set("finished")])
-    other = make_sensor(site["asset"], "other power", "kW", 15)
+    other = make_sensor(site.asset, name="other power")
     r = get_schedule(api, other, job_id, member)
     assert r.status == 400 and r.json["message"] == (
         "No known schedule for this time period. A scheduling job has been processed with your job ID, but  the "
@@ -255,10 +247,10 @@ def test_get_schedule_states_and_errors(api, site):
 @pytest.fixture
 def ems(site):
     """The site asset with a battery, a child asset with an hourly EV charger, and a SoC sensor."""
-    child = make_asset(site["account"].id, "EV bay", parent_asset_id=site["asset"].id)
-    ev = make_sensor(child, "charger power", "kW", 60)
-    soc = make_sensor(site["asset"], "battery soc", "kWh", 0)
-    return {**site, "child": child, "ev": ev, "soc": soc}
+    site.child = make_asset(account=site.account, name="EV bay", parent=site.asset)
+    site.sensors.update(ev=make_sensor(site.child, name="charger power", unit="kW", minutes=60),
+                        soc=make_sensor(site.asset, name="battery soc", unit="kWh", minutes=0))
+    return site
 
 
 EV = {"soc-at-start": 0, "soc-unit": "kWh", "soc-max": 40, "power-capacity": "20 kW",
@@ -286,14 +278,14 @@ def site_power(battery_values, ev_values):
 
 
 def test_joint_asset_schedule_shares_the_site_capacity(api, ems):
-    token = ems["member"].token
-    model = [{"sensor": ems["battery"].id, **BATTERY, "state-of-charge": {"sensor": ems["soc"].id}},
-             {"sensor": ems["ev"].id, **EV}]
-    r = trigger_asset(api, ems["asset"], token, model)
+    token = ems.member.token
+    model = [{"sensor": ems.battery.id, **BATTERY, "state-of-charge": {"sensor": ems.soc.id}},
+             {"sensor": ems.ev.id, **EV}]
+    r = trigger_asset(api, ems.asset, token, model)
     assert r.status == 200 and set(r.json) == {"schedule", "status", "message"}
     job_id = r.json["schedule"]
     run_queue()
-    battery, ev, soc = schedules_of(api, job_id, token, ems["battery"], ems["ev"], ems["soc"])
+    battery, ev, soc = schedules_of(api, job_id, token, ems.battery, ems.ev, ems.soc)
     assert len(battery["values"]) == 16 and len(ev["values"]) == 4 and ev["duration"] == "PT4H"
     assert sum(ev["values"]) == pytest.approx(40)  # kW over hours: the EV reaches its 40 kWh target
     assert all(-50 - 1e-6 <= v <= 50 + 1e-6 for v in battery["values"])
@@ -304,20 +296,20 @@ def test_joint_asset_schedule_shares_the_site_capacity(api, ems):
     assert soc["values"][0] == 0 and all(-1e-6 <= s <= 100 + 1e-6 for s in soc["values"])
     assert soc["values"][8] == pytest.approx(sum(battery["values"][:8]) / 4)
     assert battery["costs"] == ev["costs"]  # one job, one cost breakdown
-    stored_soc = beliefs.read_latest(ems["soc"], datetime(2026, 1, 1, tzinfo=timezone.utc),
+    stored_soc = beliefs.read_latest(ems.soc, datetime(2026, 1, 1, tzinfo=timezone.utc),
                                      datetime(2026, 1, 1, 4, 1, tzinfo=timezone.utc))
     assert list(stored_soc.value) == pytest.approx(soc["values"])  # SoC is stored as is (no sign flip)
-    stored_ev = beliefs.read_latest(ems["ev"], datetime(2026, 1, 1, tzinfo=timezone.utc),
+    stored_ev = beliefs.read_latest(ems.ev, datetime(2026, 1, 1, tzinfo=timezone.utc),
                                     datetime(2026, 1, 1, 4, tzinfo=timezone.utc))
     assert [-v for v in stored_ev.value] == pytest.approx(ev["values"])  # hourly, at the sensor's resolution
 
 
 def test_sequential_asset_schedule_sees_earlier_devices_as_inflexible(api, ems):
-    token = ems["member"].token
-    model = [{"sensor": ems["battery"].id, **BATTERY}, {"sensor": ems["ev"].id, **EV}]
-    job_id = trigger_asset(api, ems["asset"], token, model, sequential=True).json["schedule"]
+    token = ems.member.token
+    model = [{"sensor": ems.battery.id, **BATTERY}, {"sensor": ems.ev.id, **EV}]
+    job_id = trigger_asset(api, ems.asset, token, model, sequential=True).json["schedule"]
     run_queue()
-    battery, ev = schedules_of(api, job_id, token, ems["battery"], ems["ev"])
+    battery, ev = schedules_of(api, job_id, token, ems.battery, ems.ev)
     # The battery, scheduled first, ignores the EV: full power while cheap.
     assert battery["values"][:8] == pytest.approx([50] * 8)
     # The EV gets the 10 kW headroom while the battery charges, and the rest later.
@@ -330,75 +322,75 @@ def test_sequential_asset_schedule_sees_earlier_devices_as_inflexible(api, ems):
 def test_asset_flex_context_is_merged_from_ancestors(api, ems):
     from chalicelib.store import assets
 
-    assets.update(ems["asset"], {"flex_context": {"site-power-capacity": "10 kW"}})
-    body = {"start": START, "duration": "PT4H", "flex-model": [{"sensor": ems["ev"].id, **EV}],
+    assets.update(ems.asset, {"flex_context": {"site-power-capacity": "10 kW"}})
+    body = {"start": START, "duration": "PT4H", "flex-model": [{"sensor": ems.ev.id, **EV}],
             "flex-context": {"consumption-price": PRICES}}
-    job_id = api.post(f"/api/v3_0/assets/{ems['child'].id}/schedules/trigger", body,
-                      token=ems["member"].token).json["schedule"]
+    job_id = api.post(f"/api/v3_0/assets/{ems.child.id}/schedules/trigger", body,
+                      token=ems.member.token).json["schedule"]
     run_queue()
     assert jobs.find(job_id).request["body"]["flex-context"] == {"consumption-price": PRICES,
                                                                  "site-power-capacity": "10 kW"}
-    (ev,) = schedules_of(api, job_id, ems["member"].token, ems["ev"])
+    (ev,) = schedules_of(api, job_id, ems.member.token, ems.ev)
     assert ev["values"] == pytest.approx([10, 10, 10, 10])
     # The nearest asset wins, and the request wins over both.
-    assets.update(ems["child"], {"flex_context": {"site-power-capacity": "20 kW"}})
+    assets.update(ems.child, {"flex_context": {"site-power-capacity": "20 kW"}})
     body["flex-context"]["site-power-capacity"] = "40 kW"
-    job_id = api.post(f"/api/v3_0/assets/{ems['child'].id}/schedules/trigger", body,
-                      token=ems["member"].token).json["schedule"]
+    job_id = api.post(f"/api/v3_0/assets/{ems.child.id}/schedules/trigger", body,
+                      token=ems.member.token).json["schedule"]
     assert jobs.find(job_id).request["body"]["flex-context"]["site-power-capacity"] == "40 kW"
     # A price given in either spelling overrides a stored price in the other one.
-    prices = make_sensor(ems["asset"], "prices", "EUR/MWh", 60)
-    assets.update(ems["asset"], {"flex_context": {"consumption-price-sensor": prices.id}})
-    r = api.post(f"/api/v3_0/assets/{ems['child'].id}/schedules/trigger", body, token=ems["member"].token)
+    prices = make_sensor(ems.asset, name="prices", unit="EUR/MWh", minutes=60)
+    assets.update(ems.asset, {"flex_context": {"consumption-price-sensor": prices.id}})
+    r = api.post(f"/api/v3_0/assets/{ems.child.id}/schedules/trigger", body, token=ems.member.token)
     assert r.status == 200
     assert "consumption-price-sensor" not in jobs.find(r.json["schedule"]).request["body"]["flex-context"]
     del body["flex-context"]["consumption-price"]
-    r = api.post(f"/api/v3_0/assets/{ems['child'].id}/schedules/trigger", body, token=ems["member"].token)
+    r = api.post(f"/api/v3_0/assets/{ems.child.id}/schedules/trigger", body, token=ems.member.token)
     assert jobs.find(r.json["schedule"]).request["body"]["flex-context"]["consumption-price-sensor"] == prices.id
 
 
 def test_asset_trigger_errors(api, ems, make_account):
-    token = ems["member"].token
-    battery = {"sensor": ems["battery"].id, **BATTERY}
-    other = make_asset(ems["account"].id, "other site")
-    stranger = make_sensor(other, "other power")
-    r = trigger_asset(api, ems["child"], token, [battery])
+    token = ems.member.token
+    battery = {"sensor": ems.battery.id, **BATTERY}
+    other = make_asset(account=ems.account, name="other site")
+    stranger = make_sensor(other, name="other power")
+    r = trigger_asset(api, ems.child, token, [battery])
     assert r.status == 422 and r.json == {"result": "Rejected", "status": "UNPROCESSABLE_ENTITY", "message": {
-        "json": {"flex-model": [f"Sensor {ems['battery'].id} does not belong to asset {ems['child'].id} "
+        "json": {"flex-model": [f"Sensor {ems.battery.id} does not belong to asset {ems.child.id} "
                                 "(or to one of its offspring)"]}}}
-    r = trigger_asset(api, ems["asset"], token, [battery, {"sensor": stranger.id, **EV}])
+    r = trigger_asset(api, ems.asset, token, [battery, {"sensor": stranger.id, **EV}])
     assert r.status == 422 and "does not belong" in r.json["message"]["json"]["flex-model"][0]
-    r = trigger_asset(api, ems["asset"], token, [battery, battery])
+    r = trigger_asset(api, ems.asset, token, [battery, battery])
     assert r.status == 422 and r.json["message"]["json"] == {
-        "_schema": [f"Sensor {ems['battery'].id} should not occur more than once in the flex-model"]}
-    r = trigger_asset(api, ems["asset"], token, [battery], force_new_job_creation=True)
+        "_schema": [f"Sensor {ems.battery.id} should not occur more than once in the flex-model"]}
+    r = trigger_asset(api, ems.asset, token, [battery], force_new_job_creation=True)
     assert r.status == 422 and r.json["message"] == {"args_and_json": {"force_new_job_creation": ["Unknown field."]}}
-    r = trigger_asset(api, ems["asset"], token, [battery], sequential="sometimes")
+    r = trigger_asset(api, ems.asset, token, [battery], sequential="sometimes")
     assert r.status == 422 and r.json["message"] == {"args_and_json": {"sequential": ["Not a valid boolean."]}}
     # A device with SoC constraints but no soc-at-start is refused (v0.28 would silently drop them).
-    r = trigger_asset(api, ems["asset"], token, [{"sensor": ems["ev"].id, **{**EV, "soc-at-start": None}}])
+    r = trigger_asset(api, ems.asset, token, [{"sensor": ems.ev.id, **{**EV, "soc-at-start": None}}])
     assert r.status == 422
-    r = trigger_asset(api, ems["asset"], token, [{"sensor": ems["ev"].id, "soc-max": 40, "power-capacity": "2 kW"}])
+    r = trigger_asset(api, ems.asset, token, [{"sensor": ems.ev.id, "soc-max": 40, "power-capacity": "2 kW"}])
     assert r.status == 422 and r.json["message"]["json"] == {"flex-model": {"0": {"soc-at-start": [
-        f"Sensor {ems['ev'].id} has state-of-charge constraints but no soc-at-start."]}}}
+        f"Sensor {ems.ev.id} has state-of-charge constraints but no soc-at-start."]}}}
     r = api.post("/api/v3_0/assets/999999/schedules/trigger", {"start": START, "flex-model": [battery]}, token=token)
     assert r.status == 422 and r.json["message"] == {"path": {"id": ["No asset found with ID 999999."]}}
-    outsider = make_sensor(make_asset(make_account().id, "foreign"), "x")
-    assert trigger_asset(api, ems["asset"], ems["outsider"].token, [battery]).status == 403
-    r = trigger_asset(api, ems["asset"], token, [{"sensor": outsider.id}])
+    outsider = make_sensor(make_asset(account=make_account(), name="foreign"), name="x")
+    assert trigger_asset(api, ems.asset, ems.outsider.token, [battery]).status == 403
+    r = trigger_asset(api, ems.asset, token, [{"sensor": outsider.id}])
     assert r.status == 422
     # A key both in the query and in the body.
-    r = api.post(f"/api/v3_0/assets/{ems['asset'].id}/schedules/trigger", {"start": START, "flex-model": [battery]},
+    r = api.post(f"/api/v3_0/assets/{ems.asset.id}/schedules/trigger", {"start": START, "flex-model": [battery]},
                  token=token, query={"start": START})
     assert r.status == 422 and isinstance(r.json["message"], str)
-    assert jobs.list_for_asset(ems["asset"].id) == []
+    assert jobs.list_for_asset(ems.asset.id) == []
 
 
 def test_asset_jobs_and_job_status(api, ems):
-    token = ems["member"].token
-    asset_job = trigger_asset(api, ems["asset"], token, [{"sensor": ems["battery"].id, **BATTERY}]).json["schedule"]
-    sensor_job = trigger(api, ems["battery"], token).json["schedule"]
-    failing = trigger(api, ems["battery"], token, **{"flex-context": {}}).json["schedule"]
+    token = ems.member.token
+    asset_job = trigger_asset(api, ems.asset, token, [{"sensor": ems.battery.id, **BATTERY}]).json["schedule"]
+    sensor_job = trigger(api, ems.battery, token).json["schedule"]
+    failing = trigger(api, ems.battery, token, **{"flex-context": {}}).json["schedule"]
 
     r = api.get(f"/api/v3_0/jobs/{asset_job}", token=token)
     assert r.status == 202 and r.json["status"] == "QUEUED"
@@ -417,15 +409,15 @@ def test_asset_jobs_and_job_status(api, ems):
     assert r.json["message"] == ("Scheduling job failed with UnknownPricesException: Prices unknown for planning "
                                  "window..")
     assert api.get("/api/v3_0/jobs/unknown-job", token=token).status == 404
-    assert api.get(f"/api/v3_0/jobs/{asset_job}", token=ems["outsider"].token).status == 403
+    assert api.get(f"/api/v3_0/jobs/{asset_job}", token=ems.outsider.token).status == 403
 
-    r = api.get(f"/api/v3_0/assets/{ems['asset'].id}/jobs", token=token)
+    r = api.get(f"/api/v3_0/assets/{ems.asset.id}/jobs", token=token)
     assert r.status == 200 and r.json["redis_connection_err"] is None and r.json["status"] == 200
     items = {item["job_id"]: item for item in r.json["jobs"]}
     assert set(items) == {asset_job, sensor_job, failing}
     assert items[asset_job]["asset_or_sensor_type"] == "asset"
-    assert items[asset_job]["entity"] == f"asset: ACME site (Id: {ems['asset'].id})"
-    assert items[sensor_job]["entity"] == f"sensor: battery power (Id: {ems['battery'].id})"
+    assert items[asset_job]["entity"] == f"asset: ACME site (Id: {ems.asset.id})"
+    assert items[sensor_job]["entity"] == f"sensor: battery power (Id: {ems.battery.id})"
     assert items[sensor_job]["status"] == "finished" and items[sensor_job]["err"] is None
     assert items[failing]["err"] == ("Scheduling job failed with UnknownPricesException: Prices unknown for "
                                      "planning window.")
@@ -434,19 +426,19 @@ def test_asset_jobs_and_job_status(api, ems):
     import hashlib
 
     assert items[asset_job]["metadata_hash"] == hashlib.sha256(items[asset_job]["metadata"].encode()).hexdigest()
-    assert api.get(f"/api/v3_0/assets/{ems['child'].id}/jobs", token=token).json["jobs"] == []
-    assert api.get(f"/api/v3_0/assets/{ems['asset'].id}/jobs", token=ems["outsider"].token).status == 403
+    assert api.get(f"/api/v3_0/assets/{ems.child.id}/jobs", token=token).json["jobs"] == []
+    assert api.get(f"/api/v3_0/assets/{ems.asset.id}/jobs", token=ems.outsider.token).status == 403
     r = api.get("/api/v3_0/assets/999999/jobs", token=token)
     assert r.status == 422 and r.json["message"] == {"path": {"id": ["No asset found with ID 999999."]}}
 
 
 def test_schedule_duration_in_a_json_body_and_bad_units(api, site):
-    job_id = trigger(api, site["battery"], site["member"].token).json["schedule"]
+    job_id = trigger(api, site.battery, site.member.token).json["schedule"]
     run_queue()
-    path = f"/api/v3_0/sensors/{site['battery'].id}/schedules/{job_id}"
-    r = api.request("GET", path, json_body={"duration": "PT30M"}, token=site["member"].token)
+    path = f"/api/v3_0/sensors/{site.battery.id}/schedules/{job_id}"
+    r = api.request("GET", path, json_body={"duration": "PT30M"}, token=site.member.token)
     assert r.status == 200 and len(r.json["values"]) == 2 and r.json["duration"] == "PT30M"
-    r = api.get(path, token=site["member"].token, query={"unit": "EUR"})
+    r = api.get(path, token=site.member.token, query={"unit": "EUR"})
     assert r.status == 422 and r.json["message"] == {"query": {"unit": ["Cannot convert kW to EUR."]}}
 
 
@@ -454,6 +446,6 @@ def test_a_trigger_too_large_to_keep_with_its_job_is_refused(api, site):
     hourly = [{"value": f"{10 + h % 7} EUR/MWh", "start": (datetime(2026, 1, 1, tzinfo=timezone.utc)
                                                            + timedelta(hours=h)).isoformat(), "duration": "PT1H"}
               for h in range(3700)]
-    r = trigger(api, site["battery"], site["member"].token, **{"flex-context": {"consumption-price": hourly}})
+    r = trigger(api, site.battery, site.member.token, **{"flex-context": {"consumption-price": hourly}})
     assert r.status == 413 and r.json["status"] == "PAYLOAD_TOO_LARGE"
-    assert jobs.list_for_asset(site["asset"].id) == []
+    assert jobs.list_for_asset(site.asset.id) == []

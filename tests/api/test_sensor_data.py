@@ -1,41 +1,32 @@
 """POST and GET sensor data, by entity address and by sensor id (contract §8.1, §8.2)."""
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from chalicelib.store import beliefs, sources
-from tests.api.sensor_helpers import make_asset, make_sensor
+from tests.expected import entity_address
+from tests.factories import make_sensor, make_site
 
-NEXT_MONTH = f"{date.today().year + date.today().month // 12}-{date.today().month % 12 + 1:02d}"
 START = "2025-01-01T00:00:00+00:00"
 
 
 @pytest.fixture
-def site(make_account, make_user):
-    account = make_account(name="ACME")
-    asset = make_asset(account.id, "ACME site")
-    member = make_user(account=account, username="Test Supplier User")
-    return {"account": account, "asset": asset, "member": member,
-            "sensor": make_sensor(asset, "power", unit="kW", minutes=10)}
-
-
-def _ea(sensor) -> str:
-    return f"ea1.{NEXT_MONTH}.localhost:fm1.{sensor.id}"
+def site(aws):
+    return make_site(username="Test Supplier User", sensors={"sensor": dict(name="power", unit="kW", minutes=10)})
 
 
 def _post(api, site, target=None, **over):
-    body = {"sensor": _ea(target or site["sensor"]), "values": [91.3, 91.7, 92.1], "start": START,
+    body = {"sensor": entity_address((target or site.sensor).id), "values": [91.3, 91.7, 92.1], "start": START,
             "duration": "PT30M", "unit": "kW", **over}
     return api.post("/api/v3_0/sensors/data", {k: v for k, v in body.items() if v is not None},
-                    token=site["member"].token)
+                    token=site.member.token)
 
 
 def _get(api, site, target=None, **over):
-    query = {"sensor": _ea(target or site["sensor"]), "start": START, "duration": "PT1H20M", "unit": "kW", **over}
+    query = {"sensor": entity_address((target or site.sensor).id), "start": START, "duration": "PT1H20M", "unit": "kW",
+             **over}
     return api.get("/api/v3_0/sensors/data", query={k: v for k, v in query.items() if v is not None},
-                   token=site["member"].token)
+                   token=site.member.token)
 
 
 def test_post_then_read_resampled_with_null_gaps(api, site):
@@ -47,7 +38,7 @@ def test_post_then_read_resampled_with_null_gaps(api, site):
                         "resolution": "PT20M", "status": "PROCESSED", "message": "Request has been processed."}
     assert _get(api, site, resolution="PT5M", duration="PT30M").json["values"] == [91.3, 91.3, 91.7, 91.7, 92.1, 92.1]
     assert _get(api, site, unit="W", duration="PT30M").json["values"] == [91300.0, 91700.0, 92100.0]
-    source = sources.existing_user_source(site["member"].user)
+    source = sources.existing_user_source(site.member.user)
     assert (source.type, source.name) == ("user", "Test Supplier User")
 
 
@@ -74,7 +65,7 @@ def test_without_prior_each_post_is_a_new_belief_and_the_latest_wins(api, site):
     assert _post(api, site).status == 200
     assert _post(api, site, values=[1, 91.7, 3]).status == 200
     assert _get(api, site, duration="PT30M").json["values"] == [1.0, 91.7, 3.0]
-    stored = beliefs.read_beliefs(site["sensor"].id, *_day())
+    stored = beliefs.read_beliefs(site.sensor.id, *_day())
     assert len(stored) == 5  # the unchanged 91.7 was not stored twice
     # reading as of a prior before the second post gives the first version
     first_time = min(stored.belief_time.tolist())
@@ -90,7 +81,7 @@ def _day():
 
 
 def test_upsampling_by_repetition_nulls_dropped_and_unit_conversion(api, site, make_user):
-    sensor = make_sensor(site["asset"], "volume flow", unit="m³/h", minutes=10)
+    sensor = make_sensor(site.asset, name="volume flow", unit="m³/h", minutes=10)
     r = _post(api, site, sensor, values=[6, None], duration="PT40M", unit="m³")
     assert r.status == 200
     # 6 m³ per 20 min, repeated on two 10-min steps, then converted with the sensor's 10-min resolution: 36 m³/h
@@ -122,8 +113,9 @@ def test_upsampling_by_repetition_nulls_dropped_and_unit_conversion(api, site, m
 def test_post_validation_errors_write_nothing(api, site, over, where, message):
     body = {k: v for k, v in over.items() if k != "values"}
     if "values" in over:
-        r = api.post("/api/v3_0/sensors/data", {"sensor": _ea(site["sensor"]), "values": over["values"], "start": START,
-                                                "duration": "PT30M", "unit": "kW"}, token=site["member"].token)
+        r = api.post("/api/v3_0/sensors/data", {"sensor": entity_address(site.sensor.id), "values": over["values"],
+                                                "start": START, "duration": "PT30M", "unit": "kW"},
+                     token=site.member.token)
     else:
         r = _post(api, site, **body)
     assert r.status == 422 and r.json["status"] == "UNPROCESSABLE_ENTITY"
@@ -131,7 +123,7 @@ def test_post_validation_errors_write_nothing(api, site, over, where, message):
     assert where in errors
     if message:
         assert errors[where] == [message]
-    assert len(beliefs.read_beliefs(site["sensor"].id, *_day())) == 0
+    assert len(beliefs.read_beliefs(site.sensor.id, *_day())) == 0
 
 
 def test_non_numeric_values_are_named_by_index(api, site):
@@ -141,22 +133,23 @@ def test_non_numeric_values_are_named_by_index(api, site):
 
 def test_post_needs_create_children_after_validation(api, site, make_user):
     outsider = make_user()
-    body = {"sensor": _ea(site["sensor"]), "values": [1, 2, 3], "start": START, "duration": "PT30M", "unit": "kW"}
+    body = {"sensor": entity_address(site.sensor.id), "values": [1, 2, 3], "start": START, "duration": "PT30M",
+            "unit": "kW"}
     assert api.post("/api/v3_0/sensors/data", body, token=outsider.token).status == 403
     assert api.post("/api/v3_0/sensors/data", {**body, "unit": "EUR"}, token=outsider.token).status == 422
     assert api.post("/api/v3_0/sensors/data", body).status == 401
 
 
 def test_oversized_body_is_413(api, site):
-    big = {"sensor": _ea(site["sensor"]), "values": [1.123456789] * 700_000, "start": START,
+    big = {"sensor": entity_address(site.sensor.id), "values": [1.123456789] * 700_000, "start": START,
            "duration": "PT30M", "unit": "kW"}
-    r = api.post("/api/v3_0/sensors/data", big, token=site["member"].token)
+    r = api.post("/api/v3_0/sensors/data", big, token=site.member.token)
     assert r.status == 413 and "upload" in r.json["message"]
 
 
 def test_get_errors_and_source_filter(api, site, make_user):
     _post(api, site)
-    source = sources.existing_user_source(site["member"].user)
+    source = sources.existing_user_source(site.member.user)
     assert _get(api, site, duration="PT30M", source=source.id).json["values"] == [91.3, 91.7, 92.1]
     r = _get(api, site, source=9999)
     assert r.status == 422 and r.json["message"]["query"] == {"source": ["No data source found with id 9999."]}
@@ -167,7 +160,7 @@ def test_get_errors_and_source_filter(api, site, make_user):
     assert r.status == 422 and "_schema" in r.json["message"]["query"]
     r = _get(api, site, start=None)
     assert r.json["message"]["query"] == {"start": ["Missing data for required field."]}
-    assert api.get("/api/v3_0/sensors/data", query={"sensor": _ea(site["sensor"]), "start": START,
+    assert api.get("/api/v3_0/sensors/data", query={"sensor": entity_address(site.sensor.id), "start": START,
                                                     "duration": "PT1H", "unit": "kW"},
                    token=make_user().token).status == 403
 
@@ -185,7 +178,7 @@ def test_empty_window_is_all_nulls(api, site):
 
 
 def test_instantaneous_sensor_default_resolution(api, site):
-    sensor = make_sensor(site["asset"], "soc", unit="kWh", minutes=0)
+    sensor = make_sensor(site.asset, name="soc", unit="kWh", minutes=0)
     r = _post(api, site, sensor, values=[5], duration="PT0H", unit="kWh")
     assert r.status == 200
     assert _post(api, site, sensor, values=[5, 6], duration="PT0H", unit="kWh").status == 422
@@ -194,86 +187,36 @@ def test_instantaneous_sensor_default_resolution(api, site):
 
 
 def test_by_id_routes_take_what_flexmeasures_client_sends(api, site):
-    sensor = site["sensor"]
+    sensor = site.sensor
     body = {"start": START, "duration": "P0DT0H30M0S", "values": [1.0, 2.0, 3.0], "unit": "kW"}
-    r = api.post(f"/api/v3_0/sensors/{sensor.id}/data", body, token=site["member"].token)
+    r = api.post(f"/api/v3_0/sensors/{sensor.id}/data", body, token=site.member.token)
     assert r.status == 200 and r.json["status"] == "PROCESSED"
     got = api.get(f"/api/v3_0/sensors/{sensor.id}/data", query={
-        "start": START, "duration": "P0DT0H30M0S", "unit": "kW", "resolution": "P0DT0H10M0S"}, token=site["member"].token)
+        "start": START, "duration": "P0DT0H30M0S", "unit": "kW", "resolution": "P0DT0H10M0S"}, token=site.member.token)
     assert got.status == 200 and got.json["values"] == [1.0, 2.0, 3.0] and got.json["duration"] == "PT30M"
     # the current form downsamples finer data by the mean
     fine = {"start": START, "duration": "PT20M", "values": [1, 3, 5, 7], "unit": "kW", "prior": START}
-    assert api.post(f"/api/v3_0/sensors/{sensor.id}/data", fine, token=site["member"].token).status == 200
+    assert api.post(f"/api/v3_0/sensors/{sensor.id}/data", fine, token=site.member.token).status == 200
     assert api.get(f"/api/v3_0/sensors/{sensor.id}/data", query={"start": START, "duration": "PT20M", "unit": "kW"},
-                   token=site["member"].token).json["values"] == [1.0, 2.0]
-    assert api.post("/api/v3_0/sensors/99999/data", body, token=site["member"].token).status == 422
+                   token=site.member.token).json["values"] == [1.0, 2.0]
+    assert api.post("/api/v3_0/sensors/99999/data", body, token=site.member.token).status == 422
 
 
 def test_by_id_read_takes_a_json_body_too(api, site):
-    sensor = site["sensor"]
+    sensor = site.sensor
     api.post(f"/api/v3_0/sensors/{sensor.id}/data", {"start": START, "duration": "PT20M", "values": [1, 2],
-                                                     "unit": "kW"}, token=site["member"].token)
-    r = api.request("GET", f"/api/v3_0/sensors/{sensor.id}/data", token=site["member"].token,
+                                                     "unit": "kW"}, token=site.member.token)
+    r = api.request("GET", f"/api/v3_0/sensors/{sensor.id}/data", token=site.member.token,
                     json_body={"start": START, "duration": "PT20M", "unit": "kW"}, query={"unit": "W"})
     assert r.status == 200 and r.json["values"] == [1000.0, 2000.0] and r.json["unit"] == "W"
 
 
-def test_two_concurrent_posts_to_one_sensor_day_both_land(api, site, monkeypatch):
-    """Both requests read the day before either writes; the loser of the version check re-merges."""
-    import threading
-
-    from chalicelib.services.sensor_data import beliefs_from_body, save_for_user
-    from chalicelib.schemas.sensor_data import PostData
-    from chalicelib.store import beliefs as store
-
-    barrier, waited = threading.Barrier(2, timeout=10), threading.local()
-    original_load = store._load
-
-    def load_in_step(*args, **kwargs):
-        chunks = original_load(*args, **kwargs)
-        if threading.current_thread() is not threading.main_thread() and not getattr(waited, "done", False):
-            waited.done = True
-            barrier.wait()
-        return chunks
-
-    # DynamoDB checks a write's condition and writes atomically; moto's in-process backend does not lock,
-    # so serialise the commits here as DynamoDB itself would.
-    atomic, original_commit = threading.Lock(), store._commit
-
-    def commit_atomically(actions):
-        with atomic:
-            return original_commit(actions)
-
-    monkeypatch.setattr(store, "_load", load_in_step)
-    monkeypatch.setattr(store, "_commit", commit_atomically)
-    sources.user_source(site["member"].user)  # both posts share the source; create it up front
-    answers, errors = [], []
-
-    def post(start: str, values: list[float]) -> None:
-        try:
-            body = PostData(sensor=_ea(site["sensor"]), values=values, start=start, duration="PT30M", unit="kW")
-            answers.append(save_for_user(site["member"].user, site["sensor"], beliefs_from_body(site["sensor"], body)))
-        except Exception as exc:  # noqa: BLE001 - surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=post, args=("2025-01-01T00:00:00+00:00", [1, 2, 3])),
-               threading.Thread(target=post, args=("2025-01-01T12:00:00+00:00", [4, 5, 6]))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == [] and [a[1] for a in answers] == [200, 200]
-    assert [a[0]["status"] for a in answers] == ["PROCESSED", "PROCESSED"]
-    assert sorted(beliefs.read_beliefs(site["sensor"].id, *_day()).value.tolist()) == [1, 2, 3, 4, 5, 6]
-    assert len(list(beliefs.BeliefChunk.query(site["sensor"].id))) == 1
-
-
 def test_frequency_attribute_rounds_posted_starts(api, site):
-    rounded = make_sensor(site["asset"], "rounded", unit="kW", minutes=15, attributes={"frequency": "PT15M"})
+    rounded = make_sensor(site.asset, name="rounded", unit="kW", minutes=15, attributes={"frequency": "PT15M"})
     off_grid = "2025-01-01T00:08:00+00:00"
     assert _post(api, site, target=rounded, values=[5], start=off_grid, duration="PT15M").status == 200
     got = _get(api, site, target=rounded, duration="PT30M").json["values"]
     assert got == [None, 5.0]  # 00:08 rounds to 00:15
-    plain = make_sensor(site["asset"], "plain", unit="kW", minutes=15)
+    plain = make_sensor(site.asset, name="plain", unit="kW", minutes=15)
     r = _post(api, site, target=plain, values=[5], start=off_grid, duration="PT15M")
     assert r.status == 422 and "start" in r.json["message"]["json"]

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from chalicelib.store import audit, beliefs, files
-from tests.api.sensor_helpers import make_asset, make_sensor
+from tests.factories import make_site
 
 DAY = (datetime(2025, 1, 1, tzinfo=timezone.utc), datetime(2025, 1, 2, tzinfo=timezone.utc))
 
@@ -25,17 +25,14 @@ def multipart(files_: list[tuple[str, bytes, str]], fields: dict[str, str] | Non
 
 
 @pytest.fixture
-def site(make_account, make_user):
-    account = make_account(name="ACME")
-    asset = make_asset(account.id, "ACME site")
-    return {"asset": asset, "member": make_user(account=account),
-            "sensor": make_sensor(asset, "power", unit="kW", minutes=15, timezone="Europe/Amsterdam")}
+def site(aws):
+    return make_site(sensors={"sensor": dict(name="power", unit="kW", minutes=15, timezone="Europe/Amsterdam")})
 
 
 def _upload(api, site, files_, fields=None, token=None, sensor_id=None):
     body, content_type = multipart(files_, fields)
-    return api.request("POST", f"/api/v3_0/sensors/{sensor_id or site['sensor'].id}/data/upload", body=body,
-                       headers={"Content-Type": content_type}, token=token or site["member"].token)
+    return api.request("POST", f"/api/v3_0/sensors/{sensor_id or site.sensor.id}/data/upload", body=body,
+                       headers={"Content-Type": content_type}, token=token or site.member.token)
 
 
 CSV = b"event_start,event_value\n2025-01-01T00:00:00+00:00,1.5\n2025-01-01T00:15:00+00:00,2.5\n"
@@ -44,23 +41,23 @@ CSV = b"event_start,event_value\n2025-01-01T00:00:00+00:00,1.5\n2025-01-01T00:15
 def test_upload_saves_beliefs_keeps_the_file_and_audits(api, site):
     r = _upload(api, site, [("meter.csv", CSV, "text/csv")])
     assert r.status == 200 and r.json == {"status": "PROCESSED", "message": "Request has been processed."}
-    stored = beliefs.read_beliefs(site["sensor"].id, *DAY)
+    stored = beliefs.read_beliefs(site.sensor.id, *DAY)
     assert stored.value.tolist() == [1.5, 2.5]
-    keys = files.uploads_of(site["sensor"].id)
-    assert len(keys) == 1 and keys[0].startswith(f"uploads/{site['sensor'].id}/") and keys[0].endswith("-meter.csv")
+    keys = files.uploads_of(site.sensor.id)
+    assert len(keys) == 1 and keys[0].startswith(f"uploads/{site.sensor.id}/") and keys[0].endswith("-meter.csv")
     assert files.read_upload(keys[0]) == CSV
-    events = [e.event for e in audit.entries_for_asset(site["asset"].id)]
-    assert events == [f"Data from meter.csv uploaded to sensor 'power': {site['sensor'].id}"]
+    events = [e.event for e in audit.entries_for_asset(site.asset.id)]
+    assert events == [f"Data from meter.csv uploaded to sensor 'power': {site.sensor.id}"]
     again = _upload(api, site, [("meter.csv", CSV, "text/csv")])
     assert again.status == 200  # a new belief time: identical values are skipped
-    assert len(beliefs.read_beliefs(site["sensor"].id, *DAY)) == 2
+    assert len(beliefs.read_beliefs(site.sensor.id, *DAY)) == 2
 
 
 def test_naive_times_are_in_the_sensor_timezone_and_hourly_data_is_repeated(api, site):
     csv = b"event_start,event_value\n2025-01-01 01:00:00,4\n2025-01-01 02:00:00,8\n"
     r = _upload(api, site, [("hourly.CSV", csv, "text/csv")], {"belief-time-measured-instantly": "True"})
     assert r.status == 200
-    stored = beliefs.read_beliefs(site["sensor"].id, *DAY)
+    stored = beliefs.read_beliefs(site.sensor.id, *DAY)
     assert [datetime.fromtimestamp(s / 1e6, timezone.utc).hour for s in stored.event_start[::4]] == [0, 1]
     assert stored.value.tolist() == [4.0] * 4 + [8.0] * 4
     # measured instantly: each belief is formed at its event's end
@@ -71,11 +68,11 @@ def test_finer_data_is_averaged_and_a_belief_time_column_is_used(api, site):
     fine = b"event_start,event_value\n" + b"".join(
         f"2025-01-01T00:{m:02d}:00+00:00,{m}\n".encode() for m in range(0, 30, 5))
     assert _upload(api, site, [("fine.csv", fine, "text/csv")]).status == 200
-    assert beliefs.read_beliefs(site["sensor"].id, *DAY).value.tolist() == [5.0, 20.0]
+    assert beliefs.read_beliefs(site.sensor.id, *DAY).value.tolist() == [5.0, 20.0]
     with_times = (b"event_start,event_value,belief_time\n"
                   b"2025-01-01T06:00:00+00:00,7,2024-12-31T12:00:00+00:00\n")
     assert _upload(api, site, [("forecast.csv", with_times, "text/csv")]).status == 200
-    stored = beliefs.read_beliefs(site["sensor"].id, DAY[0] + timedelta(hours=6), DAY[1])
+    stored = beliefs.read_beliefs(site.sensor.id, DAY[0] + timedelta(hours=6), DAY[1])
     assert stored.belief_time.tolist() == [int(datetime(2024, 12, 31, 12, tzinfo=timezone.utc).timestamp() * 1e6)]
 
 
@@ -85,8 +82,8 @@ def test_a_bad_row_names_file_and_line_and_nothing_is_written(api, site):
     assert r.status == 422
     assert r.json["message"] == {"path_and_files": {"1": "Invalid content in file: bad.csv. Failed with: line 4: "
                                                          "event values should be numeric, got 'lots'"}}
-    assert len(beliefs.read_beliefs(site["sensor"].id, *DAY)) == 0
-    assert files.uploads_of(site["sensor"].id) == []
+    assert len(beliefs.read_beliefs(site.sensor.id, *DAY)) == 0
+    assert files.uploads_of(site.sensor.id) == []
     r = _upload(api, site, [("dates.csv", b"event_start,event_value\nyesterday,1\n", "text/csv")])
     assert "line 2: event start 'yesterday' is not an ISO 8601 datetime" in r.json["message"]["path_and_files"]["0"]
 
@@ -109,13 +106,13 @@ def test_unknown_sensor_is_422_and_permission_is_checked_after_parsing(api, site
     outsider = make_user()
     assert _upload(api, site, [("a.csv", CSV, "text/csv")], token=outsider.token).status == 403
     assert _upload(api, site, [("a.txt", CSV, "text/csv")], token=outsider.token).status == 422
-    assert files.uploads_of(site["sensor"].id) == []
+    assert files.uploads_of(site.sensor.id) == []
 
 
 def test_unit_field_converts_values(api, site):
     r = _upload(api, site, [("w.csv", CSV, "text/csv")], {"unit": "MW"})
     assert r.status == 200
-    assert beliefs.read_beliefs(site["sensor"].id, *DAY).value.tolist() == [1500.0, 2500.0]
+    assert beliefs.read_beliefs(site.sensor.id, *DAY).value.tolist() == [1500.0, 2500.0]
 
 
 def _xlsx(rows) -> bytes:
@@ -138,7 +135,7 @@ def test_excel_workbooks_are_read_and_old_xls_refused(api, site):
     r = _upload(api, site, [("meter.XLSX", content, xlsx_type)])
     assert r.status == 200
     # the naive Excel date is Amsterdam time (the sensor's timezone): 01:00 there is 00:00 UTC
-    assert beliefs.read_beliefs(site["sensor"].id, *DAY).value.tolist() == [3.0, 4.5]
+    assert beliefs.read_beliefs(site.sensor.id, *DAY).value.tolist() == [3.0, 4.5]
     old = _upload(api, site, [("old.xls", b"\xd0\xcf\x11\xe0", "application/vnd.ms-excel")])
     assert old.status == 422 and ".xls) cannot be read" in old.json["message"]["path_and_files"]["0"]
     bad = _upload(api, site, [("sheet.xlsx", _xlsx([["event_start", "event_value"], ["2025-01-01T00:00:00Z", "x"]]),

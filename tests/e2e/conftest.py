@@ -1,6 +1,7 @@
 """Starts the local stack (`python -m infra.local_stack`) on free ports for end-to-end tests over HTTP."""
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -8,6 +9,8 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Awaitable, Callable
+from urllib.parse import urlparse
 
 import pytest
 import requests
@@ -28,11 +31,34 @@ class LocalStack:
     admin_password: str
     moto_url: str
 
-    def token(self) -> str:
+    def _login(self) -> dict[str, Any]:
         r = requests.post(f"{self.base_url}/requestAuthToken",
                           json={"email": self.admin_email, "password": self.admin_password}, timeout=10)
         r.raise_for_status()
-        return r.json()["auth_token"]
+        return r.json()
+
+    def token(self) -> str:
+        return self._login()["auth_token"]
+
+    def admin_account_id(self) -> int:
+        login = self._login()
+        user = requests.get(f"{self.base_url}/v3_0/users/{login['user_id']}",
+                            headers={"Authorization": login["auth_token"]}, timeout=10)
+        return user.json()["account_id"]
+
+    def run(self, scenario: Callable[[Any], Awaitable[Any]], **client_options: Any) -> Any:
+        """`await scenario(client)` with a new flexmeasures-client logged in as the admin, closed afterwards."""
+        from flexmeasures_client import FlexMeasuresClient
+
+        async def main():
+            client = FlexMeasuresClient(email=self.admin_email, password=self.admin_password,
+                                        host=urlparse(self.base_url).netloc, ssl=False, **client_options)
+            try:
+                return await scenario(client)
+            finally:
+                await client.close()
+
+        return asyncio.run(main())
 
 
 @pytest.fixture(scope="session")

@@ -1,26 +1,9 @@
 """flexmeasures-client 0.9.6 against the local stack: asset types, users, asset CRUD, unchanged client code."""
 from __future__ import annotations
 
-import asyncio
-from urllib.parse import urlparse
-
 import pytest
 
 pytestmark = pytest.mark.e2e
-
-
-def _run(local_stack, scenario):
-    from flexmeasures_client import FlexMeasuresClient
-
-    async def main():
-        client = FlexMeasuresClient(email=local_stack.admin_email, password=local_stack.admin_password,
-                                    host=urlparse(local_stack.base_url).netloc, ssl=False)
-        try:
-            return await scenario(client)
-        finally:
-            await client.close()
-
-    return asyncio.run(main())
 
 
 def test_client_manages_assets(local_stack):
@@ -39,7 +22,7 @@ def test_client_manages_assets(local_stack):
         remaining = await client.get_assets(parse_json_fields=False)
         return me, asset, fetched, listed, updated, remaining
 
-    me, asset, fetched, listed, updated, remaining = _run(local_stack, scenario)
+    me, asset, fetched, listed, updated, remaining = local_stack.run(scenario)
     assert me["email"] == local_stack.admin_email
     assert fetched["attributes"] == {"capacity_in_mw": 2} and fetched["flex_context"] == {"site-power-capacity": "1 MW"}
     assert asset["id"] in [a["id"] for a in listed]
@@ -51,5 +34,5 @@ def test_client_reads_its_account(local_stack):
     async def scenario(client):
         return await client.get_user(), await client.get_account()
 
-    me, account = _run(local_stack, scenario)
+    me, account = local_stack.run(scenario)
     assert account["id"] == me["account_id"] and account["name"] and account["status"] == 200

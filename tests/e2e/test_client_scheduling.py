@@ -2,14 +2,10 @@
 legacy flex-model form (soc-unit with bare numbers, roundtrip-efficiency, soc-targets as {value, datetime})."""
 from __future__ import annotations
 
-import asyncio
 import math
 from datetime import datetime, timezone
-from urllib.parse import urlparse
 
 import pytest
-
-from tests.e2e.test_client_sensors import _admin_account_id
 
 pytestmark = pytest.mark.e2e
 
@@ -17,14 +13,8 @@ START = "2027-01-01T00:00:00+01:00"
 # Hourly prices for 6 hours: cheap, cheap, dear, dear, cheap, dear (EUR/MWh).
 PRICES = [20, 10, 90, 100, 15, 80]
 RT = 0.81  # roundtrip efficiency: √0.81 = 0.9 each way
-
-
-def _client(local_stack):
-    from flexmeasures_client import FlexMeasuresClient
-
-    # Short retry interval: the client polls the schedule while the worker loop solves it.
-    return FlexMeasuresClient(email=local_stack.admin_email, password=local_stack.admin_password,
-                              host=urlparse(local_stack.base_url).netloc, ssl=False, request_retry_interval=0.5)
+# Short retry interval: the client polls the schedule while the worker loop solves it.
+RETRY_INTERVAL = 0.5
 
 
 def battery_model(soc_max: float, target: float) -> dict:
@@ -63,52 +53,44 @@ async def _add_battery(client, asset, name: str, capacity_mw: float):
 
 
 def test_client_schedules_one_battery(local_stack):
-    account_id = _admin_account_id(local_stack)
+    account_id = local_stack.admin_account_id()
 
-    async def scenario():
-        client = _client(local_stack)
-        try:
-            asset, prices = await _setup(client, account_id, "client scheduling site")
-            battery = await _add_battery(client, asset, "battery power", 0.02)
-            schedule = await client.trigger_and_get_schedule(
-                sensor_id=battery["id"], start=START, duration="PT6H", flex_model=battery_model(40, 30),
-                flex_context={"consumption-price-sensor": prices["id"]})
-            assert schedule["unit"] == "kW" and schedule["start"] == "2026-12-31T23:00:00+00:00"
-            assert schedule["duration"] == "PT6H" and len(schedule["values"]) == 24
-            assert_feasible(schedule["values"], 20, 5, 40, 30)
-            assert schedule["costs"]["currency"] == "EUR"
-            # With a prior the client adds "force-new-job-creation" and gets a new job with the same schedule.
-            again = await client.trigger_and_get_schedule(
-                sensor_id=battery["id"], start=START, duration="PT6H", flex_model=battery_model(40, 30),
-                flex_context={"consumption-price-sensor": prices["id"]}, prior=datetime.now(timezone.utc))
-            assert again["values"] == pytest.approx(schedule["values"], abs=1e-6)
-        finally:
-            await client.close()
+    async def scenario(client):
+        asset, prices = await _setup(client, account_id, "client scheduling site")
+        battery = await _add_battery(client, asset, "battery power", 0.02)
+        schedule = await client.trigger_and_get_schedule(
+            sensor_id=battery["id"], start=START, duration="PT6H", flex_model=battery_model(40, 30),
+            flex_context={"consumption-price-sensor": prices["id"]})
+        assert schedule["unit"] == "kW" and schedule["start"] == "2026-12-31T23:00:00+00:00"
+        assert schedule["duration"] == "PT6H" and len(schedule["values"]) == 24
+        assert_feasible(schedule["values"], 20, 5, 40, 30)
+        assert schedule["costs"]["currency"] == "EUR"
+        # With a prior the client adds "force-new-job-creation" and gets a new job with the same schedule.
+        again = await client.trigger_and_get_schedule(
+            sensor_id=battery["id"], start=START, duration="PT6H", flex_model=battery_model(40, 30),
+            flex_context={"consumption-price-sensor": prices["id"]}, prior=datetime.now(timezone.utc))
+        assert again["values"] == pytest.approx(schedule["values"], abs=1e-6)
 
-    asyncio.run(scenario())
+    local_stack.run(scenario, request_retry_interval=RETRY_INTERVAL)
 
 
 def test_client_schedules_an_asset_with_two_devices(local_stack):
-    account_id = _admin_account_id(local_stack)
+    account_id = local_stack.admin_account_id()
 
-    async def scenario():
-        client = _client(local_stack)
-        try:
-            asset, prices = await _setup(client, account_id, "client two-device site")
-            first = await _add_battery(client, asset, "battery 1", 0.02)
-            second = await _add_battery(client, asset, "battery 2", 0.01)
-            flex_model = [{"sensor": first["id"], **battery_model(40, 30)},
-                          {"sensor": second["id"], **battery_model(20, 15)}]
-            schedules = await client.trigger_and_get_schedule(
-                asset_id=asset["id"], start=START, duration="PT6H", flex_model=flex_model,
-                flex_context={"consumption-price-sensor": prices["id"], "site-power-capacity": "25 kW"})
-            by_sensor = {s["sensor"]: s for s in schedules}
-            assert set(by_sensor) == {first["id"], second["id"]}
-            assert_feasible(by_sensor[first["id"]]["values"], 20, 5, 40, 30)
-            assert_feasible(by_sensor[second["id"]]["values"], 10, 5, 20, 15)
-            site = [a + b for a, b in zip(by_sensor[first["id"]]["values"], by_sensor[second["id"]]["values"])]
-            assert all(abs(p) <= 25 + 1e-6 for p in site)
-        finally:
-            await client.close()
+    async def scenario(client):
+        asset, prices = await _setup(client, account_id, "client two-device site")
+        first = await _add_battery(client, asset, "battery 1", 0.02)
+        second = await _add_battery(client, asset, "battery 2", 0.01)
+        flex_model = [{"sensor": first["id"], **battery_model(40, 30)},
+                      {"sensor": second["id"], **battery_model(20, 15)}]
+        schedules = await client.trigger_and_get_schedule(
+            asset_id=asset["id"], start=START, duration="PT6H", flex_model=flex_model,
+            flex_context={"consumption-price-sensor": prices["id"], "site-power-capacity": "25 kW"})
+        by_sensor = {s["sensor"]: s for s in schedules}
+        assert set(by_sensor) == {first["id"], second["id"]}
+        assert_feasible(by_sensor[first["id"]]["values"], 20, 5, 40, 30)
+        assert_feasible(by_sensor[second["id"]]["values"], 10, 5, 20, 15)
+        site = [a + b for a, b in zip(by_sensor[first["id"]]["values"], by_sensor[second["id"]]["values"])]
+        assert all(abs(p) <= 25 + 1e-6 for p in site)
 
-    asyncio.run(scenario())
+    local_stack.run(scenario, request_retry_interval=RETRY_INTERVAL)

@@ -1,1 +1,1 @@
-"""Integration tests: the store, the workers and the CLI together over moto's in-process AWS, without HTTP."""
+"""Integration tests: the store, the services, the workers and the CLI over moto's in-process AWS, without HTTP."""

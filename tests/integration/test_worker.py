@@ -5,7 +5,6 @@ Jobs are stored and queued as the trigger endpoints leave them (tests/api covers
 from __future__ import annotations
 
 import json
-from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -13,24 +12,21 @@ import pytest
 from chalicelib import settings
 from chalicelib.scheduling import choice
 from chalicelib.store import beliefs, jobs, schedule_results, sources
-from chalicelib.store.base import shared_connection
-from chalicelib.store.models import Sensor
 from chalicelib.workers import scheduling
-from tests.api.sensor_helpers import make_asset, make_sensor
-from tests.integration.schedule_jobs import BATTERY, START, queue_job, queue_sensor_job, run_queue
+from tests.factories import make_sensor, make_site
+from tests.schedule_jobs import BATTERY, BATTERY_POWER, START, queue_job, queue_sensor_job, run_queue
+from tests.store_reads import counted_sensor_reads
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def site(make_account):
-    account = make_account(name="ACME")
-    asset = make_asset(account.id, "ACME site")
-    return {"account": account, "asset": asset, "battery": make_sensor(asset, "battery power", "kW", 15)}
+def site(aws):
+    return make_site(member=False, sensors={"battery": BATTERY_POWER})
 
 
 def test_a_job_is_solved_stored_and_finished(site):
-    battery = site["battery"]
+    battery = site.battery
     job_id = queue_sensor_job(battery)
     assert run_queue() == [job_id]
     job = jobs.find(job_id)
@@ -48,7 +44,7 @@ def test_a_job_is_solved_stored_and_finished(site):
 
 
 def test_redelivery_and_dead_letters(site):
-    battery = site["battery"]
+    battery = site.battery
     job_id = queue_sensor_job(battery)
     body = json.dumps({"job_id": job_id})
     run_queue()
@@ -85,7 +81,7 @@ def test_redelivery_and_dead_letters(site):
 def test_unexpected_worker_errors_fail_the_job_and_aws_faults_are_retried(site, monkeypatch):
     from botocore.exceptions import EndpointConnectionError
 
-    job_id = queue_sensor_job(site["battery"])
+    job_id = queue_sensor_job(site.battery)
 
     def broken(*_):
         raise KeyError("gone")
@@ -94,7 +90,7 @@ def test_unexpected_worker_errors_fail_the_job_and_aws_faults_are_retried(site, 
     run_queue()
     assert jobs.find(job_id).error == "KeyError: 'gone'"
 
-    job_id = queue_sensor_job(site["battery"], duration="PT2H")
+    job_id = queue_sensor_job(site.battery, duration="PT2H")
 
     def unreachable(*_):
         raise EndpointConnectionError(endpoint_url="http://dynamodb")
@@ -106,40 +102,25 @@ def test_unexpected_worker_errors_fail_the_job_and_aws_faults_are_retried(site, 
 
 
 def test_a_scheduling_error_fails_the_job_with_its_reason_and_scheduler(site):
-    job_id = queue_sensor_job(site["battery"], **{"flex-context": {}})
+    job_id = queue_sensor_job(site.battery, **{"flex-context": {}})
     run_queue()
     job = jobs.find(job_id)
     assert (job.status, job.error) == ("failed", "UnknownPricesException: Prices unknown for planning window.")
     assert job.meta["scheduler_info"] == {"scheduler": "StorageScheduler"} and job.ended_at is not None
-    assert schedule_results.find(job_id, site["battery"].id) is None
+    assert schedule_results.find(job_id, site.battery.id) is None
 
 
 @pytest.fixture
 def sensor_reads():
-    """Counts GetItem and BatchGetItem keys on the sensors table, by sensor id."""
-    reads: Counter[int] = Counter()
-
-    def count(params, **_):
-        if params.get("TableName") == Sensor.Meta.table_name:
-            reads[int(params["Key"]["id"]["N"])] += 1
-
-    def count_batch(params, **_):
-        for key in params.get("RequestItems", {}).get(Sensor.Meta.table_name, {}).get("Keys", []):
-            reads[int(key["id"]["N"])] += 1
-
-    events = shared_connection(settings.aws_endpoint_url(), settings.aws_region()).client.meta.events
-    events.register("provide-client-params.dynamodb.GetItem", count, unique_id="test-sensor-reads")
-    events.register("provide-client-params.dynamodb.BatchGetItem", count_batch, unique_id="test-sensor-batch-reads")
-    yield reads
-    events.unregister("provide-client-params.dynamodb.GetItem", unique_id="test-sensor-reads")
-    events.unregister("provide-client-params.dynamodb.BatchGetItem", unique_id="test-sensor-batch-reads")
+    with counted_sensor_reads() as reads:
+        yield reads
 
 
 def test_a_job_reads_each_sensor_once_and_resolves_its_scheduler_once(site, admin, sensor_reads, monkeypatch):
-    battery, asset = site["battery"], site["asset"]
-    soc = make_sensor(asset, "battery soc", "kWh", 0)
-    ev = make_sensor(asset, "charger power", "kW", 60)
-    prices = make_sensor(asset, "prices", "EUR/MWh", 60)
+    battery, asset = site.battery, site.asset
+    soc = make_sensor(asset, name="battery soc", unit="kWh", minutes=0)
+    ev = make_sensor(asset, name="charger power", unit="kW", minutes=60)
+    prices = make_sensor(asset, name="prices", unit="EUR/MWh", minutes=60)
     beliefs.write_beliefs(prices, sources.user_source(admin.user), [T0 + timedelta(hours=h) for h in range(4)],
                           [50, 10, 90, 20], belief_time=T0 - timedelta(days=1))
     body = {"start": START, "duration": "PT4H",
@@ -173,8 +154,8 @@ def test_the_apps_sqs_handlers_run_the_worker(site):
 
     from app import app
 
-    done = queue_sensor_job(site["battery"])
-    abandoned = queue_sensor_job(site["battery"], duration="PT2H")
+    done = queue_sensor_job(site.battery)
+    abandoned = queue_sensor_job(site.battery, duration="PT2H")
     with Client(app, stage_name="dev") as lambdas:
         event = lambdas.events.generate_sqs_event(queue_name=settings.schedule_queue_name(),
                                                   message_bodies=[json.dumps({"job_id": done})])

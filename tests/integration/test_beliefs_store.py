@@ -1,14 +1,15 @@
 """The chunked belief store against in-process DynamoDB: merge rules, parts, deletes, concurrency."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta, timezone
+from functools import partial
 
 import numpy as np
 import pytest
 
 from chalicelib.store import beliefs as store
 from chalicelib.timeseries.beliefs import Beliefs, to_us
+from tests.concurrency import BeliefRace
 
 T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
 Q = timedelta(minutes=15)
@@ -89,48 +90,15 @@ def test_delete_by_source_and_window(aws):
 @pytest.mark.parametrize("spacing", [Q, timedelta(hours=12)], ids=["one day: conditional put", "days: transaction"])
 def test_concurrent_posts_to_one_sensor_day_both_land(aws, monkeypatch, spacing):
     # Both writers read the (empty) days before either writes, so one must lose the version check and retry.
-    barrier = threading.Barrier(2, timeout=10)
-    first_load = threading.local()
-    first_load.done = True  # only the writer threads wait
-    original_load, original_commit = store._load, store._commit
-    lost = []
-
-    def load_in_step(*args, **kwargs):
-        chunks = original_load(*args, **kwargs)
-        if not getattr(first_load, "done", False):
-            first_load.done = True
-            barrier.wait()
-        return chunks
-
-    # DynamoDB checks conditions and writes atomically; moto's in-process backend does not lock, so two
-    # threads could both pass the check. Serialise the commits here as DynamoDB itself would.
-    atomic = threading.Lock()
-
-    def commit_counting(actions):
-        with atomic:
-            ok = original_commit(actions)
-        if not ok:
-            lost.append(actions)
-        return ok
-
-    monkeypatch.setattr(store, "_load", load_in_step)
-    monkeypatch.setattr(store, "_commit", commit_counting)
-    errors = []
+    race = BeliefRace(monkeypatch)
 
     def post(offset: int) -> None:
-        try:
-            starts = [to_us(T0 + Q * offset + spacing * 2 * i) for i in range(5)]
-            store.save(1, 7, Beliefs.of(starts, to_us(T0), [float(offset + 2 * i) for i in range(5)]), Q)
-        except Exception as exc:  # noqa: BLE001 - surfaced below
-            errors.append(exc)
+        starts = [to_us(T0 + Q * offset + spacing * 2 * i) for i in range(5)]
+        store.save(1, 7, Beliefs.of(starts, to_us(T0), [float(offset + 2 * i) for i in range(5)]), Q)
 
-    threads = [threading.Thread(target=post, args=(k,)) for k in (0, 1)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _, errors = race.run(partial(post, 0), partial(post, 1))
     assert errors == []
-    assert len(lost) == 1  # exactly one writer hit the conflict and retried
+    assert len(race.lost) == 1  # exactly one writer hit the conflict and retried
     read = store.read_beliefs(1, T0, T0 + timedelta(days=5))
     assert sorted(read.value.tolist()) == [float(i) for i in range(10)]
     assert {c.version for c in _chunks(1)} == {2}

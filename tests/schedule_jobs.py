@@ -1,5 +1,5 @@
-"""Scheduling jobs for the tests: a battery trigger body, jobs queued as the triggers leave them, and the worker run
-on what reached the (moto) schedule queue, as the SQS event source does."""
+"""Scheduling jobs for the tests: a battery trigger body, jobs queued as the triggers leave them, the worker run on
+what reached the (moto) schedule queue, as the SQS event source does, and the GET of a job's schedule."""
 from __future__ import annotations
 
 import json
@@ -14,6 +14,8 @@ START = "2026-01-01T00:00:00+00:00"
 PRICES = [{"value": "10 EUR/MWh", "start": START, "duration": "PT2H"},
           {"value": "100 EUR/MWh", "start": "2026-01-01T02:00:00+00:00", "duration": "PT2H"}]
 BATTERY = {"soc-at-start": "0 kWh", "soc-min": "0 kWh", "soc-max": "100 kWh", "power-capacity": "50 kW"}
+# The battery's power sensor (make_sensor's keywords).
+BATTERY_POWER = dict(name="battery power", unit="kW", minutes=15)
 
 
 def queue_job(request: dict, *, asset_id: int, sensor_ids: list[int], sensor_id: int | None = None) -> str:
@@ -45,3 +47,8 @@ def run_queue(max_messages: int = 10) -> list[str]:
         sqs.delete_message(QueueUrl=queue.queue_url(), ReceiptHandle=message["ReceiptHandle"])
         handled.append(json.loads(message["Body"])["job_id"])
     return handled
+
+
+def get_schedule(api, sensor, job_id: str, token: str, **query):
+    """GET /sensors/<id>/schedules/<job_id> through the API tests' client."""
+    return api.get(f"/api/v3_0/sensors/{sensor.id}/schedules/{job_id}", token=token, query=query or None)
