@@ -15,29 +15,43 @@ NO_PYTHON = $(if $(PYTHON),$(PYTHON) is not Python $(LAMBDA_PYTHON),Python $(LAM
 	or run make PYTHON=/path/to/python$(LAMBDA_PYTHON)
 VENV := .venv
 PY := $(VENV)/bin/python
-# Named by version, so a venv of another Python is rebuilt (the recipe replaces it).
-STAMP := $(VENV)/.installed-$(LAMBDA_PYTHON)
+# What each set needs installed (infra/venv.py): `make run` the runtime set and the local AWS emulation, `make test`
+# the dev set (a superset). Named by version, so a venv of another Python is rebuilt.
+RUN_STAMP := $(VENV)/.installed-run-$(LAMBDA_PYTHON)
+TEST_STAMP := $(VENV)/.installed-test-$(LAMBDA_PYTHON)
+CHECK_PYTHON = $(if $(shell "$(PYTHON)" -c '$(IS_LAMBDA_PYTHON)' 2>/dev/null && echo ok),,$(error $(NO_PYTHON)))
+# Connection settings the running local stack writes for `make cli`.
+LOCAL_ENV := $(CURDIR)/.local-stack/env
 
-.PHONY: run test unit bench package lint clean
+.PHONY: run test cli unit bench package lint clean
 
-$(STAMP): requirements.txt requirements-dev.txt
-	$(if $(shell "$(PYTHON)" -c '$(IS_LAMBDA_PYTHON)' 2>/dev/null && echo ok),,$(error $(NO_PYTHON)))
-	$(PY) -c '$(IS_LAMBDA_PYTHON)' 2>/dev/null || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
-	$(PY) -m pip install --quiet --upgrade "pip<26.3"  # chalice requires pip<26.3
-	$(PY) -m pip install --quiet -r requirements-dev.txt
-	touch $(STAMP)
+$(RUN_STAMP): requirements.txt requirements-dev.txt
+	$(CHECK_PYTHON)
+	@if [ $(TEST_STAMP) -nt requirements.txt ] && [ $(TEST_STAMP) -nt requirements-dev.txt ]; then :; \
+	else "$(PYTHON)" infra/venv.py run; fi
+	@touch $@
 
-run: $(STAMP)
-	$(PY) -m infra.local_stack
+$(TEST_STAMP): requirements.txt requirements-dev.txt
+	$(CHECK_PYTHON)
+	@"$(PYTHON)" infra/venv.py test
+	@touch $@ $(RUN_STAMP)
 
-test: $(STAMP)
+run: $(RUN_STAMP)
+	@$(PY) -m infra.local_stack
+
+test: $(TEST_STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
-unit: $(STAMP)
+# Ops commands, e.g. make cli ARGS="add-account --name X": against the running `make run` when it is up,
+# otherwise against whatever AWS the environment names.
+cli: $(RUN_STAMP)
+	@if [ -f "$(LOCAL_ENV)" ]; then set -a; . "$(LOCAL_ENV)"; set +a; fi; $(PY) -m chalicelib.cli $(ARGS)
+
+unit: $(TEST_STAMP)
 	$(PY) -m pytest -q tests/unit
 
 # The Lambda package and its CloudFormation: build/package/{deployment.zip,sam.yaml} (README "Deploy").
-package: $(STAMP)
+package: $(TEST_STAMP)
 	$(PY) -m infra.build_package package
 
 # Offline checks of what `package` built: templates current, cfn-lint clean, zip under 50 MiB.
@@ -46,7 +60,7 @@ lint: package
 	$(VENV)/bin/cfn-lint --regions $${AWS_DEFAULT_REGION:-eu-west-1} -- build/package/sam.yaml infra/base-stack.yaml
 	$(PY) benchmarks/package_size.py --no-build
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean:

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import time
 from typing import Callable
 
+from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+
 from chalicelib import settings
 from chalicelib.auth.roles import check_account_roles, check_user_roles
 from chalicelib.services.users import create_user
 from chalicelib.store import accounts, asset_types, tables
-from chalicelib.store.errors import DuplicateError, NotFound
+from chalicelib.store.errors import DuplicateError, NotFound, exception_chain
 
 
 class CliError(Exception):
@@ -181,10 +184,30 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
-    except Exception as exc:  # noqa: BLE001 - e.g. AWS unreachable; say it plainly
-        print(f"Error: {type(exc).__name__}: {exc}", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - e.g. AWS unreachable; say it plainly, in one line
+        print(f"Error: {explain(exc)}", file=sys.stderr)
         return 2
     return 0
+
+
+def explain(exc: BaseException) -> str:
+    """One line for an AWS failure, naming where the CLI looked (stage, region, endpoint, table)."""
+    where = (f"stage {settings.stage()}, region {settings.aws_region()}, "
+             f"{'endpoint ' + settings.aws_endpoint_url() if settings.aws_endpoint_url() else 'AWS'}")
+    causes = exception_chain(exc)
+    if any(isinstance(c, NoCredentialsError) for c in causes):
+        return (f"no AWS credentials ({where}). Against real AWS configure them as usual (aws configure, "
+                "AWS_PROFILE); against the local stack use `make cli` while `make run` is up.")
+    if any(isinstance(c, EndpointConnectionError) for c in causes):
+        return f"cannot reach AWS ({where}). Is `make run` up, or is AWS_ENDPOINT_URL right?"
+    codes = {c.response.get("Error", {}).get("Code") for c in causes if isinstance(c, ClientError)}
+    if "ResourceNotFoundException" in codes or any(type(c).__name__ == "TableDoesNotExist" for c in causes):
+        table = next((m.group(1) for c in causes if (m := re.search(r"Table: ([\w.-]+)", str(c)))),
+                     f"{settings.table_prefix()}-*")
+        return (f"table {table} not found ({where}). Create the resources (create-resources), deploy the stage, "
+                "or set FLEXCLOUD_STAGE to the stage that has them.")
+    return f"{type(exc).__name__}: {exc} ({where})"
+
 
 
 if __name__ == "__main__":

@@ -32,6 +32,22 @@ def _port_free(port: int) -> bool:
             return False
 
 
+# The settings a CLI needs to reach this stack (`make cli` sources them); removed when the stack stops.
+CONNECTION_KEYS = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION",
+                   "FLEXCLOUD_STAGE")
+
+
+def connection_file() -> Path:
+    return Path(os.environ.get("FLEXCLOUD_LOCAL_ENV_FILE") or ROOT / ".local-stack" / "env")
+
+
+def write_connection_file() -> Path:
+    path = connection_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{key}={os.environ[key]}\n" for key in CONNECTION_KEYS))
+    return path
+
+
 def configure_environment(moto_port: int) -> None:
     os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{moto_port}"
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
@@ -208,22 +224,32 @@ def main() -> int:
             worker.start()
         http_server = make_http_server(api_port)
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        connection = write_connection_file()
         print(
             "flexcloud local stack is ready\n"
             f"  API:            http://127.0.0.1:{api_port}/api/v3_0\n"
             f"  AWS emulation:  http://127.0.0.1:{moto_port} (moto: DynamoDB, S3, SQS, SES)\n"
             f"  admin email:    {admin_email}\n"
             f"  admin password: {admin_password}\n"
+            f"  ops CLI:        make cli ARGS=\"add-account --name X\"  (connection in {_shown(connection)})\n"
             "  Press Ctrl-C to stop.", flush=True)
         http_server.serve_forever()
     except KeyboardInterrupt:
         print("\nStopping the local stack...", flush=True)
     finally:
+        # A second Ctrl-C, or make forwarding the signal to its process group, must not interrupt the cleanup.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        connection_file().unlink(missing_ok=True)
         stop.set()
         if http_server is not None:
             http_server.server_close()
         moto_server.stop()
     return 0
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 if __name__ == "__main__":

@@ -35,18 +35,24 @@ def number_out_of_range(exc: BaseException) -> bool:
 
 def _refused(exc: BaseException, phrases: tuple[str, ...]) -> bool:
     """A DynamoDB ValidationException whose message has one of `phrases`, anywhere in the exception chain."""
-    seen: set[int] = set()
-    todo: list[BaseException | None] = [exc]
-    while todo:
-        error = todo.pop()
-        if error is None or id(error) in seen:
-            continue
-        seen.add(id(error))
+    for error in exception_chain(exc):
         response = getattr(error, "response", None)
         if isinstance(response, dict):
             details = response.get("Error", {})
             message = details.get("Message", "")
             if details.get("Code") == "ValidationException" and any(phrase in message for phrase in phrases):
                 return True
-        todo += [error.__cause__, error.__context__, getattr(error, "cause", None)]
     return False
+
+
+def exception_chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and every exception behind it: causes, contexts, and PynamoDB's wrapped botocore errors."""
+    out: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        error = todo.pop()
+        if error is None or any(error is seen for seen in out):
+            continue
+        out.append(error)
+        todo += [error.__cause__, error.__context__, getattr(error, "cause", None)]
+    return out

@@ -30,6 +30,7 @@ class LocalStack:
     admin_email: str
     admin_password: str
     moto_url: str
+    connection_file: Path  # the settings `make cli` sources to reach this stack
 
     def _login(self) -> dict[str, Any]:
         r = requests.post(f"{self.base_url}/requestAuthToken",
@@ -62,11 +63,13 @@ class LocalStack:
 
 
 @pytest.fixture(scope="session")
-def local_stack():
+def local_stack(tmp_path_factory):
     api_port, moto_port = _free_port(), _free_port()
+    connection_file = tmp_path_factory.mktemp("local-stack") / "env"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FLEXCLOUD_"))}
     env.update(FLEXCLOUD_PORT=str(api_port), FLEXCLOUD_MOTO_PORT=str(moto_port),
-               FLEXCLOUD_ADMIN_PASSWORD="e2e-admin-password", FLEXCLOUD_PASSWORD_HASH_PROFILE="fast")
+               FLEXCLOUD_ADMIN_PASSWORD="e2e-admin-password", FLEXCLOUD_PASSWORD_HASH_PROFILE="fast",
+               FLEXCLOUD_LOCAL_ENV_FILE=str(connection_file))
     proc = subprocess.Popen([sys.executable, "-m", "infra.local_stack"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []
@@ -90,7 +93,7 @@ def local_stack():
 
         threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
         yield LocalStack(f"http://127.0.0.1:{api_port}/api", "admin@flexcloud.example", "e2e-admin-password",
-                         f"http://127.0.0.1:{moto_port}")
+                         f"http://127.0.0.1:{moto_port}", connection_file)
     finally:
         proc.terminate()
         try:

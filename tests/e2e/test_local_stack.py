@@ -34,3 +34,84 @@ def test_unknown_path_is_json_404(local_stack):
     r = requests.get(f"{local_stack.base_url}/v3_0/does-not-exist", timeout=10)
     assert r.status_code == 404
     assert r.headers["Content-Type"] == "application/json"
+
+
+def _make_cli(local_stack, *args: str, env: dict | None = None):
+    import os
+    import shutil
+    import subprocess
+
+    from tests.e2e.conftest import ROOT
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FLEXCLOUD_"))}
+    environ.update(env or {})
+    return subprocess.run([shutil.which("make"), "-s", "cli", f"LOCAL_ENV={local_stack.connection_file}",
+                           f"ARGS={' '.join(args)}"], cwd=ROOT, env=environ, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_make_cli_reaches_the_running_stack_with_no_other_environment(local_stack):
+    settings = dict(line.split("=", 1) for line in local_stack.connection_file.read_text().splitlines())
+    assert settings["AWS_ENDPOINT_URL"] == local_stack.moto_url and settings["FLEXCLOUD_STAGE"] == "local"
+    result = _make_cli(local_stack, "add-account", "--name", "'CLI Corp'")
+    assert result.returncode == 0, result.stderr
+    account_id = int(result.stdout.strip().splitlines()[-1])
+    listed = requests.get(f"{local_stack.base_url}/v3_0/accounts/{account_id}",
+                          headers={"Authorization": local_stack.token()}, timeout=10)
+    assert listed.status_code == 200 and listed.json()["name"] == "CLI Corp"
+
+
+def test_cli_errors_name_stage_region_and_table_in_one_line(local_stack):
+    import os
+    import subprocess
+    import sys
+
+    from tests.e2e.conftest import ROOT
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FLEXCLOUD_"))}
+    environ.update(AWS_ENDPOINT_URL=local_stack.moto_url, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x",
+                   AWS_DEFAULT_REGION="eu-west-1", FLEXCLOUD_STAGE="nosuchstage")
+    result = subprocess.run([sys.executable, "-m", "chalicelib.cli", "add-account", "--name", "X"], cwd=ROOT,
+                            env=environ, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert lines[0].startswith("Error: table flexcloud-nosuchstage-") and "not found" in lines[0]
+    assert "stage nosuchstage, region eu-west-1" in lines[0]
+    del environ["AWS_ACCESS_KEY_ID"], environ["AWS_SECRET_ACCESS_KEY"], environ["AWS_ENDPOINT_URL"]
+    environ["HOME"] = "/nonexistent"
+    result = subprocess.run([sys.executable, "-m", "chalicelib.cli", "add-account", "--name", "X"], cwd=ROOT,
+                            env=environ, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stderr.startswith("Error: no AWS credentials (stage nosuchstage")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_stopping_the_stack_with_signals_to_its_process_group_is_clean(tmp_path):
+    """SIGTERM to the group (make forwards it again during cleanup) stops everything without a traceback."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.e2e.conftest import ROOT, _free_port
+
+    connection_file = tmp_path / "env"
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FLEXCLOUD_"))}
+    environ.update(FLEXCLOUD_PORT=str(_free_port()), FLEXCLOUD_MOTO_PORT=str(_free_port()),
+                   FLEXCLOUD_PASSWORD_HASH_PROFILE="fast", FLEXCLOUD_LOCAL_ENV_FILE=str(connection_file))
+    stack = subprocess.Popen([sys.executable, "-m", "infra.local_stack"], cwd=ROOT, env=environ,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    output = []
+    for line in stack.stdout:
+        output.append(line)
+        if "Press Ctrl-C to stop." in line:
+            break
+    assert connection_file.exists(), "".join(output)
+    os.killpg(stack.pid, signal.SIGTERM)
+    time.sleep(0.05)
+    os.killpg(stack.pid, signal.SIGTERM)  # the second signal lands during cleanup
+    rest, _ = stack.communicate(timeout=60)
+    assert stack.returncode == 0, "".join(output) + rest
+    assert "Traceback" not in rest and "KeyboardInterrupt" not in rest
+    assert "Stopping the local stack" in rest and not connection_file.exists()
