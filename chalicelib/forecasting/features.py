@@ -5,8 +5,9 @@ rows whose features were known `lead` steps before their event, exactly as at pr
 - calendar terms of the event (local time of day and week);
 - the last known value, and the mean over the day up to it (the recent level);
 - the value at the same local time on the latest known day, and in the latest known week;
-- each future regressor at the event and on that same latest known day;
-- each past regressor at the last known time and on that latest known day.
+- each future regressor at the event and at those same seasonal lags;
+- each past regressor at the last known time and at those seasonal lags.
+A regressor at the target's seasonal lags lets a linear model take its effect out of the lagged target.
 """
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ class FeatureSpace:
             week = self.lags.latest_known(rows, lead, 7)
             valid &= week >= 0
             columns.append(self._at(self.filled_target, week)[:, None])
+            seasonal.append(week)
         for regressor, cumulative in zip(self.future, self._scaling):
             columns += [regressor[rows][:, None]] + [self._at(regressor, lag)[:, None] for lag in seasonal]
             if self.daily and cumulative is not None:
