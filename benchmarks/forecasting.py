@@ -175,7 +175,7 @@ def evaluate(task: Task, days: list[pd.Timestamp], models: list[str]) -> dict[st
 
 def print_accuracy(task: Task, scores: dict[str, Scores], days: int) -> None:
     naive = scores["seasonal naive"].mae
-    print(f"\n{task.name} ({task.unit}), day-ahead, {days} forecasts of 24 h")
+    print(f"\n{task.name} ({task.unit}), day-ahead, {days} forecasts of 24 h (aim: MAE at least 20% below naive)")
     print(f"  {'forecast':30} {'MAE':>8} {'RMSE':>8} {'MAE vs naive':>13} {'fit s/run':>12} {'features+predict':>16}")
     for name, score in scores.items():
         cost = ""
@@ -296,6 +296,7 @@ def main() -> int:
     parser.add_argument("--models", default="median-ridge,ridge,lightgbm")
     parser.add_argument("--no-sizes", action="store_true", help="skip the pip downloads for dependency sizes")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows when the output goes to a file
     models = args.models.split(",")
     frame, meta = load_site()
     days = forecast_days(frame.index, args.warmup_days, args.every)
@@ -304,7 +305,8 @@ def main() -> int:
           f"{os.environ['OPENBLAS_NUM_THREADS']}")
     for task in tasks(frame):
         print_accuracy(task, evaluate(task, days, models), len(days))
-    print("\nOne forecast from a year of history (GHI task; train = the per-step model fits, predict = features and predictions):")
+    print("\nOne forecast from a year of history (GHI task; train = the per-step model fits, predict = the features "
+          "and predictions):")
     for model in models:
         year_cost(frame, model, HOUR, 48)
     year_cost(frame, "median-ridge", pd.Timedelta(minutes=15), 192)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -12,8 +13,8 @@ from chalicelib.forecasting.calendar import DAY, WEEK, calendar_features, local_
 from chalicelib.forecasting.errors import ForecastError
 from chalicelib.forecasting.features import FeatureSpace
 from chalicelib.forecasting.filling import filled
-from chalicelib.forecasting.grid import (as_aware, as_resolution, first_observed, forecast_index, grid_index,
-                                         on_grid)
+from chalicelib.forecasting.grid import (as_aware, as_resolution, check_event_index, first_observed,
+                                         forecast_index, grid_index, on_grid)
 from chalicelib.forecasting.lags import SeasonalLags
 from chalicelib.forecasting.ridge import Predictor, fit_median_ridge
 
@@ -57,33 +58,31 @@ def forecast(
     step = as_resolution(resolution)
     if horizon_steps < 1:
         raise ValueError(f"horizon_steps must be at least 1, not {horizon_steps}.")
-    name = target.name if target.name is not None else "target"
+    name = str(target.name if target.name is not None else "target")
+    check_event_index(target, name)
     first = first_observed(target, start)
     if first is None:
         raise ForecastError(f"{name} has no measured values before {start.isoformat()}.")
     grid = grid_index(first, start, horizon_steps, step)
     origin = len(grid) - horizon_steps
-    _check_history(grid[origin] - grid[0], horizon_steps, step, start)
-
-    values = on_grid(target, grid, step, str(name))
-    values[origin:] = np.nan
-    _check_missing(values[:origin], max_missing_fraction, str(name))
-    wall = local_wall_time(grid, timezone or target.index.tz)
-    slots = _time_of_day_slots(wall, step)
-    gap_steps = max(1, INTERPOLATED_GAP // step)
     history_span = grid[origin] - grid[0]
+    _check_history(history_span, horizon_steps, step, start)
+    values = on_grid(target, grid, step, name)
+    values[origin:] = np.nan
+    _check_missing(values[:origin], max_missing_fraction, name)
+
+    wall = local_wall_time(grid, timezone or target.index.tz)
+    frame = _Frame(grid, step, origin, _time_of_day_slots(wall, step), max(1, INTERPOLATED_GAP // step))
     space = FeatureSpace(
         target=values,
-        filled_target=filled(values, slots, gap_steps),
+        filled_target=frame.filled(values),
         calendar=calendar_features(wall, step),
         lags=SeasonalLags(wall, step),
         origin=origin,
         daily=step < DAY,
         weekly=step < WEEK and history_span >= _weeks_for_weekly_lag(horizon_steps, step),
-        future=[_future(series, key, grid, step, origin, slots, gap_steps)
-                for key, series in (future_regressors or {}).items()],
-        past=[_past(series, key, grid, step, origin, slots, gap_steps)
-              for key, series in (past_regressors or {}).items()],
+        future=[frame.future_regressor(series, key) for key, series in (future_regressors or {}).items()],
+        past=[frame.past_regressor(series, key) for key, series in (past_regressors or {}).items()],
     )
     predictions = np.array([_predict_lead(space, lead, fit) for lead in range(1, horizon_steps + 1)])
     if lower is not None or upper is not None:
@@ -126,22 +125,35 @@ def _time_of_day_slots(wall: pd.DatetimeIndex, step: pd.Timedelta) -> np.ndarray
     return (seconds // step.total_seconds()).astype(np.int64)
 
 
-def _future(series, name, grid, step, origin, slots, gap_steps) -> np.ndarray:
-    values = on_grid(series, grid, step, f"future regressor {name!r}")
-    if np.isnan(values[:origin]).all():
-        raise ForecastError(f"future regressor {name!r} has no values in the target's history.")
-    if np.isnan(values[origin:]).all():
-        raise ForecastError(f"future regressor {name!r} has no values from {grid[origin].isoformat()} on, "
-                            "where the forecast needs it.")
-    return filled(values, slots, gap_steps)
+@dataclass
+class _Frame:
+    """The grid a forecast call works on, and how it fills a series' gaps there."""
 
+    grid: pd.DatetimeIndex
+    step: pd.Timedelta
+    origin: int
+    slots: np.ndarray  # time-of-day slot of each grid event, for the gap profile
+    gap_steps: int
 
-def _past(series, name, grid, step, origin, slots, gap_steps) -> np.ndarray:
-    values = on_grid(series, grid, step, f"past regressor {name!r}")
-    values[origin:] = np.nan
-    if np.isnan(values).all():
-        raise ForecastError(f"past regressor {name!r} has no values before {grid[origin].isoformat()}.")
-    return filled(values, slots, gap_steps)
+    def filled(self, values: np.ndarray) -> np.ndarray:
+        return filled(values, self.slots, self.gap_steps)
+
+    def future_regressor(self, series: pd.Series, name: str) -> np.ndarray:
+        values = on_grid(series, self.grid, self.step, f"future regressor {name!r}")
+        if np.isnan(values[: self.origin]).all():
+            raise ForecastError(f"future regressor {name!r} has no values in the target's history.")
+        if np.isnan(values[self.origin:]).all():
+            raise ForecastError(f"future regressor {name!r} has no values from "
+                                f"{self.grid[self.origin].isoformat()} on, where the forecast needs it.")
+        return self.filled(values)
+
+    def past_regressor(self, series: pd.Series, name: str) -> np.ndarray:
+        values = on_grid(series, self.grid, self.step, f"past regressor {name!r}")
+        values[self.origin:] = np.nan
+        if np.isnan(values).all():
+            raise ForecastError(f"past regressor {name!r} has no values before "
+                                f"{self.grid[self.origin].isoformat()}.")
+        return self.filled(values)
 
 
 def _predict_lead(space: FeatureSpace, lead: int, fit: Fit) -> float:

@@ -37,6 +37,13 @@ def forecast_index(start: pd.Timestamp, steps: int, resolution: pd.Timedelta, na
     return pd.DatetimeIndex(start + resolution * np.arange(steps), name=name)
 
 
+def check_event_index(series: pd.Series, name: str) -> None:
+    if not isinstance(series.index, pd.DatetimeIndex) or series.index.tz is None:
+        raise ValueError(f"{name} needs a timezone-aware DatetimeIndex of event starts.")
+    if series.index.has_duplicates:
+        raise ValueError(f"{name} has more than one value for an event start; pass one belief per event.")
+
+
 def first_observed(series: pd.Series, before: pd.Timestamp) -> pd.Timestamp | None:
     observed = series[(series.index < before) & series.notna().to_numpy()]
     return observed.index.min() if len(observed) else None
@@ -54,10 +61,7 @@ def on_grid(series: pd.Series, grid: pd.DatetimeIndex, resolution: pd.Timedelta,
     Events between grid points mean the series has another resolution or phase than the forecast, which the
     caller must resample first: they are refused rather than silently dropped.
     """
-    if not isinstance(series.index, pd.DatetimeIndex) or series.index.tz is None:
-        raise ValueError(f"{name} needs a timezone-aware DatetimeIndex of event starts.")
-    if series.index.has_duplicates:
-        raise ValueError(f"{name} has more than one value for an event start; pass one belief per event.")
+    check_event_index(series, name)
     index = series.index.tz_convert(grid.tz)
     inside = (index >= grid[0]) & (index <= grid[-1])
     off_grid = ((index[inside] - grid[0]) % resolution) != pd.Timedelta(0)

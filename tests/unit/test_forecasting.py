@@ -151,7 +151,7 @@ def test_a_local_day_has_its_dst_number_of_steps(day, hours):
     end = start + pd.DateOffset(days=1)
     steps = steps_between(start, end, pd.Timedelta(minutes=15))
     assert steps == hours * 4
-    load = noisy_load(pd.date_range(start - 30 * DAY, start, freq="15min", inclusive="left").tz_convert("UTC"))
+    load = noisy_load(pd.date_range(start - 8 * DAY, start, freq="15min", inclusive="left").tz_convert("UTC"))
     predicted = forecast(load, start=start, horizon_steps=steps, resolution=pd.Timedelta(minutes=15), timezone=TZ)
     assert len(predicted) == hours * 4
     assert predicted.index[-1] + pd.Timedelta(minutes=15) == end
