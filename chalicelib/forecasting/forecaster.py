@@ -46,7 +46,8 @@ def forecast(
     - `past_regressors`: series known only up to `start` (e.g. measured temperature); their values from
       `start` on are ignored.
     - `future_regressors`: series known over the horizon too (e.g. weather forecasts, clear-sky irradiance).
-    - `timezone`: the sensor's timezone for calendar terms and daily lags (default: the target index's).
+    - `timezone`: the sensor's timezone, for calendar terms, daily lags and (for resolutions of whole days)
+      calendar days (default: the target index's).
     - `lower`/`upper`: clip the forecast (FlexMeasures' lower, upper and ensure-positive).
     - `max_missing_fraction`: FlexMeasures' missing-threshold, the largest share of gaps in the history.
     - `fit`: the model, given training features and target, returns a predictor (default: median ridge, see ridge.py).
@@ -60,19 +61,20 @@ def forecast(
         raise ValueError(f"horizon_steps must be at least 1, not {horizon_steps}.")
     name = str(target.name if target.name is not None else "target")
     check_event_index(target, name)
+    zone = timezone or str(target.index.tz)
     first = first_observed(target, start)
     if first is None:
         raise ForecastError(f"{name} has no measured values before {start.isoformat()}.")
-    grid = grid_index(first, start, horizon_steps, step)
+    grid = grid_index(first, start, horizon_steps, step, zone)
     origin = len(grid) - horizon_steps
     history_span = grid[origin] - grid[0]
     _check_history(history_span, horizon_steps, step, start)
-    values = on_grid(target, grid, step, name)
+    values = on_grid(target, grid, name)
     values[origin:] = np.nan
     _check_missing(values[:origin], max_missing_fraction, name)
 
-    wall = local_wall_time(grid, timezone or target.index.tz)
-    frame = _Frame(grid, step, origin, _time_of_day_slots(wall, step), max(1, INTERPOLATED_GAP // step))
+    wall = local_wall_time(grid, zone)
+    frame = _Frame(grid, origin, _time_of_day_slots(wall, step), max(1, INTERPOLATED_GAP // step))
     space = FeatureSpace(
         target=values,
         filled_target=frame.filled(values),
@@ -87,7 +89,8 @@ def forecast(
     predictions = np.array([_predict_lead(space, lead, fit) for lead in range(1, horizon_steps + 1)])
     if lower is not None or upper is not None:
         predictions = np.clip(predictions, lower, upper)
-    return pd.Series(predictions, index=forecast_index(start, horizon_steps, step), name=target.name)
+    return pd.Series(predictions, index=forecast_index(start, horizon_steps, step, zone),
+                     name=target.name)
 
 
 def minimum_history(horizon_steps: int, resolution: timedelta | pd.Timedelta) -> pd.Timedelta:
@@ -130,7 +133,6 @@ class _Frame:
     """The grid a forecast call works on, and how it fills a series' gaps there."""
 
     grid: pd.DatetimeIndex
-    step: pd.Timedelta
     origin: int
     slots: np.ndarray  # time-of-day slot of each grid event, for the gap profile
     gap_steps: int
@@ -139,7 +141,7 @@ class _Frame:
         return filled(values, self.slots, self.gap_steps)
 
     def future_regressor(self, series: pd.Series, name: str) -> np.ndarray:
-        values = on_grid(series, self.grid, self.step, f"future regressor {name!r}")
+        values = on_grid(series, self.grid, f"future regressor {name!r}")
         if np.isnan(values[: self.origin]).all():
             raise ForecastError(f"future regressor {name!r} has no values in the target's history.")
         if np.isnan(values[self.origin:]).all():
@@ -148,7 +150,7 @@ class _Frame:
         return self.filled(values)
 
     def past_regressor(self, series: pd.Series, name: str) -> np.ndarray:
-        values = on_grid(series, self.grid, self.step, f"past regressor {name!r}")
+        values = on_grid(series, self.grid, f"past regressor {name!r}")
         values[self.origin:] = np.nan
         if np.isnan(values).all():
             raise ForecastError(f"past regressor {name!r} has no values before "

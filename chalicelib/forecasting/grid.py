@@ -8,6 +8,8 @@ import pandas as pd
 
 from chalicelib.forecasting.errors import ForecastError
 
+DAY = pd.Timedelta(days=1)
+
 
 def as_resolution(resolution: timedelta | pd.Timedelta | str) -> pd.Timedelta:
     step = pd.Timedelta(resolution)
@@ -23,18 +25,31 @@ def as_aware(moment: datetime | pd.Timestamp | str, name: str) -> pd.Timestamp:
     return stamp
 
 
-def steps_between(start, end, resolution) -> int:
-    """How many events of `resolution` fit exactly in [start, end): the horizon of a forecast request."""
-    span = as_aware(end, "end") - as_aware(start, "start")
-    step = as_resolution(resolution)
-    if span <= pd.Timedelta(0) or span % step:
+def steps_between(start, end, resolution, timezone: str | None = None) -> int:
+    """How many events of `resolution` fit exactly in [start, end): the horizon of a forecast request.
+    Steps of whole days count calendar days in `timezone` (default: that of `start`), as `event_starts` does."""
+    start, end, step = as_aware(start, "start"), as_aware(end, "end"), as_resolution(resolution)
+    steps = round((end - start) / step)
+    if steps < 1 or event_starts(start, np.array([steps]), step, timezone)[0] != end:
         raise ValueError(f"{start} to {end} is not a positive whole number of {step} steps.")
-    return int(span // step)
+    return steps
 
 
-def forecast_index(start: pd.Timestamp, steps: int, resolution: pd.Timedelta, name: str = "event_start"):
-    """Event starts of the forecast, in the timezone of `start` (absolute steps, so DST days keep 23 or 25 hours)."""
-    return pd.DatetimeIndex(start + resolution * np.arange(steps), name=name)
+def event_starts(start: pd.Timestamp, offsets: np.ndarray, step: pd.Timedelta, timezone: str | None = None):
+    """Event starts `offsets` steps from `start`, in the timezone of `start`. Steps shorter than a day are
+    absolute, so a DST day has 23 or 25 hourly events; steps of whole days are calendar days in `timezone`,
+    so a daily sensor's events stay at local midnight across a DST change."""
+    if step >= DAY and step % DAY == pd.Timedelta(0):
+        local = start.tz_convert(timezone) if timezone else start
+        days = step // DAY
+        stamps = [local + pd.DateOffset(days=int(days * k)) for k in offsets]
+        return pd.DatetimeIndex(stamps).tz_convert(start.tz)
+    return pd.DatetimeIndex(start + step * np.asarray(offsets))
+
+
+def forecast_index(start: pd.Timestamp, steps: int, step: pd.Timedelta, timezone: str | None = None):
+    """The event starts of a forecast: `steps` events from `start`, named as FlexMeasures names them."""
+    return event_starts(start, np.arange(steps), step, timezone).rename("event_start")
 
 
 def check_event_index(series: pd.Series, name: str) -> None:
@@ -49,13 +64,16 @@ def first_observed(series: pd.Series, before: pd.Timestamp) -> pd.Timestamp | No
     return observed.index.min() if len(observed) else None
 
 
-def grid_index(first: pd.Timestamp, start: pd.Timestamp, steps_after: int, resolution: pd.Timedelta):
-    """Event starts from `first` (on the grid of `start`) up to `steps_after` steps from `start` on."""
-    steps_before = -((first - start) // resolution)  # ceil, so an off-grid first event stays inside
-    return pd.DatetimeIndex(start + resolution * np.arange(-steps_before, steps_after))
+def grid_index(first: pd.Timestamp, start: pd.Timestamp, steps_after: int, step: pd.Timedelta,
+               timezone: str | None = None) -> pd.DatetimeIndex:
+    """Event starts on the grid of `start`, from the last one not after `first` to `steps_after` steps on."""
+    steps_before = -((first - start) // step)  # ceil in absolute time; a calendar day may need one more
+    if event_starts(start, np.array([-steps_before]), step, timezone)[0] > first:
+        steps_before += 1
+    return event_starts(start, np.arange(-steps_before, steps_after), step, timezone)
 
 
-def on_grid(series: pd.Series, grid: pd.DatetimeIndex, resolution: pd.Timedelta, name: str) -> np.ndarray:
+def on_grid(series: pd.Series, grid: pd.DatetimeIndex, name: str) -> np.ndarray:
     """The series' values at the grid's event starts (NaN where it has none), as float64.
 
     Events between grid points mean the series has another resolution or phase than the forecast, which the
@@ -64,10 +82,14 @@ def on_grid(series: pd.Series, grid: pd.DatetimeIndex, resolution: pd.Timedelta,
     check_event_index(series, name)
     index = series.index.tz_convert(grid.tz)
     inside = (index >= grid[0]) & (index <= grid[-1])
-    off_grid = ((index[inside] - grid[0]) % resolution) != pd.Timedelta(0)
+    off_grid = grid.get_indexer(index[inside]) < 0
     if off_grid.any():
         stray = index[inside][off_grid][0]
-        raise ForecastError(f"{name} has an event at {stray.isoformat()}, off the forecast's grid of "
-                            f"{resolution} steps from {grid[0].isoformat()}; resample it first.")
+        raise ForecastError(f"{name} has an event at {stray.isoformat()}, off the forecast's grid of {_step(grid)} "
+                            f"steps ({grid[0].isoformat()} to {grid[-1].isoformat()}); resample it first.")
     values = pd.Series(pd.to_numeric(series.to_numpy(), errors="coerce"), index=index, dtype="float64")
     return values.reindex(grid).to_numpy(dtype="float64")
+
+
+def _step(grid: pd.DatetimeIndex) -> pd.Timedelta:
+    return grid[-1] - grid[-2] if len(grid) > 1 else pd.Timedelta(0)

@@ -169,6 +169,19 @@ def test_the_peak_stays_at_its_local_hour_across_a_dst_change():
         assert mae(predicted, load_profile(predicted.index)) < 0.3
 
 
+def test_a_daily_sensor_keeps_local_midnight_across_dst():
+    days = pd.date_range("2025-01-06", "2025-03-28", freq="D", tz=TZ)  # local midnights, 23 h apart once
+    weekend = days.dayofweek >= 5
+    daily = pd.Series(np.where(weekend, 13.0, 10.0) + np.random.default_rng(2).normal(0, 0.2, len(days)),
+                      index=days.tz_convert("UTC"))
+    start = pd.Timestamp("2025-03-29", tz=TZ)
+    assert steps_between(start, pd.Timestamp("2025-04-05", tz=TZ), DAY, TZ) == 7
+    predicted = forecast(daily, start=start, horizon_steps=7, resolution=DAY, timezone=TZ)
+    assert list(predicted.index.tz_convert(TZ).hour) == [0] * 7
+    expected = np.where(predicted.index.tz_convert(TZ).dayofweek >= 5, 13.0, 10.0)
+    assert mae(predicted, expected) < 0.5
+
+
 def test_too_little_history_says_how_much_is_needed():
     load = noisy_load(hourly_index("2025-01-06", 5))
     start = load.index[36]

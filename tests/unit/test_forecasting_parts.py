@@ -7,7 +7,7 @@ import pytest
 
 from chalicelib.forecasting.calendar import calendar_features, local_wall_time
 from chalicelib.forecasting.filling import filled
-from chalicelib.forecasting.grid import grid_index, on_grid
+from chalicelib.forecasting.grid import event_starts, grid_index, on_grid
 from chalicelib.forecasting.lags import SeasonalLags
 from chalicelib.forecasting.ridge import fit_median_ridge, fit_ridge
 
@@ -82,9 +82,9 @@ def test_on_grid_places_values_and_marks_what_is_missing():
     start = pd.Timestamp("2025-01-01T05:00", tz="UTC")
     grid = grid_index(index[0], start, 2, HOUR)
     assert len(grid) == 7 and grid[5] == start
-    np.testing.assert_array_equal(on_grid(series, grid, HOUR, "x"), [1, np.nan, 3, np.nan, 5, np.nan, np.nan])
+    np.testing.assert_array_equal(on_grid(series, grid, "x"), [1, np.nan, 3, np.nan, 5, np.nan, np.nan])
     with pytest.raises(ValueError, match="more than one value"):
-        on_grid(pd.concat([series, series]), grid, HOUR, "x")
+        on_grid(pd.concat([series, series]), grid, "x")
 
 
 def test_ridge_recovers_a_linear_relation_and_ignores_a_constant_column():
@@ -103,3 +103,12 @@ def test_median_ridge_is_not_pulled_by_outliers_as_least_squares_is():
     at_zero = np.array([[0.0]])
     assert abs(fit_median_ridge(features, target)(at_zero)[0] - 1) < 0.1
     assert fit_ridge(features, target)(at_zero)[0] > 3
+
+
+def test_daily_steps_are_calendar_days_in_the_sensors_timezone():
+    start = pd.Timestamp("2025-03-29", tz=TZ)
+    days = event_starts(start, np.arange(3), pd.Timedelta(days=1), TZ)
+    assert [t.hour for t in days] == [0, 0, 0]
+    assert days[2] - days[1] == pd.Timedelta(hours=23)  # across the spring-forward night
+    hours = event_starts(start, np.arange(26), HOUR, TZ)
+    assert hours[25] - hours[0] == 25 * HOUR  # shorter steps stay absolute
