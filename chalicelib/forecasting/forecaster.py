@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from chalicelib.forecasting.calendar import DAY, WEEK, calendar_features, local_wall_time
+from chalicelib.forecasting.calendar_terms import calendar_features, local_wall_time
 from chalicelib.forecasting.errors import ForecastError
 from chalicelib.forecasting.features import FeatureSpace
 from chalicelib.forecasting.filling import filled
-from chalicelib.forecasting.grid import (as_aware, as_resolution, check_event_index, first_observed,
+from chalicelib.forecasting.grid import (DAY, WEEK, as_aware, as_resolution, check_event_index, first_observed,
                                          forecast_index, grid_index, on_grid)
 from chalicelib.forecasting.lags import SeasonalLags
 from chalicelib.forecasting.ridge import Predictor, fit_median_ridge

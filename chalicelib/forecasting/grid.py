@@ -9,6 +9,7 @@ import pandas as pd
 from chalicelib.forecasting.errors import ForecastError
 
 DAY = pd.Timedelta(days=1)
+WEEK = pd.Timedelta(days=7)
 
 
 def as_resolution(resolution: timedelta | pd.Timedelta | str) -> pd.Timedelta:

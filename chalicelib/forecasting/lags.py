@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-DAY = pd.Timedelta(days=1)
+from chalicelib.forecasting.grid import DAY
 
 
 class SeasonalLags:

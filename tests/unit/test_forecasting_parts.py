@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chalicelib.forecasting.calendar import calendar_features, local_wall_time
+from chalicelib.forecasting.calendar_terms import calendar_features, local_wall_time
 from chalicelib.forecasting.filling import filled
 from chalicelib.forecasting.grid import event_starts, grid_index, on_grid
 from chalicelib.forecasting.lags import SeasonalLags

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-DAY = pd.Timedelta(days=1)
-WEEK = pd.Timedelta(days=7)
+from chalicelib.forecasting.grid import DAY, WEEK
+
 HARMONICS = 3  # enough for a morning and an evening peak; more only adds noise for the ridge to suppress
 
 
