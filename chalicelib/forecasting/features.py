@@ -36,8 +36,8 @@ class FeatureSpace:
     def __post_init__(self):
         self._level_steps = max(1, round(self.lags.steps_per_day))
         self._cumulative = _cumulative(self.filled_target)
-        # A non-negative driver tends to scale the target; measured on pvlib's TMY3 data, the ratio feature
-        # takes a tenth off the remaining GHI error gap to naive (benchmarks/forecasting.py).
+        # A non-negative driver tends to scale the target. On pvlib's TMY3 data (benchmarks/forecasting.py) the
+        # ratio feature moved GHI's MAE from 10.5% to 11.6% below naive, and temperature's from 26.0% to 27.1%.
         self._scaling = [_cumulative(r) if (r >= 0).all() else None for r in self.future]
 
     def design(self, rows: np.ndarray, lead: int) -> tuple[np.ndarray, np.ndarray]:
