@@ -1,11 +1,9 @@
 """The Chalice app: registers the API's route table and the solver's SQS handlers, nothing else."""
-from chalice import Chalice
-
 from chalicelib import settings
 from chalicelib.api.routes import ROUTES
-from chalicelib.api.routing import register
+from chalicelib.api.routing import ThreadSafeChalice, register
 
-app = Chalice(app_name="flexcloud")
+app = ThreadSafeChalice(app_name="flexcloud")
 app.api.binary_types.append("multipart/form-data")
 register(app, ROUTES)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import threading
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
@@ -114,6 +115,34 @@ def _render(result: Any, wrap: bool) -> Response:
     if isinstance(result, tuple):
         result, status = result
     return respond(result, status, wrap=wrap)
+
+
+class ThreadSafeChalice(Chalice):
+    """A Chalice app whose current request and Lambda context belong to the thread serving them.
+
+    Chalice keeps both on the app object. Lambda serves one request at a time per container, but the local stack's
+    threaded server serves many at once, and a shared attribute once handed one user another account's record.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        object.__setattr__(self, "_per_thread", threading.local())
+        super().__init__(*args, **kwargs)
+
+    @property
+    def current_request(self) -> Any:
+        return getattr(self._per_thread, "request", None)
+
+    @current_request.setter
+    def current_request(self, value: Any) -> None:
+        self._per_thread.request = value
+
+    @property
+    def lambda_context(self) -> Any:
+        return getattr(self._per_thread, "context", None)
+
+    @lambda_context.setter
+    def lambda_context(self, value: Any) -> None:
+        self._per_thread.context = value
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ which needs the duration of one step: kWh -> kW divides by the step in hours).
 """
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -38,6 +39,27 @@ def registry():
 
 # pint's parser takes quadratic time in the length of its input; no real unit or quantity comes near this.
 MAX_TEXT_CHARS = 200
+# pint evaluates powers exactly, so `9**9**7` or `m**9**9**7` would run for minutes; real units need small ones.
+MAX_EXPONENT = 4
+_POWER = re.compile(r"\*\*|\^")
+_SMALL_EXPONENT = re.compile(r"\s*(\(\s*)?[-+]?\s*(\d+(\.\d*)?|\.\d+)\s*(\))?")
+
+
+def _bounded(text: str) -> bool:
+    """Whether pint may evaluate `text` cheaply: short, and every power a literal of at most MAX_EXPONENT that
+    is not itself raised to a power."""
+    if len(text) > MAX_TEXT_CHARS:
+        return False
+    for power in _POWER.finditer(text):
+        exponent = _SMALL_EXPONENT.match(text, power.end())
+        if exponent is None or bool(exponent.group(1)) != bool(exponent.group(4)):
+            return False
+        if abs(float(exponent.group(0).strip(" ()").replace(" ", ""))) > MAX_EXPONENT:
+            return False
+        following = text[exponent.end():].lstrip()
+        if following.startswith(("**", "^")):
+            return False
+    return True
 
 
 @lru_cache(maxsize=1024)
@@ -49,7 +71,7 @@ def parse_unit(unit: str):
     text = unit.strip()
     if text == "":
         return ureg.dimensionless
-    if len(text) > MAX_TEXT_CHARS:
+    if not _bounded(text):
         raise UnitError(f"Unit '{unit}' cannot be handled.")
     try:
         return ureg.parse_units(text)
@@ -160,7 +182,7 @@ def parse_quantity(text: str) -> tuple[float, str]:
     """'25 kW' / '25kW' / '90%' / '0.29 EUR/kWh' -> (magnitude, unit string); UnitError if unparseable."""
     ureg = registry()
     try:
-        if len(text.strip()) > MAX_TEXT_CHARS:
+        if not _bounded(text.strip()):
             raise ValueError(text)
         quantity = ureg.Quantity(text.strip())
     except Exception:  # noqa: BLE001

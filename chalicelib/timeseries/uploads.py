@@ -11,9 +11,16 @@ import io
 from datetime import datetime, timedelta, tzinfo
 
 from chalicelib.timeseries.beliefs import Beliefs, duration_us, to_us
-from chalicelib.timeseries.resampling import to_slots
+from chalicelib.timeseries.resampling import MAX_SLOTS, to_slots
 
 ALLOWED_EXTENSIONS = (".csv", ".xlsx", ".xls", ".xlsm")
+# One upload holds what one data request may: MAX_SLOTS values, plus the header row.
+MAX_ROWS = MAX_SLOTS + 1
+# Only the first three columns mean anything (event start, value, belief time).
+COLUMNS = 3
+# A workbook is a zip: what it may unpack to, checked before any XML is parsed (a few hundred kB can hold a sheet of
+# tens of MB), far above what MAX_ROWS rows of three cells need.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 
 
 class UploadError(ValueError):
@@ -54,16 +61,37 @@ def _csv_rows(content: bytes) -> list[list]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UploadError("the file is not UTF-8 encoded text") from None
-    return list(csv.reader(io.StringIO(text)))
+    return _within_budget(row[:COLUMNS] for row in csv.reader(io.StringIO(text)))
+
+
+def _within_budget(rows) -> list[list]:
+    """The rows, stopping at the first one past MAX_ROWS (before reading the rest)."""
+    kept = []
+    for row in rows:
+        if len(kept) == MAX_ROWS:
+            raise UploadError(f"the file has more than {MAX_ROWS - 1} data rows; upload it in parts")
+        kept.append(list(row))
+    return kept
 
 
 def _sheet_rows(content: bytes) -> list[list]:
-    """The first sheet's rows (cell values; dates come as datetimes)."""
-    try:
-        from openpyxl import load_workbook
+    """The first sheet's rows (cell values; dates come as datetimes), read streaming within the row budget."""
+    import zipfile
 
+    from openpyxl import load_workbook
+
+    try:
+        unpacked = sum(entry.file_size for entry in zipfile.ZipFile(io.BytesIO(content)).infolist())
+    except zipfile.BadZipFile:
+        raise UploadError("the file is not a readable Excel workbook (BadZipFile)") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise UploadError(f"the workbook unpacks to {unpacked / 2**20:.0f} MB, over the "
+                          f"{MAX_UNPACKED_BYTES // 2**20} MB an upload may hold; upload its data as CSV or in parts")
+    try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        return _within_budget(workbook.worksheets[0].iter_rows(values_only=True, max_col=COLUMNS))
+    except UploadError:
+        raise
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a broken file
         raise UploadError(f"the file is not a readable Excel workbook ({type(exc).__name__})") from None
 
@@ -105,7 +133,6 @@ def to_sensor_beliefs(starts: list[int], values: list[float], belief_times: list
     measured instantly, each event's end)."""
     import numpy as np
 
-
     order = np.argsort(np.asarray(starts, dtype="int64"), kind="stable")
     start_arr = np.asarray(starts, dtype="int64")[order]
     value_arr = np.asarray(values, dtype="float64")[order]
@@ -118,6 +145,9 @@ def to_sensor_beliefs(starts: list[int], values: list[float], belief_times: list
             step = _data_step(start_arr, resolution_us)
             if step != resolution_us:
                 n_slots = -(-(int(start_arr[-1]) + step - int(start_arr[0])) // resolution_us)
+                if n_slots > MAX_SLOTS:  # before allocating: two rows centuries apart span billions of slots
+                    raise UploadError(f"the file spans more than {MAX_SLOTS} events of the sensor's resolution; "
+                                      "upload it in parts")
                 value_arr = to_slots(start_arr, value_arr, step, int(start_arr[0]), resolution_us, n_slots)
                 start_arr = int(start_arr[0]) + np.arange(n_slots, dtype="int64") * resolution_us
         times = (start_arr + resolution_us if measured_instantly

@@ -277,3 +277,13 @@ def test_list_pages_hold_ten_sensors_by_default(api, site):
     assert [s["id"] for s in first["data"]] == [s.id for s in made[:10]]
     assert (first["num-records"], first["filtered-records"]) == (11, 11)
     assert [s["id"] for s in api.get("/api/v3_0/sensors", query={"page": 2}, token=token).json["data"]] == [made[10].id]
+
+
+def test_unit_texts_that_would_freeze_pint_are_clear_422s(api, site):
+    """Found by a hostile probe: `?unit=9**9**7 kW` stalled the process, `m**9**9**7` was stored as a unit."""
+    listed = api.get("/api/v3_0/sensors", token=site.member.token, query={"unit": "9**9**7 kW"})
+    assert listed.status == 422 and listed.json["message"]["query"] == {"unit": ["Invalid unit: 9**9**7 kW"]}
+    created = api.post("/api/v3_0/sensors", _create_body(site.asset.id, unit="m**9**9**7"), token=site.member.token)
+    assert created.status == 422
+    assert created.json["message"]["json"] == {"unit": ["Unit 'm**9**9**7' cannot be handled."]}
+    assert all(s.unit != "m**9**9**7" for s in sensors.list_for_asset(site.asset.id))

@@ -142,3 +142,46 @@ def test_excel_workbooks_are_read_and_old_xls_refused(api, site):
                                xlsx_type)])
     assert bad.json["message"]["path_and_files"]["0"] == (
         "Invalid content in file: sheet.xlsx. Failed with: line 2: event values should be numeric, got 'x'")
+
+
+def test_rows_centuries_apart_are_refused_before_anything_is_allocated(api, site):
+    """Two rows 9,998 years apart pushed the API to 23.5 GB; 300 years apart would have written ~21 M values."""
+    for first, last in (("0001-01-01T00:00:00+00:00", "9999-01-01T00:00:00+00:00"),
+                        ("2000-01-01T00:00:00+00:00", "2300-01-01T00:00:00+00:00")):
+        content = f"event_start,event_value\n{first},1\n{last},2\n".encode()
+        r = _upload(api, site, [("span.csv", content, "text/csv")])
+        assert r.status == 422
+        assert r.json["message"]["path_and_files"]["0"] == (
+            "Invalid content in file: span.csv. Failed with: the file spans more than 500000 events of the sensor's "
+            "resolution; upload it in parts")
+    assert beliefs.read_all_beliefs(site.sensor.id).value.tolist() == []
+    assert files.uploads_of(site.sensor.id) == []
+
+
+def test_a_spreadsheet_bomb_is_refused_without_parsing_its_sheet(api, site, monkeypatch):
+    """A 300 kB .xlsx holding 88 MB of sheet XML took 77 s to be rejected."""
+    import io
+    import zipfile
+
+    import openpyxl
+
+    small = _xlsx([["event_start", "event_value"], ["2025-01-01T00:00:00Z", 1]])
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(small)) as source, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
+        for entry in source.infolist():
+            data = source.read(entry)
+            if entry.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b"<row/>" * 15_000_000 + b"</sheetData>")  # 90 MB unpacked
+            out.writestr(entry.filename, data)
+    assert len(bomb.getvalue()) < 400_000
+
+    def never(*args, **kwargs):
+        raise AssertionError("the bomb's XML was parsed")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", never)
+    r = _upload(api, site, [("bomb.xlsx", bomb.getvalue(),
+                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")])
+    assert r.status == 422
+    assert r.json["message"]["path_and_files"]["0"].startswith(
+        "Invalid content in file: bomb.xlsx. Failed with: the workbook unpacks to 86 MB, over the 64 MB")
+    assert files.uploads_of(site.sensor.id) == []

@@ -115,3 +115,42 @@ def test_stopping_the_stack_with_signals_to_its_process_group_is_clean(tmp_path)
     assert stack.returncode == 0, "".join(output) + rest
     assert "Traceback" not in rest and "KeyboardInterrupt" not in rest
     assert "Stopping the local stack" in rest and not connection_file.exists()
+
+
+def test_concurrent_users_of_several_accounts_each_get_their_own_records(local_stack):
+    """1,500 concurrent requests once handed a member another account's user record (a shared current request)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    users = []
+    for n in range(6):
+        account_id = _make_account(local_stack, f"Concurrent {n}")
+        email = f"concurrent{n}@example.com"
+        _make_user(local_stack, email, account_id)
+        login = requests.post(f"{local_stack.base_url}/requestAuthToken",
+                              json={"email": email, "password": "concurrent-pw"}, timeout=10).json()
+        users.append((login["user_id"], account_id, {"Authorization": login["auth_token"]}))
+
+    def ask(args):
+        user_id, account_id, headers = args
+        me = requests.get(f"{local_stack.base_url}/v3_0/users/{user_id}", headers=headers, timeout=30)
+        assets = requests.get(f"{local_stack.base_url}/v3_0/assets", headers=headers, timeout=30)
+        return (user_id, account_id, me.status_code, me.json().get("id"), me.json().get("account_id"),
+                assets.status_code)
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(ask, users * 40))
+    assert all(status == 200 and got == user_id and got_account == account_id and listed == 200
+               for user_id, account_id, status, got, got_account, listed in answers), [
+        a for a in answers if a[3] != a[0] or a[4] != a[1]][:5]
+
+
+def _make_account(local_stack, name: str) -> int:
+    result = _make_cli(local_stack, "add-account", "--name", f"'{name}'")
+    assert result.returncode == 0, result.stderr
+    return int(result.stdout.strip().splitlines()[-1])
+
+
+def _make_user(local_stack, email: str, account_id: int) -> None:
+    result = _make_cli(local_stack, "add-user", "--email", email, "--password", "concurrent-pw", "--account-id",
+                       str(account_id))
+    assert result.returncode == 0, result.stderr

@@ -72,3 +72,28 @@ def test_unit_kinds_and_currencies():
     assert units.is_capacity_price_unit("EUR/kW") and not units.is_capacity_price_unit("EUR/kWh")
     assert units.currency_of("KRW/kWh") == "KRW" and units.currency_of("kW") is None
     assert not units.is_power_unit("blorps") and units.currency_of("blorps") is None
+
+
+def test_powers_pint_would_evaluate_for_minutes_are_refused_before_pint_sees_them(monkeypatch):
+    """`9**9**7 kW` took pint 3.5 s (and `9**9**8` over a minute); `m**9**9**7` was stored as a sensor unit."""
+    ureg = units.registry()
+
+    def pint_must_not_run(*args, **kwargs):
+        raise AssertionError("pint was asked to evaluate a refused text")
+
+    monkeypatch.setattr(type(ureg), "parse_units", pint_must_not_run)
+    monkeypatch.setattr(type(ureg), "Quantity", pint_must_not_run, raising=False)
+    units.parse_unit.cache_clear()
+    for text in ("9**9**7 kW", "9**9**8 kW", "m**9**9**7", "m**9", "kW^5", "m ** 2 ** 2", "m**(2", "kW**(1+1)"):
+        assert not units.is_valid_unit(text), text
+        with pytest.raises(units.UnitError):
+            units.parse_quantity(text)
+    units.parse_unit.cache_clear()
+
+
+def test_small_powers_still_parse():
+    for text, dimensions in (("MW**2", {"[length]": 4, "[mass]": 2, "[time]": -6}), ("m^3", {"[length]": 3}),
+                             ("kg*m**2/s**3", {"[length]": 2, "[mass]": 1, "[time]": -3}),
+                             ("m**-4", {"[length]": -4}), ("m**(-2)", {"[length]": -2})):
+        assert dict(units.parse_unit(text).dimensionality) == dimensions, text
+    assert units.parse_quantity("2**3 kW") == (8.0, "kW")
