@@ -55,8 +55,8 @@ def _executable_copy(source: str, scratch_dir: str) -> str:
 
 
 def cbc_command(time_limit: float | None = None) -> list[str]:
-    """CBC's executable and options, before the model: silent, optimality proven (ratio 0), and with a time
-    limit in wall-clock seconds (CBC counts CPU seconds unless told otherwise)."""
+    """CBC's executable and options, before the model: optimality proven (a zero gap), and a time limit in
+    wall-clock seconds if given (CBC counts CPU seconds unless told otherwise)."""
     # Primal heuristics only hunt for early incumbents; with a zero gap the optimum is proven without them,
     # and on these storage models they cost more than the whole branch and bound.
     command = [cbc_path(), "-ratio", "0", "-heuristics", "off"]
@@ -87,14 +87,17 @@ def run_cbc(mps: str, columns: int, *, time_limit: float | None = None, integer:
         command = cbc_command(time_limit) + ["-import", model_path, *actions, "-solution", solution_path]
         began = time.perf_counter()
         try:
-            finished = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.PIPE, timeout=None if time_limit is None
-                                      else time_limit + KILL_MARGIN_SECONDS, check=False)
+            finished = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                      timeout=None if time_limit is None else time_limit + KILL_MARGIN_SECONDS,
+                                      check=False)
         except subprocess.TimeoutExpired:
             raise SolverError(f"The solver did not stop within its time limit of {time_limit:g} s.") from None
         seconds = time.perf_counter() - began
         if finished.returncode != 0 or not os.path.exists(solution_path):
-            raise SolverError(f"The solver failed (exit code {finished.returncode}) without a solution.")
+            # CBC reports a model it cannot read on stdout, and still exits with 0.
+            said = [line.strip() for line in (finished.stdout + finished.stderr).splitlines() if "**" in line]
+            raise SolverError(f"The solver failed (exit code {finished.returncode}) without a solution"
+                              + (f": {said[0]}" if said else "."))
         with open(solution_path, encoding="ascii") as handle:
             detail = handle.readline().strip()
             values = _values(handle, columns)

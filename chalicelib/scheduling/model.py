@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chalicelib.scheduling.errors import SchedulingError
-from chalicelib.scheduling.problem import Commitment, Problem
+from chalicelib.scheduling.problem import Commitment, Problem, Stock
 
 LE, GE, EQ = "L", "G", "E"  # row senses, as MPS spells them
 
@@ -87,13 +87,12 @@ class _Builder:
         self.columns_count = 0
         self.blocks: list[tuple[int, str, np.ndarray, list]] = []  # (first row, sense, rhs, terms)
         self.rows_count = 0
-        self.switches: list[tuple[np.ndarray, ...]] = []
+        self.switches: list[tuple[np.ndarray, ...]] = []  # (b, x, y, ratio, sure) per block of switches
 
-    def columns(self, lower, upper, count: int | None = None) -> np.ndarray:
-        lower, upper = np.atleast_1d(np.asarray(lower, float)), np.atleast_1d(np.asarray(upper, float))
-        count = max(len(lower), len(upper)) if count is None else count
-        self.lower.append(np.broadcast_to(lower, count))
-        self.upper.append(np.broadcast_to(upper, count))
+    def columns(self, lower, upper, count: int) -> np.ndarray:
+        """`count` new columns with these bounds (scalars or arrays); their indices."""
+        self.lower.append(np.broadcast_to(np.asarray(lower, float), count))
+        self.upper.append(np.broadcast_to(np.asarray(upper, float), count))
         first = self.columns_count
         self.columns_count += count
         return np.arange(first, first + count)
@@ -108,38 +107,35 @@ class _Builder:
     def switch(self, x: np.ndarray, y: np.ndarray, x_max: np.ndarray, y_min: np.ndarray, ratio,
                sure: bool) -> None:
         b = self.columns(0.0, 1.0, len(x))
-        self.rows(LE, 0.0 * x_max, [(x, 1.0), (b, -x_max)])  # x ≤ x_max·b
+        self.rows(LE, np.zeros(len(x)), [(x, 1.0), (b, -x_max)])  # x ≤ x_max·b
         self.rows(LE, -y_min, [(y, -1.0), (b, -y_min)])  # y ≥ y_min·(1 − b)
         self.switches.append((b, x, y, np.broadcast_to(np.asarray(ratio, float), len(x)), np.full(len(x), sure)))
 
     def model(self, cost: np.ndarray, devices: list[DeviceVars], deviations: list[Deviation]) -> Model:
-        rows, cols, coefs, senses, rhs = [], [], [], [], []
-        for first, sense, block_rhs, terms in self.blocks:
+        rows, cols, coefs = [], [], []
+        for first, _, block_rhs, terms in self.blocks:
             m = len(block_rhs)
-            index = np.arange(first, first + m)
             for term_cols, term_coefs in terms:
-                rows.append(index)
+                rows.append(np.arange(first, first + m))
                 cols.append(np.broadcast_to(term_cols, m))
                 coefs.append(np.broadcast_to(np.asarray(term_coefs, float), m))
-            senses.append(np.full(m, sense))
-            rhs.append(block_rhs)
-        row, col, coef = (np.concatenate(part) if part else np.zeros(0) for part in (rows, cols, coefs))
-        row, col = row.astype(np.int64), col.astype(np.int64)
+        row, col, coef = _join(rows, np.int64), _join(cols, np.int64), _join(coefs)
         kept = coef != 0
-        row, col, coef = row[kept], col[kept], coef[kept]
-        order = np.lexsort((row, col))
-        row, col, coef = row[order], col[order], coef[order]
-        duplicate = (np.diff(row) == 0) & (np.diff(col) == 0)
-        if duplicate.any():
+        order = np.lexsort((row[kept], col[kept]))
+        row, col, coef = row[kept][order], col[kept][order], coef[kept][order]
+        if np.any((np.diff(row) == 0) & (np.diff(col) == 0)):
             raise AssertionError("A model row names the same column twice.")
-        if self.switches:
-            switches = Switches(*(np.concatenate(part) for part in zip(*self.switches)))
-        else:
-            switches = Switches(*(np.zeros(0, np.int64) for _ in range(3)), np.zeros(0), np.zeros(0, bool))
-        return Model(np.concatenate(self.lower) if self.lower else np.zeros(0),
-                     np.concatenate(self.upper) if self.upper else np.zeros(0), cost,
-                     np.concatenate(senses) if senses else np.zeros(0, "<U1"),
-                     np.concatenate(rhs) if rhs else np.zeros(0), (row, col, coef), devices, deviations, switches)
+        parts = list(zip(*self.switches)) or [()] * 5
+        b, x, y, ratio, sure = (_join(list(part), dtype) for part, dtype in
+                                zip(parts, (np.int64, np.int64, np.int64, float, bool)))
+        return Model(_join(self.lower), _join(self.upper), cost,
+                     _join([np.full(len(r), sense) for _, sense, r, _ in self.blocks], "<U1"),
+                     _join([r for _, _, r, _ in self.blocks]), (row, col, coef), devices, deviations,
+                     Switches(b, x, y, ratio, sure))
+
+
+def _join(parts: list, dtype=float) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
 
 
 def build_model(problem: Problem) -> Model:
@@ -184,7 +180,7 @@ def build_model(problem: Problem) -> Model:
     return builder.model(cost, devices, deviations)
 
 
-def _stock_rows(builder: _Builder, stock, up: np.ndarray, down: np.ndarray, n: int) -> np.ndarray:
+def _stock_rows(builder: _Builder, stock: Stock, up: np.ndarray, down: np.ndarray, n: int) -> np.ndarray:
     """S_j = η^s_j·S_{j−1} + decay_j·(η⁺P⁺ + P⁻/η⁻ + gain)_j with S_{−1} = s0 (§6.4)."""
     s0, eta_s = stock.s0, stock.eta_s
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -266,8 +262,7 @@ def _add_commitment(commitment: Commitment, problem: Problem, devices: list[Devi
         if concave.any():
             big_m = _row_reach(commitment, problem, reach)[split[concave]]
             builder.switch(plus[concave], minus[concave], big_m, -big_m, 1.0, sure=True)
-    return Deviation(commitment.name, np.concatenate(cols).astype(np.int64), np.concatenate(coefs),
-                     float(u[active[linear]] @ offset[linear]))
+    return Deviation(commitment.name, _join(cols, np.int64), _join(coefs), float(u[active[linear]] @ offset[linear]))
 
 
 def _add_group(commitment: Commitment, active: np.ndarray, u: np.ndarray, v: np.ndarray, terms: list,
@@ -288,6 +283,4 @@ def _add_group(commitment: Commitment, active: np.ndarray, u: np.ndarray, v: np.
         builder.rows(sense, offset, [(delta[0], 1.0)] + [(c[active], -k) for c, k in terms])
         cols.append(delta)
         coefs.append(np.array([price]))
-    if not cols:
-        return Deviation(commitment.name, np.zeros(0, np.int64), np.zeros(0))
-    return Deviation(commitment.name, np.concatenate(cols), np.concatenate(coefs))
+    return Deviation(commitment.name, _join(cols, np.int64), _join(coefs))

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from chalicelib.scheduling.cbc import CbcResult, run_cbc
-from chalicelib.scheduling.errors import InfeasibleProblemException, SolverError, UnboundedProblemException
+from chalicelib.scheduling.errors import (InfeasibleProblemException, SchedulingError, SolverError,
+                                         UnboundedProblemException)
 from chalicelib.scheduling.model import Model, build_model
 from chalicelib.scheduling.mps import MpsText
 from chalicelib.scheduling.problem import Problem
@@ -49,7 +50,7 @@ def solve(problem: Problem, solver: str = "cbc", *, time_limit: float | None = N
         raise ValueError(f"binaries must be one of {BINARIES}, not {binaries!r}.")
     began = time.perf_counter()
     model = build_model(problem)
-    _check_bounds(model)
+    _check_model(model)
     mps = MpsText(model)
     built = time.perf_counter()
     switches = model.switches
@@ -104,10 +105,13 @@ def _remaining(time_limit: float | None, began: float) -> float | None:
     return left
 
 
-def _check_bounds(model: Model) -> None:
-    """A column whose bounds leave no value makes the problem infeasible (and CBC would reject the file)."""
+def _check_model(model: Model) -> None:
+    """A column whose bounds leave no value makes the problem infeasible (and CBC would reject the file);
+    an infinite coefficient means a big-M over unbounded power."""
     if np.any((model.lower > model.upper) | (model.lower == np.inf) | (model.upper == -np.inf)):
         raise InfeasibleProblemException(INFEASIBLE)
+    if not (np.isfinite(model.entries[2]).all() and np.isfinite(model.rhs).all() and np.isfinite(model.cost).all()):
+        raise SchedulingError("Pricing going up below going down needs finite power bounds on every device.")
 
 
 def _check_status(result: CbcResult) -> None:

@@ -13,10 +13,11 @@ from chalicelib.scheduling.cbc import run_cbc
 from chalicelib.scheduling.errors import InfeasibleProblemException, SchedulingError, SolverError
 from chalicelib.scheduling.model import build_model
 from chalicelib.scheduling.mps import MpsText
-from chalicelib.scheduling.problem import Commitment
+from chalicelib.scheduling.problem import Commitment, Device
 from chalicelib.scheduling.solver import solve
+from chalicelib.scheduling.sources import SensorInfo
 from tests.fixtures import BENCH_DIR
-from tests.unit.scheduling_problems import INF, energy, file_problem, infeasibilities, problem, storage
+from tests.unit.scheduling_problems import HOUR, INF, energy, file_problem, infeasibilities, problem, storage
 
 REFERENCE = {"P1": -658.143045, "P2": 368.145314}
 
@@ -158,3 +159,14 @@ def test_bounds_that_leave_no_value_are_infeasible():
     battery = storage(1, 1.0, 0.5, 0.2, -1, 1)  # the stock must stay at least 0.5 and at most 0.2 above s0
     with pytest.raises(InfeasibleProblemException):
         solve(problem([battery], [energy(np.ones(24), np.ones(24))]))
+
+
+def test_sign_binaries_over_unbounded_power_are_refused():
+    free = Device(SensorInfo(1, "MW", HOUR), np.full(24, -INF), np.full(24, INF))
+    with pytest.raises(SchedulingError, match="finite power bounds"):
+        solve(problem([free], [energy(np.full(24, 50.0), np.full(24, 80.0))]))
+
+
+def test_a_model_cbc_cannot_read_fails_with_its_message():
+    with pytest.raises(SolverError, match="without a solution"):
+        run_cbc("NAME broken FREE\nROWS\n N obj\nCOLUMNS\n x0 r7 1\nENDATA\n", 1)
