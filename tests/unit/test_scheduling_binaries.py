@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from benchmarks.scheduling import long_horizon_problem
 from chalicelib.scheduling import solver
 from chalicelib.scheduling.cbc import run_cbc
 from chalicelib.scheduling.errors import InfeasibleProblemException, SchedulingError, SolverError
@@ -45,6 +46,13 @@ def test_bench_problems_reach_flexmeasures_cost_in_both_modes(name):
         assert lazy.stats == {"switches": 192, "binaries": 32, "cbc_runs": 2, "fallback": 0}
     else:  # the relaxation is already optimal
         assert lazy.stats == {"switches": 192, "binaries": 0, "cbc_runs": 1, "fallback": 0}
+
+
+@pytest.mark.parametrize("shift, binaries", [(0.0, 0), (40.0, 476)])
+def test_long_benchmark_problems_reach_the_same_optimum(shift, binaries):
+    # benchmarks/scheduling.py's 2,520-step battery; prices lowered by 40 EUR/MWh make 476 steps negative.
+    lazy, full = both(file_problem(long_horizon_problem(shift=shift)))
+    assert lazy.stats["binaries"] == binaries and lazy.stats["cbc_runs"] == (1 if binaries == 0 else 2)
 
 
 NEGATIVE_THEN_DEAR = [-10.0] * 8 + [100.0] * 16
