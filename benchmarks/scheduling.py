@@ -7,8 +7,9 @@ day-ahead-like price, and the same with prices 40 EUR/MWh lower, so that a fifth
 the battery would charge and discharge at once without binaries.
 
 - warm: medians over `--runs` calls in one process after a warm-up call. `total` is the whole call (problem
-  file parsed, problem and model built, CBC runs, schedules read back); `solve` is the CBC runs with their
-  files, `cbc` the CBC processes alone; `build` is the rest.
+  file parsed, problem, matrix model and PuLP problem built, CBC runs, schedules read back); `solve` is PuLP's
+  CBC runs (its MPS file written, CBC, its solution read back), `CBC CPU` the CPU seconds of CBC's processes
+  alone; `build` is the rest.
 - cold: the first call in a fresh process, imports included (`imports` + `call`).
 """
 from __future__ import annotations
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
-    header = ["problem", "steps", "build s", "solve s", "in CBC s", "total s", "binaries", "CBC runs",
+    header = ["problem", "steps", "build s", "solve s", "CBC CPU s", "total s", "binaries", "CBC runs",
               "energy cost", "FlexMeasures", "rel. diff", "total / FM time", "cold: imports + call s"]
     print(f"warm medians of {args.runs}; aim: total / FM time <= {AIM:.2f}, rel. diff <= 1e-6")
     print("| " + " | ".join(header) + " |")

@@ -9,7 +9,7 @@ import numpy as np
 from chalicelib.scheduling.errors import SchedulingError
 from chalicelib.scheduling.problem import Commitment, Problem, Stock
 
-LE, GE, EQ = "L", "G", "E"  # row senses, as MPS spells them
+LE, GE, EQ = -1, 1, 0  # row senses, as PuLP numbers them (pulp.LpConstraintLE, LpConstraintGE, LpConstraintEQ)
 
 
 @dataclass
@@ -68,7 +68,7 @@ class Model:
     cost: np.ndarray  # objective coefficient per column
     sense: np.ndarray  # per row: LE, GE or EQ
     rhs: np.ndarray
-    entries: tuple[np.ndarray, np.ndarray, np.ndarray]  # (row, column, coefficient), sorted by column then row
+    entries: tuple[np.ndarray, np.ndarray, np.ndarray]  # (row, column, coefficient), sorted by row then column
     devices: list[DeviceVars]
     deviations: list[Deviation]
     switches: Switches
@@ -85,7 +85,7 @@ class _Builder:
         self.lower: list[np.ndarray] = []
         self.upper: list[np.ndarray] = []
         self.columns_count = 0
-        self.blocks: list[tuple[int, str, np.ndarray, list]] = []  # (first row, sense, rhs, terms)
+        self.blocks: list[tuple[int, int, np.ndarray, list]] = []  # (first row, sense, rhs, terms)
         self.rows_count = 0
         self.switches: list[tuple[np.ndarray, ...]] = []  # (b, x, y, ratio, sure) per block of switches
 
@@ -97,7 +97,7 @@ class _Builder:
         self.columns_count += count
         return np.arange(first, first + count)
 
-    def rows(self, sense: str, rhs, terms: list) -> None:
+    def rows(self, sense: int, rhs, terms: list) -> None:
         """Row i of the block: Σ_t coefs_t[i]·x[cols_t[i]] (sense) rhs[i]; cols and coefs broadcast."""
         rhs = np.atleast_1d(np.asarray(rhs, float))
         if len(rhs):
@@ -121,7 +121,7 @@ class _Builder:
                 coefs.append(np.broadcast_to(np.asarray(term_coefs, float), m))
         row, col, coef = _join(rows, np.int64), _join(cols, np.int64), _join(coefs)
         kept = coef != 0
-        order = np.lexsort((row[kept], col[kept]))
+        order = np.lexsort((col[kept], row[kept]))
         row, col, coef = row[kept][order], col[kept][order], coef[kept][order]
         if np.any((np.diff(row) == 0) & (np.diff(col) == 0)):
             raise AssertionError("A model row names the same column twice.")
@@ -129,7 +129,7 @@ class _Builder:
         b, x, y, ratio, sure = (_join(list(part), dtype) for part, dtype in
                                 zip(parts, (np.int64, np.int64, np.int64, float, bool)))
         return Model(_join(self.lower), _join(self.upper), cost,
-                     _join([np.full(len(r), sense) for _, sense, r, _ in self.blocks], "<U1"),
+                     _join([np.full(len(r), sense) for _, sense, r, _ in self.blocks], np.int8),
                      _join([r for _, _, r, _ in self.blocks]), (row, col, coef), devices, deviations,
                      Switches(b, x, y, ratio, sure))
 

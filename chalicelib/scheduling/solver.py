@@ -5,13 +5,14 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import pulp
 
-from chalicelib.scheduling.cbc import CbcResult, run_cbc
+from chalicelib.scheduling.cbc import cbc_command
 from chalicelib.scheduling.errors import (InfeasibleProblemException, SchedulingError, SolverError,
                                          UnboundedProblemException)
 from chalicelib.scheduling.model import Model, build_model
-from chalicelib.scheduling.mps import MpsText
 from chalicelib.scheduling.problem import Problem
+from chalicelib.scheduling.pulp_model import PulpModel
 
 INFEASIBLE = ("The scheduling problem is infeasible: its constraints (state-of-charge targets, minima and maxima, "
               "device power limits and site capacities) cannot all be met at once.")
@@ -29,7 +30,8 @@ class Solution:
     problem: Problem
     power: list[np.ndarray]  # MW per flexible device, consumption positive
     costs: dict[str, float]  # <cur> per commitment name
-    timings: dict[str, float] = field(default_factory=dict)  # seconds: build, solve, cbc (its processes alone)
+    # seconds: build, solve (PuLP's CBC runs: MPS files written, CBC, solutions read), cbc (CPU of CBC's processes)
+    timings: dict[str, float] = field(default_factory=dict)
     # switches (candidate binaries), binaries (declared binary in the last CBC run), cbc_runs, fallback (1 if
     # lazy binaries gave way to full ones)
     stats: dict[str, int] = field(default_factory=dict)
@@ -51,13 +53,13 @@ def solve(problem: Problem, solver: str = "cbc", *, time_limit: float | None = N
     began = time.perf_counter()
     model = build_model(problem)
     _check_model(model)
-    mps = MpsText(model)
+    lp = PulpModel(model)
     built = time.perf_counter()
     switches = model.switches
     paying = switches.paying(model.cost)
     # Lazy: binary from the start only where a relaxed optimum is simultaneous for sure; once one is
     # simultaneous anywhere, also wherever doing both pays by itself (storage at negative prices), as the next
-    # optimum tends to move there. Each run costs a CBC start and, with binaries, its MILP machinery.
+    # optimum tends to move there. Each run costs an MPS file, a CBC start and, with binaries, its MILP machinery.
     binary = np.ones(len(switches), bool) if binaries == "full" else switches.sure & paying
     runs, fallback, cbc_seconds = 0, False, 0.0
     # Lazy binaries are exact. Every run solves a relaxation of the MILP (some b relaxed to [0, 1]), so its
@@ -67,13 +69,13 @@ def solve(problem: Problem, solver: str = "cbc", *, time_limit: float | None = N
     # cost, hence optimal. Otherwise the simultaneous switches become binary and the model is solved again.
     # Switches already binary may show x and y at once only within CBC's integer tolerance; a full-binary
     # solve accepts the same, so they do not count. An infeasible relaxation proves the MILP infeasible.
+    # Between runs only the switches' category changes: the same LpProblem is solved again.
     while True:
-        result = run_cbc(mps.text(binary), len(model.lower), time_limit=_remaining(time_limit, began),
-                         integer=bool(binary.any()))
+        lp.declare_binary(binary)
+        cbc_seconds += _run(lp, cbc_command(_remaining(time_limit, began), mip=bool(binary.any())))
         runs += 1
-        cbc_seconds += result.seconds
-        _check_status(result)
-        simultaneous = ~binary & _simultaneous(switches, result.values)
+        x = lp.values()
+        simultaneous = ~binary & _simultaneous(switches, x)
         if not simultaneous.any():
             break
         if runs >= MAX_LAZY_RUNS:
@@ -81,7 +83,6 @@ def solve(problem: Problem, solver: str = "cbc", *, time_limit: float | None = N
         else:
             binary |= simultaneous | paying
     solved = time.perf_counter()
-    x = result.values
     power = [x[dev.up] + x[dev.down] for dev in model.devices]
     costs: dict[str, float] = {}
     for deviation in model.deviations:
@@ -106,7 +107,7 @@ def _remaining(time_limit: float | None, began: float) -> float | None:
 
 
 def _check_model(model: Model) -> None:
-    """A column whose bounds leave no value makes the problem infeasible (and CBC would reject the file);
+    """A column whose bounds leave no value makes the problem infeasible (and CBC would reject its MPS file);
     an infinite coefficient means a big-M over unbounded power."""
     if np.any((model.lower > model.upper) | (model.lower == np.inf) | (model.upper == -np.inf)):
         raise InfeasibleProblemException(INFEASIBLE)
@@ -114,12 +115,19 @@ def _check_model(model: Model) -> None:
         raise SchedulingError("Pricing going up below going down needs finite power bounds on every device.")
 
 
-def _check_status(result: CbcResult) -> None:
-    if result.status == "Optimal":
-        return
-    if result.status in ("Infeasible", "Integer"):  # "Integer infeasible": the relaxation is feasible
+def _run(lp: PulpModel, command) -> float:
+    """One CBC run through PuLP; only a proven optimum passes. CBC's CPU seconds."""
+    try:
+        seconds = lp.solve(command)
+    except pulp.PulpSolverError as exc:
+        raise SolverError(f"The solver failed without a solution ({exc}).") from None
+    status, sol_status = lp.problem.status, lp.problem.sol_status
+    if status == pulp.LpStatusOptimal and sol_status == pulp.LpSolutionOptimal:
+        return seconds
+    if status == pulp.LpStatusInfeasible:  # CBC's "Integer infeasible" too: the relaxation is feasible
         raise InfeasibleProblemException(INFEASIBLE)
-    if result.status == "Unbounded":
+    if status == pulp.LpStatusUnbounded:
         raise UnboundedProblemException(UNBOUNDED)
-    raise SolverError(f"The solver stopped without an optimal schedule ({result.detail}); it may have hit its "
-                      "time limit.")
+    # "Stopped on time" with an incumbent reads as Optimal with an integer-feasible (unproven) solution.
+    raise SolverError(f"The solver stopped without an optimal schedule (status: {pulp.LpStatus[status]}, solution: "
+                      f"{pulp.LpSolution[sol_status]}); it may have hit its time limit.")

@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pulp
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from benchmarks.scheduling import long_horizon_problem
-from chalicelib.scheduling import solver
-from chalicelib.scheduling.cbc import run_cbc
+from chalicelib.scheduling import cbc, solver
 from chalicelib.scheduling.errors import InfeasibleProblemException, SchedulingError, SolverError
-from chalicelib.scheduling.model import build_model
-from chalicelib.scheduling.mps import MpsText
+from chalicelib.scheduling.model import EQ, GE, LE, build_model
 from chalicelib.scheduling.problem import Commitment, Device
+from chalicelib.scheduling.pulp_model import PulpModel
 from chalicelib.scheduling.solver import solve
 from chalicelib.scheduling.sources import SensorInfo
 from tests.fixtures import BENCH_DIR
@@ -146,6 +146,23 @@ def test_too_many_lazy_rounds_fall_back_to_full_binaries(monkeypatch):
     assert fallen.objective == pytest.approx(full.objective, rel=1e-6) and infeasibilities(fallen) == []
 
 
+def test_lazy_rounds_solve_the_same_pulp_problem(monkeypatch):
+    built = []
+
+    def counted(matrix_model):
+        built.append(PulpModel(matrix_model))
+        return built[-1]
+
+    monkeypatch.setattr(solver, "PulpModel", counted)
+    lazy = solve(problem([lossy()], [energy(NEGATIVE_THEN_DEAR, NEGATIVE_THEN_DEAR)]))
+    assert lazy.stats["cbc_runs"] == 2 and len(built) == 1  # the second run only changed the switches' category
+    assert sum(v.cat == pulp.LpInteger for v in built[0].switches) == lazy.stats["binaries"] > 0
+
+
+def test_model_senses_are_pulps():
+    assert (LE, GE, EQ) == (pulp.LpConstraintLE, pulp.LpConstraintGE, pulp.LpConstraintEQ)
+
+
 def test_unknown_binaries_mode_is_refused():
     with pytest.raises(ValueError, match="binaries"):
         solve(problem([lossy()], [energy(NEGATIVE_THEN_DEAR, NEGATIVE_THEN_DEAR)]), binaries="some")
@@ -158,9 +175,14 @@ def test_a_spent_time_limit_fails_before_cbc_runs():
 
 def test_cbc_stops_at_its_time_limit():
     model = build_model(bench("P1"))
-    text = MpsText(model).text(np.ones(len(model.switches), bool))
-    assert run_cbc(text, len(model.lower), time_limit=1e-6).status == "Stopped"
-    assert run_cbc(text, len(model.lower), time_limit=60).status == "Optimal"
+    lp = PulpModel(model)
+    lp.declare_binary(np.ones(len(lp.switches), bool))
+    lp.solve(cbc.cbc_command(1e-6))
+    assert lp.problem.sol_status != pulp.LpSolutionOptimal  # stopped: no solution, or one not proven optimal
+    lp.solve(cbc.cbc_command(60))
+    assert (lp.problem.status, lp.problem.sol_status) == (pulp.LpStatusOptimal, pulp.LpSolutionOptimal)
+    x = lp.values()
+    assert sum(d.cost(x) for d in model.deviations) == pytest.approx(solve(bench("P1")).objective, rel=1e-9)
 
 
 def test_bounds_that_leave_no_value_are_infeasible():
@@ -175,6 +197,10 @@ def test_sign_binaries_over_unbounded_power_are_refused():
         solve(problem([free], [energy(np.full(24, 50.0), np.full(24, 80.0))]))
 
 
-def test_a_model_cbc_cannot_read_fails_with_its_message():
-    with pytest.raises(SolverError, match="without a solution"):
-        run_cbc("NAME broken FREE\nROWS\n N obj\nCOLUMNS\n x0 r7 1\nENDATA\n", 1)
+def test_a_solver_that_fails_gives_a_solver_error(tmp_path, monkeypatch):
+    failing = tmp_path / "cbc"
+    failing.write_text("#!/bin/sh\nexit 3\n")
+    failing.chmod(0o755)
+    monkeypatch.setattr(cbc, "cbc_path", lambda: str(failing))
+    with pytest.raises(SolverError, match="failed without a solution"):
+        solve(problem([lossy()], [energy(NEGATIVE_THEN_DEAR, NEGATIVE_THEN_DEAR)]))

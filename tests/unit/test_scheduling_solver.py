@@ -231,6 +231,15 @@ def test_production_price_above_consumption_price_stays_bounded():
     assert expected < -379  # it does better than one full discharge at 200 EUR/MWh
 
 
+def test_a_device_no_row_or_price_names_still_keeps_its_power_bounds():
+    # Free energy and no site limits: the device's columns appear in no row and with a zero price, yet its
+    # power must stay within [0.5, 1] MW (it cannot switch off), and the cost is 0.
+    must_run = Device(SensorInfo(1, "MW", HOUR), np.full(24, 0.5), np.full(24, 1.0))
+    solution = solve(problem([must_run], [energy(np.zeros(24), np.zeros(24))]))
+    assert np.all(solution.power[0] >= 0.5 - 1e-9) and np.all(solution.power[0] <= 1 + 1e-9)
+    assert solution.costs == {"energy": 0.0}
+
+
 # --- benchmarks -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name, expected", [("P1", -658.143045), ("P2", 368.145314)])
 def test_bench_problems_match_flexmeasures(name, expected):
