@@ -25,7 +25,8 @@ class ScheduleResult:
     costs: dict[str, float]  # <cur> per commitment name (summed over sequential steps)
     currency: str
     warnings: list[str] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)  # seconds: build, solve, total
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: build, solve (cbc of it), total
+    solver_stats: dict[str, int] = field(default_factory=dict)  # Solution.stats, summed over sequential steps
     site_commitments: frozenset[str] = frozenset()  # names of commitments on the site's net power
 
     @property
@@ -72,7 +73,8 @@ def compute_schedule(request: ScheduleRequest, data: SensorData, *, default_dura
     solution = solve(problem, solver)
     result = result_of(solution, resample=not request.sensor_trigger)
     result.timings = {"build": prepared - began + solution.timings["build"], "solve": solution.timings["solve"],
-                      "total": time.perf_counter() - began}
+                      "cbc": solution.timings["cbc"], "total": time.perf_counter() - began}
+    result.solver_stats = dict(solution.stats)
     return result
 
 
@@ -94,7 +96,8 @@ def compute_sequentially(request: ScheduleRequest, data: SensorData, *, default_
     earlier: dict[int, tuple[SensorInfo, object]] = {}
     power, soc, warnings = [], [], []
     costs: dict[str, float] = {}
-    build = solve_seconds = 0.0
+    build = solve_seconds = cbc_seconds = 0.0
+    stats: dict[str, int] = {}
     window = None
     for step in sequential_steps(request):
         step_data = data.with_overrides(earlier)
@@ -112,10 +115,14 @@ def compute_sequentially(request: ScheduleRequest, data: SensorData, *, default_
             costs[name] = costs.get(name, 0.0) + value
         build += sub.timings["build"]
         solve_seconds += sub.timings["solve"]
+        cbc_seconds += sub.timings["cbc"]
+        stats = {key: stats.get(key, 0) + value for key, value in sub.solver_stats.items()}
         window = window or sub.window
         currency = sub.currency
     return ScheduleResult(window, power, soc, costs, currency, warnings,
-                          {"build": build, "solve": solve_seconds, "total": time.perf_counter() - began})
+                          {"build": build, "solve": solve_seconds, "cbc": cbc_seconds,
+                           "total": time.perf_counter() - began},
+                          solver_stats=stats)
 
 
 def sequential_steps(request: ScheduleRequest) -> list[ScheduleRequest]:

@@ -128,13 +128,22 @@ def test_solving_with_the_copied_cbc(tmp_path, monkeypatch):
     scratch = tmp_path / "scratch"
     original = cbc.cbc_path
     monkeypatch.setattr(cbc, "cbc_path", lambda source=None, scratch_dir=str(scratch): original(source, scratch_dir))
-    assert type(cbc.cbc_command()).__name__ == "COIN_CMD"
+    command = cbc.cbc_command()
+    assert type(command).__name__ == "COIN_CMD" and command.path == str(scratch / "flexcloud-cbc" / "cbc")
     with open(BENCH_DIR / "P1.json", encoding="utf-8") as handle:
         document = solve_problem_file(json.load(handle))
     assert document["costs"]["energy"] == pytest.approx(-658.143045, rel=1e-6)
     assert os.access(scratch / "flexcloud-cbc" / "cbc", os.X_OK)
 
 
-def test_cbc_command_carries_the_solver_time_limit(monkeypatch):
-    monkeypatch.setenv("FLEXCLOUD_SOLVER_TIME_LIMIT", "17")
-    assert cbc.cbc_command().timeLimit == 17
+def test_cbc_command_carries_the_solver_time_limit():
+    command = cbc.cbc_command(17)
+    assert command.timeLimit == 17 and command.optionsDict["timeMode"] == "elapsed"  # wall clock
+    assert cbc.cbc_command().timeLimit is None
+
+
+def test_cbc_command_proves_optimality_without_heuristics_or_preprocessing():
+    command = cbc.cbc_command()
+    assert type(command).__name__ == "PULP_CBC_CMD" and command.optionsDict["gapRel"] == 0 and not command.msg
+    assert {"heuristics off", "preprocess off"} <= set(command.options)
+    assert command.mip and not cbc.cbc_command(mip=False).mip

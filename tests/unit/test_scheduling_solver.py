@@ -9,39 +9,14 @@ import pytest
 
 from tests.fixtures import BENCH_DIR
 from chalicelib.scheduling.errors import InfeasibleProblemException, UnboundedProblemException
-from chalicelib.scheduling.grid import Window
-from chalicelib.scheduling.problem import Commitment, Device, Problem, Stock
+from chalicelib.scheduling.problem import Commitment, Device
 from chalicelib.scheduling.solver import solve
 from chalicelib.scheduling.sources import SensorInfo
-from chalicelib.scheduling.storage import SocSettings
 from tests.unit.scheduling_fixtures import asset_schedule, sensor, solve_problem_file
-
-HOUR = timedelta(hours=1)
-INF = np.inf
+from tests.unit.scheduling_problems import HOUR, INF, energy, problem, storage, window
 
 
 # --- MILP-level examples (A–C call the optimiser directly, hourly, stock in MWh) ---------------------------
-def window(n: int = 24, start: datetime = datetime(2020, 1, 1, tzinfo=timezone.utc)) -> Window:
-    return Window(start, start + n * HOUR, HOUR)
-
-
-def storage(sensor_id: int, s0: float, s_min, s_max, p_min, p_max, n: int = 24) -> Device:
-    ones = np.ones(n)
-    stock = Stock(s0, np.broadcast_to(np.asarray(s_min, float), n).copy(),
-                  np.broadcast_to(np.asarray(s_max, float), n).copy(), ones, ones, ones, np.zeros(n),
-                  SocSettings(s0, None, None, 1.0))
-    return Device(SensorInfo(sensor_id, "MW", HOUR), np.broadcast_to(np.asarray(p_min, float), n).copy(),
-                  np.broadcast_to(np.asarray(p_max, float), n).copy(), stock)
-
-
-def problem(devices, commitments, n: int = 24, ems=(-INF, INF)) -> Problem:
-    return Problem(window(n), devices, [], np.full(n, ems[0]), np.full(n, ems[1]), commitments, "EUR")
-
-
-def energy(u, v, n: int = 24) -> Commitment:
-    return Commitment("energy", "each", "ems", np.zeros(n), np.asarray(u, float), np.asarray(v, float))
-
-
 J = np.arange(24)
 A_SELL, A_BUY = 90 + J / 23, 100 + J / 23
 
@@ -254,6 +229,15 @@ def test_production_price_above_consumption_price_stays_bounded():
     expected = np.sum(consumption * np.maximum(power, 0) + 200.0 * np.minimum(power, 0))
     assert result.costs["energy"] == pytest.approx(expected, rel=1e-6)
     assert expected < -379  # it does better than one full discharge at 200 EUR/MWh
+
+
+def test_a_device_no_row_or_price_names_still_keeps_its_power_bounds():
+    # Free energy and no site limits: the device's columns appear in no row and with a zero price, yet its
+    # power must stay within [0.5, 1] MW (it cannot switch off), and the cost is 0.
+    must_run = Device(SensorInfo(1, "MW", HOUR), np.full(24, 0.5), np.full(24, 1.0))
+    solution = solve(problem([must_run], [energy(np.zeros(24), np.zeros(24))]))
+    assert np.all(solution.power[0] >= 0.5 - 1e-9) and np.all(solution.power[0] <= 1 + 1e-9)
+    assert solution.costs == {"energy": 0.0}
 
 
 # --- benchmarks -------------------------------------------------------------------------------------------
