@@ -116,9 +116,9 @@ def cmd_solve(args: argparse.Namespace) -> None:
     limits = {"default_duration": settings.planning_horizon(), "max_steps": settings.max_planning_steps(),
               "time_limit": settings.solver_time_limit_seconds()}
     try:
-        document = offline.solve_file(problem, args.solver, **limits)
+        document = offline.solve_file(problem, **limits)
         first_call = time.perf_counter() - began
-        warm = [offline.solve_file(problem, args.solver, **limits)["timings"] for _ in range(args.repeat)]
+        warm = [offline.solve_file(problem, **limits)["timings"] for _ in range(args.repeat)]
     except offline.ProblemError as exc:
         raise CliError(exc.reason) from None
     if warm:
@@ -169,7 +169,6 @@ def build_parser() -> argparse.ArgumentParser:
     add("seed-defaults", cmd_seed_defaults, "create the default asset types")
     p = add("solve", cmd_solve, "solve a scheduling problem file offline (no AWS) and print JSON")
     p.add_argument("file", help="asset trigger body plus a \"sensors\" map (see benchmarks/)")
-    p.add_argument("--solver", default="cbc", choices=["cbc"])
     p.add_argument("--repeat", type=_positive, default=0, metavar="N",
                    help="solve N more times in this process; timings then hold the warm medians and first_call, "
                         "the first solve's total including imports")

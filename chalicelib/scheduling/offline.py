@@ -29,19 +29,19 @@ class ProblemError(Exception):
         self.reason = reason
 
 
-def solve_file(problem: dict[str, Any], solver: str = "cbc", *, default_duration: timedelta | None = None,
+def solve_file(problem: dict[str, Any], *, default_duration: timedelta | None = None,
                max_steps: int | None = None, time_limit: float | None = None) -> dict[str, Any]:
     """Solve a parsed problem file. `default_duration` answers a problem without a duration; `max_steps` None
     sets no step limit; `time_limit` (seconds) bounds the solver. ProblemError says why there is no schedule."""
     try:
-        return _solve(problem, solver, default_duration, max_steps, time_limit)
+        return _solve(problem, default_duration, max_steps, time_limit)
     except ValidationError as exc:
         raise ProblemError(json.dumps(nest_errors(exc.errors(include_url=False)))) from None
     except SchedulingError as exc:
         raise ProblemError(exc.reason) from exc
 
 
-def _solve(problem: dict[str, Any], solver: str, default_duration: timedelta | None, max_steps: int | None,
+def _solve(problem: dict[str, Any], default_duration: timedelta | None, max_steps: int | None,
            time_limit: float | None) -> dict[str, Any]:
     began = time.perf_counter()
     body = {key: value for key, value in problem.items() if key != "sensors"}
@@ -50,7 +50,7 @@ def _solve(problem: dict[str, Any], solver: str, default_duration: timedelta | N
     if horizon is None:
         raise WindowError(NO_HORIZON)
     data = sensor_data_from_map(problem.get("sensors") or {})
-    result = compute_schedule(request, data, default_duration=horizon, max_steps=max_steps, solver=solver,
+    result = compute_schedule(request, data, default_duration=horizon, max_steps=max_steps,
                               time_limit=time_limit)
     parse_seconds = time.perf_counter() - began - result.timings["total"]
     document = result.to_json()

@@ -57,20 +57,18 @@ def plan_window(request: ScheduleRequest, data: SensorData, *, default_duration:
 
 
 def compute_schedule(request: ScheduleRequest, data: SensorData, *, default_duration: timedelta,
-                     max_steps: int | None, solver: str = "cbc", time_limit: float | None = None) -> ScheduleResult:
-    """Build, validate and solve (each solver run stops after `time_limit` seconds, None: no limit); raises a
+                     max_steps: int | None, time_limit: float | None = None) -> ScheduleResult:
+    """Build, validate and solve (the solver's runs stop after `time_limit` seconds, None: no limit); raises a
     SchedulingError subclass with a user-facing reason on failure."""
     if request.sequential:
         return compute_sequentially(request, data, default_duration=default_duration, max_steps=max_steps,
-                                    solver=solver, time_limit=time_limit)
+                                    time_limit=time_limit)
     began = time.perf_counter()
     window = plan_window(request, data, default_duration=default_duration, max_steps=max_steps)
     problem = build_problem(request.devices, request.flex_context, window, data, prior=request.prior,
                             sensor_trigger=request.sensor_trigger)
     prepared = time.perf_counter()
-    # MERGE(time limit): solve() takes `time_limit` on the lazy-binaries branch (solver.py, cbc.py); connect it
-    # there as `solve(problem, solver, time_limit=time_limit)`. Until then cbc_command() reads the setting itself.
-    solution = solve(problem, solver)
+    solution = solve(problem, time_limit=time_limit)
     result = result_of(solution, resample=not request.sensor_trigger)
     result.timings = {"build": prepared - began + solution.timings["build"], "solve": solution.timings["solve"],
                       "cbc": solution.timings["cbc"], "total": time.perf_counter() - began}
@@ -89,8 +87,7 @@ def result_of(solution: Solution, resample: bool) -> ScheduleResult:
 
 
 def compute_sequentially(request: ScheduleRequest, data: SensorData, *, default_duration: timedelta,
-                         max_steps: int | None, solver: str = "cbc",
-                         time_limit: float | None = None) -> ScheduleResult:
+                         max_steps: int | None, time_limit: float | None = None) -> ScheduleResult:
     """One device after another; each later device sees the earlier schedules as inflexible devices."""
     began = time.perf_counter()
     earlier: dict[int, tuple[SensorInfo, object]] = {}
@@ -102,7 +99,7 @@ def compute_sequentially(request: ScheduleRequest, data: SensorData, *, default_
     for step in sequential_steps(request):
         step_data = data.with_overrides(earlier)
         sub = compute_schedule(step, step_data, default_duration=default_duration, max_steps=max_steps,
-                               solver=solver, time_limit=time_limit)
+                               time_limit=time_limit)
         device_schedule = sub.power[0]
         earlier[device_schedule.sensor.id] = as_inflexible(device_schedule)
         power.append(device_schedule)

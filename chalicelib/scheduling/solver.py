@@ -41,13 +41,10 @@ class Solution:
         return float(sum(self.costs.values()))
 
 
-def solve(problem: Problem, solver: str = "cbc", *, time_limit: float | None = None,
-          binaries: str = "lazy") -> Solution:
+def solve(problem: Problem, *, time_limit: float | None = None, binaries: str = "lazy") -> Solution:
     """`time_limit`: seconds for all CBC runs together (None: no limit). `binaries`: "lazy" declares binary only
     the switches an optimum needs, "full" all of them (same optimum, slower; kept to check the lazy one).
     Raise InfeasibleProblemException, UnboundedProblemException or SolverError when there is no optimum."""
-    if solver != "cbc":
-        raise SolverError(f"Unknown solver '{solver}'; only 'cbc' is available.")
     if binaries not in BINARIES:
         raise ValueError(f"binaries must be one of {BINARIES}, not {binaries!r}.")
     began = time.perf_counter()

@@ -25,7 +25,7 @@ def run(capsys, *argv):
 
 
 def test_solve_prints_schedules_costs_and_timings(capsys):
-    code, out, _ = run(capsys, "solve", str(BENCH_DIR / "P2.json"), "--solver", "cbc")
+    code, out, _ = run(capsys, "solve", str(BENCH_DIR / "P2.json"))
     assert code == 0
     document = json.loads(out)
     schedule = document["schedules"]["1"]
