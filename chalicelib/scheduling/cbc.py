@@ -53,9 +53,5 @@ def cbc_command(time_limit: float | None = None, *, mip: bool = True):
     """PuLP's CBC command: silent, optimality proven (gapRel=0), a time limit in wall-clock seconds if given
     (PuLP's default timeMode, "elapsed"). `mip` False runs only the LP (-initialSolve): with no integer
     variables CBC's branch and bound machinery would start for nothing."""
-    path = cbc_path()
-    settings = dict(mip=mip, msg=False, gapRel=0, timeLimit=time_limit, options=OPTIONS)
-    if path == bundled_cbc():
-        return pulp.PULP_CBC_CMD(**settings)
-    # PULP_CBC_CMD refuses a path; COIN_CMD drives the same binary from its /tmp copy.
-    return pulp.COIN_CMD(path=path, **settings)
+    # COIN_CMD drives the wheel's binary, or its executable /tmp copy (PULP_CBC_CMD takes no path and is deprecated).
+    return pulp.COIN_CMD(path=cbc_path(), mip=mip, msg=False, gapRel=0, timeLimit=time_limit, options=OPTIONS)

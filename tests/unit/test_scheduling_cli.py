@@ -144,6 +144,7 @@ def test_cbc_command_carries_the_solver_time_limit():
 
 def test_cbc_command_proves_optimality_without_heuristics_or_preprocessing():
     command = cbc.cbc_command()
-    assert type(command).__name__ == "PULP_CBC_CMD" and command.optionsDict["gapRel"] == 0 and not command.msg
+    assert type(command).__name__ == "COIN_CMD" and command.path == cbc.cbc_path()
+    assert command.optionsDict["gapRel"] == 0 and not command.msg
     assert {"heuristics off", "preprocess off"} <= set(command.options)
     assert command.mip and not cbc.cbc_command(mip=False).mip
