@@ -255,3 +255,19 @@ def test_a_limit_that_does_not_parse_is_skipped_not_fatal(api, site, monkeypatch
     answers = [api.get(SENSORS, token=site.member.token) for _ in range(2)]
     assert [r.status for r in answers] == [200, 200] and "x-ratelimit-limit" not in answers[0].headers
     assert "couldn't parse rate limit string 'lots per fortnight'" in caplog.text
+
+
+def test_retry_after_is_the_later_of_the_window_end_and_the_views_own(aws, monkeypatch):
+    """As Flask-Limiter, which sets Retry-After on every counted response, keeping a view's if that is later
+    (a pending job's, say)."""
+    monkeypatch.setenv("FLEXMEASURES_API_DEFAULT_RATE_LIMIT", "5 per minute")
+    fresh_window(60)
+    meter = rate_limits.Meter("/v3_0/sensors", "192.0.2.1")
+    meter.count(None)
+    window = meter.headers()
+    later = meter.headers("3600")
+    sooner = meter.headers("1")
+    assert window["X-RateLimit-Remaining"] == "4"
+    assert later["X-RateLimit-Reset"] == sooner["X-RateLimit-Reset"] == window["X-RateLimit-Reset"]
+    assert 3598 <= int(later["Retry-After"]) <= 3600
+    assert sooner["Retry-After"] == window["Retry-After"] and int(window["Retry-After"]) <= 60
