@@ -38,11 +38,10 @@ def apply(rest_api_id: str, stage: str) -> str:
     throttling = stage_throttling(stage)
     apigateway = client("apigateway")
     for response_type, response in GATEWAY_RESPONSES.items():
-        optional = {"statusCode": str(response["statusCode"])} if "statusCode" in response else {}
-        if "responseTemplates" in response:
-            optional["responseTemplates"] = response["responseTemplates"]
+        status = {"statusCode": str(response["statusCode"])} if "statusCode" in response else {}  # defaults: keep
         apigateway.put_gateway_response(restApiId=rest_api_id, responseType=response_type,
-                                        responseParameters=response["responseParameters"], **optional)
+                                        responseParameters=response["responseParameters"],
+                                        responseTemplates=response["responseTemplates"], **status)
     apigateway.create_deployment(restApiId=rest_api_id, stageName=api_stage,
                                  description="flexcloud gateway responses")
     apigateway.update_stage(restApiId=rest_api_id, stageName=api_stage, patchOperations=[

@@ -51,6 +51,7 @@ API_ALIAS_URI = ("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/20
 # over 10 MB, an integration timeout) keep API Gateway's body.
 _VERSION_HEADER = {"gatewayresponse.header.FlexMeasures-Version": f"'{FLEXMEASURES_VERSION}'"}
 _JSON_HEADER = {"gatewayresponse.header.Content-Type": "'application/json'"}
+_API_GATEWAY_DEFAULT_TEMPLATE = '{"message":$context.error.messageString}'  # its body, kept as it is
 GATEWAY_RESPONSES = {
     "MISSING_AUTHENTICATION_TOKEN": {
         "statusCode": 404,
@@ -62,8 +63,9 @@ GATEWAY_RESPONSES = {
         "responseParameters": {**_JSON_HEADER, **_VERSION_HEADER, "gatewayresponse.header.Retry-After": "'1'"},
         "responseTemplates": {"application/json": json.dumps(too_many_requests().body)},
     },
-    "DEFAULT_4XX": {"responseParameters": {**_VERSION_HEADER}},
-    "DEFAULT_5XX": {"responseParameters": {**_VERSION_HEADER}},
+    **{default: {"responseParameters": {**_VERSION_HEADER},
+                 "responseTemplates": {"application/json": _API_GATEWAY_DEFAULT_TEMPLATE}}
+       for default in ("DEFAULT_4XX", "DEFAULT_5XX")},
 }
 
 # The stage's throttling, for all clients together: the coarse outer guard in front of the per-user limits in
