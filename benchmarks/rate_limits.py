@@ -9,7 +9,6 @@ benchmarks/listing.py. Wall times are moto's, not DynamoDB's: count the calls, a
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.listing import RequestCounter  # noqa: E402 - also sets the offline AWS environment
-from benchmarks.schedule_api import START, seed, timed  # noqa: E402
+from benchmarks.schedule_api import seeded_site, timed, trigger_body  # noqa: E402
 
 ON = {"RATELIMIT_ENABLED": "true", "FLEXMEASURES_API_DEFAULT_RATE_LIMIT": "1000000 per minute",
       "FLEXMEASURES_API_TRIGGER_RATE_LIMIT": "1000000 per 5 minutes"}
@@ -37,18 +36,11 @@ def main() -> None:
         from chalice.test import Client
 
         from app import app
-        from chalicelib.auth.tokens import issue_token
         from chalicelib.services import rate_limits
-        from chalicelib.store import plans, rate_counters, tables
+        from chalicelib.store import plans, rate_counters
 
-        tables.create_tables()
-        tables.create_queues()
-        user, battery, _ = seed()
-        token = issue_token(user.id, user.fs_uniquifier)
-        headers = {"Authorization": token, "host": "localhost", "Content-Type": "application/json"}
-        trigger = json.dumps({"start": START.isoformat(), "force-new-job-creation": True, "flex-model": {
-            "soc-at-start": "20 kWh", "soc-min": "0 kWh", "soc-max": "100 kWh", "power-capacity": "25 kW"},
-            "flex-context": {"consumption-price": "30 EUR/MWh"}})
+        user, battery, _, headers = seeded_site()
+        trigger = trigger_body("30 EUR/MWh")
         counter = RequestCounter()
         counter.attach()
 
