@@ -37,6 +37,25 @@ def seed():
     return user, battery, prices
 
 
+def seeded_site():
+    """Inside mock_aws: the tables and queues, `seed()`'s site, and headers for requests as its user."""
+    from chalicelib.auth.tokens import issue_token
+    from chalicelib.store import tables
+
+    tables.create_tables()
+    tables.create_queues()
+    user, battery, prices = seed()
+    token = issue_token(user.id, user.fs_uniquifier)
+    return user, battery, prices, {"Authorization": token, "host": "localhost", "Content-Type": "application/json"}
+
+
+def trigger_body(consumption_price: object) -> str:
+    """A trigger of the battery from START that always makes a new job."""
+    return json.dumps({"start": START.isoformat(), "force-new-job-creation": True, "flex-model": {
+        "soc-at-start": "20 kWh", "soc-min": "0 kWh", "soc-max": "100 kWh", "power-capacity": "25 kW"},
+        "flex-context": {"consumption-price": consumption_price}})
+
+
 def timed(counter: RequestCounter, action):
     counter.reset()
     wall = time.perf_counter()
@@ -55,18 +74,10 @@ def main() -> None:
         from chalice.test import Client
 
         from app import app
-        from chalicelib.auth.tokens import issue_token
-        from chalicelib.store import tables
         from chalicelib.workers import scheduling
 
-        tables.create_tables()
-        tables.create_queues()
-        user, battery, prices = seed()
-        token = issue_token(user.id, user.fs_uniquifier)
-        headers = {"Authorization": token, "host": "localhost", "Content-Type": "application/json"}
-        body = json.dumps({"start": START.isoformat(), "force_new_job_creation": True, "flex-model": {
-            "soc-at-start": "20 kWh", "soc-min": "0 kWh", "soc-max": "100 kWh", "power-capacity": "25 kW"},
-            "flex-context": {"consumption-price": {"sensor": prices.id}}})
+        user, battery, prices, headers = seeded_site()
+        body = trigger_body({"sensor": prices.id})
         counter = RequestCounter()
         counter.attach()
         rows: dict[str, list] = {"trigger (POST)": [], "worker job (solve + store)": [], "GET schedule (PT48H)": []}

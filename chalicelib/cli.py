@@ -19,13 +19,20 @@ from botocore.exceptions import ClientError, EndpointConnectionError, NoCredenti
 
 from chalicelib import settings
 from chalicelib.auth.roles import check_account_roles, check_user_roles
+from chalicelib.schemas.rate_limits import RATE_LIMIT_KEYS, check_plan_limit, check_rate_limit_key
 from chalicelib.services.users import create_user
-from chalicelib.store import accounts, asset_types, tables
+from chalicelib.store import accounts, asset_types, plans, tables
 from chalicelib.store.errors import DuplicateError, NotFound, exception_chain
 
 
 class CliError(Exception):
     pass
+
+
+def _created(kind: str, name: str, new_id: int) -> None:
+    """Say what was made; its id alone on the last line."""
+    print(f"{kind} '{name}' created.")
+    print(new_id)
 
 
 def _split(value: str | None) -> list[str]:
@@ -57,8 +64,7 @@ def cmd_add_account(args: argparse.Namespace) -> None:
         raise CliError(str(exc)) from exc
     except DuplicateError:
         raise CliError(f"An account named '{args.name}' already exists.") from None
-    print(f"Account '{account.name}' created.")
-    print(account.id)
+    _created("Account", account.name, account.id)
 
 
 def cmd_add_user(args: argparse.Namespace) -> None:
@@ -90,8 +96,32 @@ def cmd_add_asset_type(args: argparse.Namespace) -> None:
         asset_type = asset_types.create(args.name, args.description)
     except DuplicateError:
         raise CliError(f"An asset type named '{args.name}' already exists.") from None
-    print(f"Asset type '{asset_type.name}' created.")
-    print(asset_type.id)
+    _created("Asset type", asset_type.name, asset_type.id)
+
+
+def cmd_add_plan(args: argparse.Namespace) -> None:
+    """A plan with rate limits that override the server's for the accounts on it (FlexMeasures' `add plan`)."""
+    try:
+        limits = {"default_rate_limit": check_plan_limit(args.default_rate_limit),
+                  "trigger_rate_limit": check_plan_limit(args.trigger_rate_limit),
+                  "rate_limit_key": check_rate_limit_key(args.rate_limit_key)}
+        plan = plans.create(args.name, **limits)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    except DuplicateError:
+        raise CliError(f"A plan named '{args.name}' already exists.") from None
+    _created("Plan", plan.name, plan.id)
+
+
+def cmd_set_account_plan(args: argparse.Namespace) -> None:
+    try:
+        plans.put_account_on(args.account_id, None if args.no_plan else args.plan_id)
+    except NotFound as exc:
+        raise CliError(str(exc)) from exc
+    on = "no plan" if args.no_plan else f"plan {args.plan_id}"
+    print(f"Account {args.account_id} is on {on}; API containers see it within "
+          f"{settings.plan_cache_seconds()} s.")
+    print(args.account_id)
 
 
 def cmd_seed_defaults(args: argparse.Namespace) -> None:
@@ -166,6 +196,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("add-asset-type", cmd_add_asset_type, "create an asset type")
     p.add_argument("--name", required=True)
     p.add_argument("--description")
+    p = add("add-plan", cmd_add_plan, "create a plan of rate limits for accounts")
+    p.add_argument("--name", required=True)
+    limit_help = ('e.g. "60 per 5 minutes", or "unlimited"; '
+                  "without it the server's FLEXMEASURES_API_{}_RATE_LIMIT applies")
+    p.add_argument("--default-rate-limit", help=limit_help.format("DEFAULT"))
+    p.add_argument("--trigger-rate-limit", help=limit_help.format("TRIGGER"))
+    p.add_argument("--rate-limit-key", choices=RATE_LIMIT_KEYS, help="what triggers are counted against")
+    p = add("set-account-plan", cmd_set_account_plan, "put an account on a plan, or off any")
+    p.add_argument("--account-id", type=int, required=True)
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--plan-id", type=int)
+    which.add_argument("--no-plan", action="store_true")
     add("seed-defaults", cmd_seed_defaults, "create the default asset types")
     p = add("solve", cmd_solve, "solve a scheduling problem file offline (no AWS) and print JSON")
     p.add_argument("file", help="asset trigger body plus a \"sensors\" map (see benchmarks/)")

@@ -71,3 +71,9 @@ def too_large_to_store() -> ApiError:
 def out_of_range() -> ApiError:
     """Dates or durations whose arithmetic leaves Python's datetime range (years 1 to 9999)."""
     return http_error(422, "A date, duration or number in the request is out of the supported range.")
+
+
+def too_many_requests(limit: str | None = None) -> ApiError:
+    """FlexMeasures' 429; `limit` names the limit that was hit ("500 per 1 minute")."""
+    message = "You hit a rate limit." + (f" The limit you hit allows {limit}." if limit else "")
+    return ApiError(429, {"result": "Rejected", "status": "TOO_MANY_REQUESTS", "message": message})

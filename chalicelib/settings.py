@@ -99,7 +99,7 @@ def password_hash_profile() -> str:
 
 
 def allow_data_overwrite() -> bool:
-    return _env("FLEXMEASURES_ALLOW_DATA_OVERWRITE", "false").lower() in ("1", "true", "yes", "on")
+    return _flag("FLEXMEASURES_ALLOW_DATA_OVERWRITE", False)
 
 
 def hosts_and_auth_start() -> dict[str, str]:
@@ -114,6 +114,36 @@ def hosts_and_auth_start() -> dict[str, str]:
     return dict(value)
 
 
+def rate_limiting_enabled() -> bool:
+    """Flask-Limiter's switch in FlexMeasures (RATELIMIT_ENABLED): off, no request is counted."""
+    return _flag("RATELIMIT_ENABLED", True)
+
+
+def default_rate_limit() -> str:
+    """Every /api request of one user (or, unauthenticated, one client IP); Flask-Limiter's notation."""
+    return _env("FLEXMEASURES_API_DEFAULT_RATE_LIMIT", "500 per minute")
+
+
+def trigger_rate_limit() -> str:
+    """Accepted schedule triggers, on top of the default limit."""
+    return _env("FLEXMEASURES_API_TRIGGER_RATE_LIMIT", "10 per 5 minutes")
+
+
+def trigger_rate_limit_key() -> str:
+    """What triggers are counted against: "account", "account+asset" or "user" (an account's plan may say)."""
+    return _env("FLEXMEASURES_API_RATE_LIMIT_KEY", "account")
+
+
+def flexmeasures_mode() -> str:
+    """FlexMeasures' server mode; "play" servers run simulations and are not rate-limited."""
+    return _env("FLEXMEASURES_MODE", "")
+
+
+def plan_cache_seconds() -> int:
+    """How long a container keeps an account's plan (its limits) before reading it again."""
+    return _int("FLEXCLOUD_PLAN_CACHE_SECONDS", 60)
+
+
 def mail_sender() -> str:
     return _env("FLEXCLOUD_MAIL_SENDER", "no-reply@flexcloud.example")
 
@@ -126,3 +156,8 @@ def _int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = _env(name)
+    return default if raw is None else raw.lower() in ("1", "true", "yes", "on")

@@ -250,15 +250,15 @@ def chalice_package(project: Path, outdir: Path, stage: str) -> None:
 
 
 def deploy(stage: str = "dev") -> None:
-    """`chalice deploy` of the staged project with this account's policy, then the 404 gateway response."""
+    """`chalice deploy` of the staged project with this account's policy, then the gateway responses and the stage's
+    throttling."""
     from infra import gateway_responses
-    from infra.resources import stage_config, stage_environment
+    from infra.resources import stage_environment
 
     stage_project(stage=stage, pseudo=account_pseudo_parameters())
     with stage_environment(stage):
         chalice("deploy", "--stage", stage)
-    gateway_responses.apply(gateway_responses.deployed_rest_api_id(stage),
-                            stage_config(stage).get("api_gateway_stage", "api"))
+    gateway_responses.apply(gateway_responses.deployed_rest_api_id(stage), stage)
 
 
 def package(outdir: Path = PACKAGE_OUT, stage: str = "dev") -> Path:

@@ -1,8 +1,10 @@
-"""After `chalice deploy`: make API Gateway answer unknown paths with FlexMeasures' JSON 404.
+"""After `chalice deploy`: API Gateway's own answers as FlexMeasures gives them, and the stage's throttling.
 
-API Gateway answers a path no route matches with 403 MISSING_AUTHENTICATION_TOKEN; FlexMeasures answers
-404. `chalice package` gets this from infra/resources.yaml; `chalice deploy` has no hook for it and
-overwrites the API on every deploy, so run this after each one:
+API Gateway answers a path no route matches with 403 MISSING_AUTHENTICATION_TOKEN, FlexMeasures 404; its
+throttling answers 429 in a body of its own; neither says FlexMeasures' version. `chalice package` gets the
+responses and the stage throttling (the coarse guard in front of the per-user rate limits) from
+infra/resources.yaml; `chalice deploy` has no hook for them and overwrites the API on every deploy, so run this
+after each one:
 
     python -m infra.gateway_responses [--stage dev]
 """
@@ -13,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from infra.resources import GATEWAY_RESPONSES, ROOT, stage_config
+from infra.resources import GATEWAY_RESPONSES, ROOT, stage_config, stage_throttling
 
 
 def deployed_rest_api_id(stage: str, project: Path = ROOT) -> str:
@@ -27,18 +29,25 @@ def deployed_rest_api_id(stage: str, project: Path = ROOT) -> str:
     raise SystemExit(f"{record} lists no REST API")
 
 
-def apply(rest_api_id: str, api_stage: str) -> None:
-    """Put every gateway response, then redeploy the stage so it takes effect."""
+def apply(rest_api_id: str, stage: str) -> str:
+    """Put every gateway response, redeploy the API Gateway stage of Chalice stage `stage` so they take effect, then
+    set its throttling; return that API Gateway stage's name."""
     from chalicelib.aws import client
 
+    api_stage = stage_config(stage).get("api_gateway_stage", "api")
+    throttling = stage_throttling(stage)
     apigateway = client("apigateway")
     for response_type, response in GATEWAY_RESPONSES.items():
+        status = {"statusCode": str(response["statusCode"])} if "statusCode" in response else {}  # defaults: keep
         apigateway.put_gateway_response(restApiId=rest_api_id, responseType=response_type,
-                                        statusCode=str(response["statusCode"]),
                                         responseParameters=response["responseParameters"],
-                                        responseTemplates=response["responseTemplates"])
+                                        responseTemplates=response["responseTemplates"], **status)
     apigateway.create_deployment(restApiId=rest_api_id, stageName=api_stage,
                                  description="flexcloud gateway responses")
+    apigateway.update_stage(restApiId=rest_api_id, stageName=api_stage, patchOperations=[
+        {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": str(throttling["rate_limit"])},
+        {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(throttling["burst_limit"])}])
+    return api_stage
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,9 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", default="dev")
     args = parser.parse_args(argv)
     rest_api_id = deployed_rest_api_id(args.stage)
-    api_stage = stage_config(args.stage).get("api_gateway_stage", "api")
-    apply(rest_api_id, api_stage)
-    print(f"{rest_api_id}: unknown paths now answer 404 on stage {api_stage!r}")
+    api_stage = apply(rest_api_id, args.stage)
+    throttling = stage_throttling(args.stage)
+    print(f"{rest_api_id}: unknown paths now answer 404 on stage {api_stage!r}, which lets through "
+          f"{throttling['rate_limit']} requests per second (bursts of {throttling['burst_limit']})")
     return 0
 
 

@@ -4,9 +4,14 @@ Everything runs in this one process: moto in server mode emulates DynamoDB, S3, 
 127.0.0.1; the Chalice app is served under /api exactly as API Gateway's "api" stage serves it;
 worker threads receive from the schedule queue (and its dead-letter queue) and call the same
 handlers the solver Lambda runs. Ctrl-C (or SIGTERM) stops all of it.
+
+`--api-only` serves just the API, against the AWS emulation of a running local stack (AWS_ENDPOINT_URL, with that
+stack's FLEXCLOUD_TOKEN_SECRET): a second "Lambda container" sharing its tables, e.g. to see a rate limit hold across
+both.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import secrets
@@ -50,12 +55,16 @@ def write_connection_file() -> Path:
 
 def configure_environment(moto_port: int) -> None:
     os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{moto_port}"
+    _local_defaults()
+    if not os.environ.get("FLEXCLOUD_TOKEN_SECRET"):
+        os.environ["FLEXCLOUD_TOKEN_SECRET"] = secrets.token_urlsafe(32)
+
+
+def _local_defaults() -> None:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
     os.environ.setdefault("FLEXCLOUD_STAGE", "local")
-    if not os.environ.get("FLEXCLOUD_TOKEN_SECRET"):
-        os.environ["FLEXCLOUD_TOKEN_SECRET"] = secrets.token_urlsafe(32)
 
 
 def provision(admin_email: str, admin_password: str) -> int:
@@ -109,7 +118,7 @@ def make_http_server(port: int):
                     response = self.local_gateway.handle_request(
                         method=self.command, path=self.path, headers=headers, body=body)
                 except LocalGatewayException:
-                    self._not_found()
+                    self._not_found(api_path=self.path)
                     return
                 out_headers = {**response["headers"], **response["multiValueHeaders"]}
                 response = self._handle_binary(response)
@@ -121,11 +130,14 @@ def make_http_server(port: int):
         # The base class binds do_GET etc. to its own _generic_handle; rebind them to ours.
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _generic_handle
 
-        def _not_found(self) -> None:
+        def _not_found(self, api_path: str | None = None) -> None:
+            """FlexMeasures' JSON 404; under /api (`api_path`, relative to it) with its version headers."""
+            from chalicelib.api.versions import version_headers
             from chalicelib.errors import NOT_FOUND_MESSAGE
 
             body = json.dumps({"message": NOT_FOUND_MESSAGE, "status": 404})
-            self._send_http_response(404, {"Content-Type": "application/json"}, body)
+            headers = version_headers(api_path.split("?")[0]) if api_path is not None else {}
+            self._send_http_response(404, {"Content-Type": "application/json", **headers}, body)
 
         def log_message(self, fmt: str, *args) -> None:
             sys.stderr.write("api: " + (fmt % args) + "\n")
@@ -191,14 +203,46 @@ class _LambdaContext:
         return 300_000
 
 
-def main() -> int:
+def serve_api_only(api_port: int) -> int:
+    """The API alone, on the AWS emulation (and token secret) of a local stack that is already running."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if not endpoint or not os.environ.get("FLEXCLOUD_TOKEN_SECRET"):
+        print("--api-only serves the API of a running local stack: set AWS_ENDPOINT_URL to its AWS emulation and "
+              "FLEXCLOUD_TOKEN_SECRET to its token secret.", file=sys.stderr)
+        return 1
+    _local_defaults()
+    http_server = make_http_server(api_port)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    print("flexcloud API is ready\n"
+          f"  API:            http://127.0.0.1:{api_port}/api/v3_0\n"
+          f"  AWS emulation:  {endpoint} (another local stack's)\n"
+          "  Press Ctrl-C to stop.", flush=True)
+    try:
+        http_server.serve_forever()
+    except KeyboardInterrupt:
+        print("\nStopping the API...", flush=True)
+    finally:
+        http_server.server_close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.local_stack", description=__doc__.splitlines()[0])
+    parser.add_argument("--api-only", action="store_true",
+                        help="serve only the API, on a running local stack's AWS emulation (AWS_ENDPOINT_URL)")
+    args = parser.parse_args(argv)
     api_port = int(os.environ.get("FLEXCLOUD_PORT", "8000"))
+    if not _port_free(api_port):
+        print(f"Port {api_port} on 127.0.0.1 is already in use (another `make run`?). "
+              "Stop that process or set FLEXCLOUD_PORT to a free port.", file=sys.stderr)
+        return 1
+    if args.api_only:
+        return serve_api_only(api_port)
     moto_port = int(os.environ.get("FLEXCLOUD_MOTO_PORT", "5001"))
-    for name, port in (("FLEXCLOUD_PORT", api_port), ("FLEXCLOUD_MOTO_PORT", moto_port)):
-        if not _port_free(port):
-            print(f"Port {port} on 127.0.0.1 is already in use (another `make run`?). "
-                  f"Stop that process or set {name} to a free port.", file=sys.stderr)
-            return 1
+    if not _port_free(moto_port):
+        print(f"Port {moto_port} on 127.0.0.1 is already in use (another `make run`?). "
+              "Stop that process or set FLEXCLOUD_MOTO_PORT to a free port.", file=sys.stderr)
+        return 1
     admin_email = os.environ.get("FLEXCLOUD_ADMIN_EMAIL", "admin@flexcloud.example")
     admin_password = os.environ.get("FLEXCLOUD_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
 

@@ -19,7 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from chalicelib.errors import NOT_FOUND_MESSAGE
+from chalicelib.api.versions import FLEXMEASURES_VERSION
+from chalicelib.errors import NOT_FOUND_MESSAGE, too_many_requests
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / ".chalice" / "config.json"
@@ -45,14 +46,31 @@ ALIAS = "live"
 API_ALIAS_URI = ("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
                  "${APIHandler.Alias}/invocations")
 
-# API Gateway answers unknown paths with 403 MISSING_AUTHENTICATION_TOKEN; FlexMeasures answers 404.
+# What API Gateway answers itself, as FlexMeasures would: every answer says the server's version; unknown paths
+# (403 MISSING_AUTHENTICATION_TOKEN) get FlexMeasures' 404, the stage's throttling FlexMeasures' 429. Others (a body
+# over 10 MB, an integration timeout) keep API Gateway's body.
+_VERSION_HEADER = {"gatewayresponse.header.FlexMeasures-Version": f"'{FLEXMEASURES_VERSION}'"}
+_JSON_HEADER = {"gatewayresponse.header.Content-Type": "'application/json'"}
+_API_GATEWAY_DEFAULT_TEMPLATE = '{"message":$context.error.messageString}'  # its body, kept as it is
 GATEWAY_RESPONSES = {
     "MISSING_AUTHENTICATION_TOKEN": {
         "statusCode": 404,
-        "responseParameters": {"gatewayresponse.header.Content-Type": "'application/json'"},
+        "responseParameters": {**_JSON_HEADER, **_VERSION_HEADER},
         "responseTemplates": {"application/json": json.dumps({"message": NOT_FOUND_MESSAGE, "status": 404})},
     },
+    "THROTTLED": {
+        "statusCode": 429,
+        "responseParameters": {**_JSON_HEADER, **_VERSION_HEADER, "gatewayresponse.header.Retry-After": "'1'"},
+        "responseTemplates": {"application/json": json.dumps(too_many_requests().body)},
+    },
+    **{default: {"responseParameters": {**_VERSION_HEADER},
+                 "responseTemplates": {"application/json": _API_GATEWAY_DEFAULT_TEMPLATE}}
+       for default in ("DEFAULT_4XX", "DEFAULT_5XX")},
 }
+
+# The stage's throttling, for all clients together: the coarse outer guard in front of the per-user limits in
+# DynamoDB (chalicelib/services/rate_limits.py). A stage in config.json may set its own "api_gateway_throttling".
+DEFAULT_STAGE_THROTTLING = {"rate_limit": 100, "burst_limit": 200}
 
 # What the code calls (tests/infra/test_resources_render.py checks the explicit boto3 calls). PynamoDB:
 # DescribeTable once per table and container; transactions are authorised per contained Put/Update/Delete.
@@ -85,6 +103,11 @@ def stage_config(stage: str) -> dict[str, Any]:
 
 def function_setting(stage: str, function: str, key: str, default: int) -> int:
     return stage_config(stage).get("lambda_functions", {}).get(function, {}).get(key, default)
+
+
+def stage_throttling(stage: str) -> dict[str, int]:
+    """Requests per second (steady rate) and burst the API Gateway stage lets through, for every method."""
+    return {**DEFAULT_STAGE_THROTTLING, **stage_config(stage).get("api_gateway_throttling", {})}
 
 
 @contextmanager
@@ -281,8 +304,13 @@ def function_overrides(names: Names) -> dict[str, Any]:
     solver = resources[SOLVER_FUNCTION[0]]["Properties"]
     solver["Timeout"] = function_setting(names.stage, "solve_schedule", "lambda_timeout", 60)
     solver["MemorySize"] = function_setting(names.stage, "solve_schedule", "lambda_memory_size", 128)
-    resources["RestAPI"] = {"Properties": {"DefinitionBody": {
-        "x-amazon-apigateway-gateway-responses": GATEWAY_RESPONSES, "paths": api_alias_integrations()}}}
+    throttling = stage_throttling(names.stage)
+    resources["RestAPI"] = {"Properties": {
+        "DefinitionBody": {"x-amazon-apigateway-gateway-responses": GATEWAY_RESPONSES,
+                           "paths": api_alias_integrations()},
+        "MethodSettings": [{"ResourcePath": "/*", "HttpMethod": "*",
+                            "ThrottlingRateLimit": throttling["rate_limit"],
+                            "ThrottlingBurstLimit": throttling["burst_limit"]}]}}
     resources["APIHandlerInvokePermission"] = {"Properties": {"FunctionName": {"Ref": "APIHandler.Alias"}}}
     return resources
 

@@ -11,6 +11,9 @@ os.environ.update({
     "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "eu-west-1",
     "FLEXCLOUD_TOKEN_SECRET": "test-secret-not-for-production",
     "FLEXCLOUD_PASSWORD_HASH_PROFILE": "fast",
+    # As FlexMeasures' TestingConfig: every request is counted, but only tests that lower a limit hit one.
+    "FLEXMEASURES_API_DEFAULT_RATE_LIMIT": "1000000 per hour",
+    "FLEXMEASURES_API_TRIGGER_RATE_LIMIT": "1000000 per hour",
 })
 for _name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_REGION"):
     os.environ.pop(_name, None)
@@ -18,6 +21,7 @@ for _name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_REGION"):
 from moto import mock_aws  # noqa: E402
 
 from chalicelib import aws as aws_clients  # noqa: E402
+from chalicelib.services import rate_limits  # noqa: E402
 from chalicelib.store import queue, tables  # noqa: E402
 from tests import factories  # noqa: E402
 
@@ -25,6 +29,7 @@ from tests import factories  # noqa: E402
 def _reset_caches() -> None:
     aws_clients.reset_clients()
     queue.reset_cache()
+    rate_limits.forget_plans()
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +57,7 @@ def aws(_moto, monkeypatch):
     tables.create_queues()
     tables.verify_mail_sender()
     factories.reset_numbering()
+    rate_limits.forget_plans()  # account ids start again at 1 in every test's tables
     yield
 
 

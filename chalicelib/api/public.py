@@ -6,14 +6,10 @@ from typing import Any, Iterable
 
 from chalicelib.api.routes import ROUTES
 from chalicelib.api.routing import ApiRequest, Route
+from chalicelib.api.versions import API_PREFIX, API_VERSION, FLEXMEASURES_VERSION
 from chalicelib.errors import ApiError
 from chalicelib.schemas.results import processed
 from chalicelib.services.auth import request_token, token_error
-
-
-# The FlexMeasures release whose API this clone serves (see the contract's [SEED]).
-FLEXMEASURES_VERSION = "0.28.0"
-API_PREFIX = "/v3_0"
 
 
 def list_versions(req: ApiRequest) -> dict[str, Any]:
@@ -21,7 +17,7 @@ def list_versions(req: ApiRequest) -> dict[str, Any]:
         "message": "For these API versions endpoints are available. An authentication token can be requested "
                    "at: /api/requestAuthToken. For a list of services, see https://flexmeasures.readthedocs.io "
                    "or GET /api/v3_0 for the service listing.",
-        "versions": ["v3_0"],
+        "versions": [API_VERSION],
         "flexmeasures_version": FLEXMEASURES_VERSION,
     }
 

@@ -58,9 +58,9 @@ ROUTES: tuple[Route, ...] = (
           "Upload sensor data by file", wrap=False),
     # schedules.py
     Route("POST", "/v3_0/sensors/{id}/schedules/trigger", "schedules.trigger_sensor_schedule",
-          "Trigger scheduling job for one device", wrap=False),
+          "Trigger scheduling job for one device", wrap=False, trigger=True),
     Route("POST", "/v3_0/assets/{id}/schedules/trigger", "schedules.trigger_asset_schedule",
-          "Trigger scheduling job for any number of devices", wrap=False),
+          "Trigger scheduling job for any number of devices", wrap=False, trigger=True),
     Route("GET", "/v3_0/sensors/{id}/schedules/{uuid}", "schedules.get_schedule", "Download schedule for one device"),
     Route("GET", "/v3_0/assets/{id}/jobs", "schedules.get_asset_jobs", "Get asset jobs"),
     Route("GET", "/v3_0/jobs/{uuid}", "schedules.get_job_status",

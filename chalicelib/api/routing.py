@@ -1,4 +1,5 @@
-"""How every endpoint is served: auth, path ids, body limits, error mapping, lazily imported views.
+"""How every endpoint is served: auth, rate limits, path ids, body limits, error mapping, version headers, lazily
+imported views.
 
 The endpoints themselves are listed in `routes.py`. A view receives an `ApiRequest` (and its path parameters) and returns a body, a (body, status)
 tuple, or a ready chalice Response. `ApiError`s become their exact bodies; anything else becomes a
@@ -10,6 +11,11 @@ Every view follows one order: **parse** the query or body into a schema, **load*
 makes FlexMeasures answer in another order (e.g. a body's 422 before an unknown id's 404, or data errors before
 a 403), the view says so in a one-line comment. Listings whose scope depends on their arguments check
 permissions inside their service, on what the scope holds.
+
+Around every view, in FlexMeasures' order: the request is counted against the default rate limit once its user is
+known (or has failed to authenticate), a trigger against the trigger limit just before its view runs; every
+response, errors and 405s included, gets the version headers and, when counted, the rate-limit headers
+(`services/rate_limits.py`).
 """
 from __future__ import annotations
 
@@ -25,8 +31,10 @@ from typing import Any, Callable, Iterable
 from chalice import Chalice, Response
 
 from chalicelib.api.responses import render_error, respond
+from chalicelib.api.versions import version_headers
 from chalicelib.auth.current_user import authenticate
 from chalicelib.errors import ApiError, http_error, not_found, out_of_range, payload_too_large, too_large_to_store
+from chalicelib.services.rate_limits import RETRY_AFTER_HEADER, Meter
 from chalicelib.store.errors import item_too_large, number_out_of_range
 
 log = logging.getLogger("flexcloud.api")
@@ -151,7 +159,8 @@ class Route:
 
     `description` is the seed table's text, shown by the service listing. `wrap` adds the int "status" key to
     dict bodies (Flask-JSON's as_json); some endpoints are not wrapped. `int_params` are the path parameters
-    that must be integers (a 404 otherwise, as Flask's <int:id> converter).
+    that must be integers (a 404 otherwise, as Flask's <int:id> converter). `trigger` endpoints set expensive
+    work going and count against the trigger rate limit too (their `id` names the asset or sensor).
     """
 
     method: str
@@ -161,6 +170,7 @@ class Route:
     auth: bool = True
     wrap: bool = True
     int_params: tuple[str, ...] = ("id",)
+    trigger: bool = False
 
     @property
     def name(self) -> str:
@@ -181,29 +191,61 @@ def _handler(app: Chalice, route: Route) -> Callable[..., Response]:
 
     def handler(**params: str) -> Response:
         request = app.current_request
-        try:
-            user = authenticate(request) if route.auth else None
-            if len(request.raw_body or b"") > MAX_BODY_BYTES:
-                raise payload_too_large(MAX_BODY_BYTES)
-            converted = _int_params(params, path_ints)
-            return _render(_view(route)(ApiRequest(request, user), **converted), route.wrap)
-        except ApiError as error:
-            return render_error(error)
-        except OverflowError:
-            # Window arithmetic on far-off dates or huge durations from the request (checks and reads,
-            # which come before any write).
-            return render_error(out_of_range())
-        except Exception as exc:  # noqa: BLE001 - the API must answer JSON whatever happens
-            if item_too_large(exc):  # writes are single items or transactions, so nothing was stored
-                return render_error(too_large_to_store())
-            if number_out_of_range(exc):  # an id from the body or query beyond DynamoDB's numbers
-                return render_error(out_of_range())
-            request_id = _request_id(request)
-            log.exception("Unhandled error in %s %s [request %s]", request.method, route.path, request_id)
-            return respond({"message": "An internal error has occurred. Request id: " + request_id,
-                            "status": 500}, 500, wrap=False)
+        meter = Meter(route.path, _client_ip(request))
+        response = _serve(route, request, params, path_ints, meter)
+        meter.settle(response.status_code)
+        response.headers.update(meter.headers(response.headers.get(RETRY_AFTER_HEADER)))
+        response.headers.update(version_headers(route.path))
+        return response
 
     return handler
+
+
+def _serve(route: Route, request: Any, params: dict[str, str], path_ints: tuple[str, ...], meter: Meter) -> Response:
+    try:
+        user = _authenticated_and_counted(route, request, meter)
+        if len(request.raw_body or b"") > MAX_BODY_BYTES:
+            raise payload_too_large(MAX_BODY_BYTES)
+        converted = _int_params(params, path_ints)
+        if route.trigger:
+            meter.reserve_trigger(user, converted["id"])
+        return _render(_view(route)(ApiRequest(request, user), **converted), route.wrap)
+    except ApiError as error:
+        return render_error(error)
+    except OverflowError:
+        # Window arithmetic on far-off dates or huge durations from the request (checks and reads,
+        # which come before any write).
+        return render_error(out_of_range())
+    except Exception as exc:  # noqa: BLE001 - the API must answer JSON whatever happens
+        if item_too_large(exc):  # writes are single items or transactions, so nothing was stored
+            return render_error(too_large_to_store())
+        if number_out_of_range(exc):  # an id from the body or query beyond DynamoDB's numbers
+            return render_error(out_of_range())
+        request_id = _request_id(request)
+        log.exception("Unhandled error in %s %s [request %s]", request.method, route.path, request_id)
+        return respond({"message": "An internal error has occurred. Request id: " + request_id,
+                        "status": 500}, 500, wrap=False)
+
+
+def _authenticated_and_counted(route: Route, request: Any, meter: Meter) -> Any:
+    """The calling user (None on public endpoints), counted against the default limit. A request that fails to
+    authenticate is counted against its client IP, as FlexMeasures' limiter (which runs before authentication)
+    counts it: over the limit it gets the 429, else its 401."""
+    if not route.auth:
+        meter.count(None)
+        return None
+    try:
+        user = authenticate(request)
+    except ApiError:
+        meter.count(None)
+        raise
+    meter.count(user)
+    return user
+
+
+def _client_ip(request: Any) -> str:
+    """API Gateway's (and chalice local's) source address of the request."""
+    return ((getattr(request, "context", None) or {}).get("identity") or {}).get("sourceIp") or "unknown"
 
 
 @lru_cache(maxsize=None)
@@ -222,17 +264,21 @@ def load_views(routes: Iterable[Route]) -> None:
 
 
 def _add_method_fallbacks(app: Chalice) -> None:
-    """Answer unsupported methods on known paths with Werkzeug's 405 body (API Gateway would say 403)."""
+    """Answer unsupported methods on known paths with Werkzeug's 405 body (API Gateway would say 403).
+
+    Not counted against rate limits: Flask-Limiter skips requests that match no endpoint."""
     for path, entries in list(app.routes.items()):
         missing = [m for m in ALL_METHODS if m not in entries]
         if missing:
             app.route(path, methods=missing, cors=True, content_types=["*/*"],
                       name="method_not_allowed" + path.replace("/", "_").replace("{", "").replace("}", ""))(
-                _not_allowed)
+                _not_allowed(path))
 
 
-def _not_allowed(**_: str) -> Response:
-    return respond({"message": "The method is not allowed for the requested URL.", "status": 405}, 405, wrap=False)
+def _not_allowed(path: str) -> Callable[..., Response]:
+    def not_allowed(**_: str) -> Response:
+        return respond({"message": "The method is not allowed for the requested URL.", "status": 405}, 405,
+                       wrap=False, headers=version_headers(path))
 
-
-_not_allowed.is_fallback = True  # not an endpoint: the route table's consumers (tests, listings) skip it
+    not_allowed.is_fallback = True  # not an endpoint: the route table's consumers (tests, listings) skip it
+    return not_allowed

@@ -2,8 +2,9 @@
 
 Indexes exist for every listing the API does, so no endpoint scans a table: accounts by
 consultancy, users by email and account, assets by account and parent, sensors by asset,
-audit rows by subject, jobs by asset. Belief chunks, the job cache and schedule results are keyed for
-their one lookup each (see store/beliefs.py, store/jobs.py, store/schedule_results.py).
+audit rows by subject, jobs by asset. Belief chunks, the job cache, schedule results and rate counters are
+keyed for their one lookup each (see store/beliefs.py, store/jobs.py, store/schedule_results.py,
+store/rate_counters.py); plans are read by id (only the ops CLI lists them).
 """
 from __future__ import annotations
 
@@ -53,7 +54,38 @@ class Account(BaseModel):
     primary_color = UnicodeAttribute(null=True)
     secondary_color = UnicodeAttribute(null=True)
     logo_url = UnicodeAttribute(null=True)
+    plan_id = NumberAttribute(null=True)  # FlexMeasures' Account.plan_id: the Plan whose limits apply
     by_consultancy = _gsi("by-consultancy", "consultancy_key", UnicodeAttribute)
+
+
+class Plan(BaseModel):
+    """FlexMeasures' Plan: rate limits (and quotas, not enforced, as in FlexMeasures) for the accounts on it.
+
+    A limit is a Flask-Limiter string ("60 per 5 minutes"), "unlimited", or null for the server's setting.
+    """
+
+    Meta = table_meta("plans")
+    id = NumberAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    default_rate_limit = UnicodeAttribute(null=True)
+    trigger_rate_limit = UnicodeAttribute(null=True)
+    rate_limit_key = UnicodeAttribute(null=True)  # "account+asset", "account" or "user"
+    max_users = NumberAttribute(null=True)
+    max_assets = NumberAttribute(null=True)
+    max_clients = NumberAttribute(null=True)
+    legacy = BooleanAttribute(default=False)
+
+
+class RateCounter(BaseModel):
+    """Requests counted against one limit in one fixed window: `<scope>/<who>/<seconds>s/<window start>`.
+
+    The window is in the key, so an expired count is never read again; TTL removes it later.
+    """
+
+    Meta = table_meta("rate_counters")
+    key = UnicodeAttribute(hash_key=True)
+    hits = NumberAttribute(default=0)
+    expires_at = NumberAttribute()  # epoch seconds, the window's end; DynamoDB TTL
 
 
 class User(BaseModel):
@@ -205,5 +237,5 @@ class ScheduleResultItem(BaseModel):
     expires_at = NumberAttribute(null=True)
 
 
-ALL_MODELS: list[type[BaseModel]] = [Counter, UniqueKey, Account, User, AssetType, Asset, Sensor, DataSource,
-                                     AuditEntry, Job, JobCacheEntry, BeliefChunk, ScheduleResultItem]
+ALL_MODELS: list[type[BaseModel]] = [Counter, UniqueKey, Account, Plan, RateCounter, User, AssetType, Asset, Sensor,
+                                     DataSource, AuditEntry, Job, JobCacheEntry, BeliefChunk, ScheduleResultItem]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.api.versions import FLEXMEASURES_VERSION
 from chalicelib.errors import UNAUTHORIZED_MESSAGE
 
 UNAUTHORIZED = {"message": UNAUTHORIZED_MESSAGE, "status": "UNAUTHORIZED"}
@@ -13,6 +14,9 @@ def test_version_list(api):
     assert r.status == 200
     assert r.headers["content-type"] == "application/json"
     assert r.json["versions"] == ["v3_0"]
+    # The release whose v3_0 API is served in full: flexmeasures-client takes its current code paths for it.
+    assert r.json["flexmeasures_version"] == FLEXMEASURES_VERSION == "1.0.1"
+    assert r.headers["flexmeasures-version"] == FLEXMEASURES_VERSION
     assert r.json["status"] == 200
     assert "/api/requestAuthToken" in r.json["message"]
 

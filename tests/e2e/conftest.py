@@ -6,10 +6,13 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Iterator
 from urllib.parse import urlparse
 
 import pytest
@@ -62,16 +65,21 @@ class LocalStack:
         return asyncio.run(main())
 
 
-@pytest.fixture(scope="session")
-def local_stack(tmp_path_factory):
+@contextmanager
+def running_local_stack(extra_env: dict[str, str] | None = None, *, api_only: bool = False) -> Iterator[LocalStack]:
+    """`python -m infra.local_stack` (with `--api-only`: just the API) on free ports, until the block ends.
+
+    The environment is this one's without AWS_* and FLEXCLOUD_* settings, plus `extra_env`; an API-only process
+    finds the AWS emulation and the token secret of the stack it joins there.
+    """
     api_port, moto_port = _free_port(), _free_port()
-    connection_file = tmp_path_factory.mktemp("local-stack") / "env"
+    connection_file = Path(tempfile.mkdtemp(prefix="flexcloud-e2e-")) / "env"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FLEXCLOUD_"))}
     env.update(FLEXCLOUD_PORT=str(api_port), FLEXCLOUD_MOTO_PORT=str(moto_port),
                FLEXCLOUD_ADMIN_PASSWORD="e2e-admin-password", FLEXCLOUD_PASSWORD_HASH_PROFILE="fast",
-               FLEXCLOUD_LOCAL_ENV_FILE=str(connection_file))
-    proc = subprocess.Popen([sys.executable, "-m", "infra.local_stack"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+               FLEXCLOUD_LOCAL_ENV_FILE=str(connection_file), **(extra_env or {}))
+    command = [sys.executable, "-m", "infra.local_stack"] + (["--api-only"] if api_only else [])
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []
     deadline = time.time() + 90
     try:
@@ -89,14 +97,19 @@ def local_stack(tmp_path_factory):
         if proc.poll() is not None:
             pytest.fail("local stack exited:\n" + "".join(lines))
         # Keep draining output so the child never blocks on a full pipe.
-        import threading
-
         threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+        moto_url = env.get("AWS_ENDPOINT_URL") if api_only else f"http://127.0.0.1:{moto_port}"
         yield LocalStack(f"http://127.0.0.1:{api_port}/api", "admin@flexcloud.example", "e2e-admin-password",
-                         f"http://127.0.0.1:{moto_port}", connection_file)
+                         moto_url, connection_file)
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def local_stack():
+    with running_local_stack() as stack:
+        yield stack

@@ -154,3 +154,26 @@ def _make_user(local_stack, email: str, account_id: int) -> None:
     result = _make_cli(local_stack, "add-user", "--email", email, "--password", "concurrent-pw", "--account-id",
                        str(account_id))
     assert result.returncode == 0, result.stderr
+
+
+def test_unknown_paths_say_the_versions_under_api_only(local_stack):
+    r = requests.get(f"{local_stack.base_url}/v3_0/does-not-exist", timeout=10)
+    assert (r.status_code, r.headers["FlexMeasures-Version"], r.headers["API-Version"]) == (404, "1.0.1", "v3_0")
+    r = requests.get(f"{local_stack.base_url}/nothing-here", timeout=10)
+    assert r.status_code == 404 and r.headers["FlexMeasures-Version"] == "1.0.1" and "API-Version" not in r.headers
+    r = requests.get(local_stack.base_url.removesuffix("/api") + "/elsewhere", timeout=10)
+    assert r.status_code == 404 and "FlexMeasures-Version" not in r.headers
+
+
+def test_flexmeasures_client_takes_its_current_code_paths(local_stack):
+    """The client reads the server's version from the header of its first response, and uses the jobs API, the
+    asset trigger and units for FlexMeasures from 0.33 on."""
+    from flexmeasures_client.client import JOB_STATUS_MIN_SERVER_VERSION, _server_version_at_least
+
+    async def scenario(client):
+        await client.get_versions()
+        return client.server_version, client._supports_job_status_api()
+
+    version, jobs_api = local_stack.run(scenario)
+    assert version == "1.0.1" and jobs_api
+    assert _server_version_at_least(version, JOB_STATUS_MIN_SERVER_VERSION)

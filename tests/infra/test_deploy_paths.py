@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from chalicelib.api.versions import FLEXMEASURES_VERSION
 from chalicelib.errors import NOT_FOUND_MESSAGE
 from chalicelib.store import tables
 from chalicelib.aws import client
@@ -137,10 +138,30 @@ def test_merged_template_wires_functions_to_the_declared_resources(merged_templa
 def test_unknown_paths_answer_flexmeasures_404(merged_template):
     swagger = yaml.safe_load(merged_template.read_text())["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
     assert "/v3_0/assets" in swagger["paths"]  # Chalice's routes survived the merge
-    response = swagger["x-amazon-apigateway-gateway-responses"]["MISSING_AUTHENTICATION_TOKEN"]
+    responses = swagger["x-amazon-apigateway-gateway-responses"]
+    response = responses["MISSING_AUTHENTICATION_TOKEN"]
     assert response["statusCode"] == 404
     assert json.loads(response["responseTemplates"]["application/json"]) == {
         "message": NOT_FOUND_MESSAGE, "status": 404}
+    for response in responses.values():  # FlexMeasures says its version on every /api answer
+        assert response["responseParameters"]["gatewayresponse.header.FlexMeasures-Version"] == \
+            f"'{FLEXMEASURES_VERSION}'"
+
+
+def test_stage_throttling_answers_flexmeasures_429(merged_template, monkeypatch):
+    """The coarse outer guard: the API Gateway stage's throttling for every method, and FlexMeasures' 429 body."""
+    template = yaml.safe_load(merged_template.read_text())["Resources"]
+    throttled = template["RestAPI"]["Properties"]["DefinitionBody"]["x-amazon-apigateway-gateway-responses"][
+        "THROTTLED"]
+    assert throttled["statusCode"] == 429
+    assert json.loads(throttled["responseTemplates"]["application/json"]) == {
+        "result": "Rejected", "status": "TOO_MANY_REQUESTS", "message": "You hit a rate limit."}
+    assert throttled["responseParameters"]["gatewayresponse.header.Retry-After"] == "'1'"
+    stage = next(r for r in _translated(merged_template, monkeypatch).values() if r["Type"] == "AWS::ApiGateway::Stage")
+    assert stage["Properties"]["StageName"] == "api"
+    assert stage["Properties"]["MethodSettings"] == [{
+        "ResourcePath": "/*", "HttpMethod": "*", "ThrottlingRateLimit": resources.stage_throttling("dev")["rate_limit"],
+        "ThrottlingBurstLimit": resources.stage_throttling("dev")["burst_limit"]}]
 
 
 def test_chalice_deploy_path_gets_the_same_404_for_unknown_paths(_moto, tmp_path):
@@ -157,13 +178,19 @@ def test_chalice_deploy_path_gets_the_same_404_for_unknown_paths(_moto, tmp_path
         {"name": "api_handler", "resource_type": "lambda_function", "lambda_arn": "arn:aws:lambda:x"},
         {"name": "rest_api", "resource_type": "rest_api", "rest_api_id": api, "rest_api_url": "https://x/api/"}]}))
 
-    gateway_responses.apply(gateway_responses.deployed_rest_api_id("dev", tmp_path), "api")
+    assert gateway_responses.apply(gateway_responses.deployed_rest_api_id("dev", tmp_path), "dev") == "api"
 
     response = apigateway.get_gateway_response(restApiId=api, responseType="MISSING_AUTHENTICATION_TOKEN")
     assert response["statusCode"] == "404"
     assert json.loads(response["responseTemplates"]["application/json"]) == {
         "message": NOT_FOUND_MESSAGE, "status": 404}
+    throttled = apigateway.get_gateway_response(restApiId=api, responseType="THROTTLED")
+    assert throttled["statusCode"] == "429"
+    assert throttled["responseParameters"]["gatewayresponse.header.FlexMeasures-Version"] == f"'{FLEXMEASURES_VERSION}'"
     assert apigateway.get_deployments(restApiId=api)["items"]
+    settings = apigateway.get_stage(restApiId=api, stageName="api")["methodSettings"]["*/*"]
+    assert (settings["throttlingRateLimit"], settings["throttlingBurstLimit"]) == (
+        resources.stage_throttling("dev")["rate_limit"], resources.stage_throttling("dev")["burst_limit"])
     with pytest.raises(SystemExit, match="chalice deploy"):
         gateway_responses.deployed_rest_api_id("prod", tmp_path)
 

@@ -57,3 +57,29 @@ def test_seed_defaults_is_idempotent(aws, capsys):
 def test_create_tables_is_idempotent(aws, capsys):
     code, lines, _ = run(capsys, "create-tables")
     assert code == 0 and all(line.endswith("exists") for line in lines)
+
+
+def test_plans_are_added_checked_and_assigned(aws, capsys):
+    from chalicelib.store import plans
+
+    run(capsys, "add-account", "--name", "ACME")
+    code, lines, _ = run(capsys, "add-plan", "--name", "Pro", "--trigger-rate-limit", "60 per 5 minutes",
+                         "--default-rate-limit", "unlimited", "--rate-limit-key", "account+asset")
+    assert code == 0
+    plan = plans.find(int(lines[-1]))
+    assert (plan.name, plan.default_rate_limit, plan.trigger_rate_limit, plan.rate_limit_key) == (
+        "Pro", "unlimited", "60 per 5 minutes", "account+asset")
+    assert run(capsys, "set-account-plan", "--account-id", "1", "--plan-id", str(plan.id))[0] == 0
+    assert plans.of_account(1).id == plan.id
+    assert run(capsys, "set-account-plan", "--account-id", "1", "--no-plan")[0] == 0
+    assert plans.of_account(1) is None
+
+    code, _, err = run(capsys, "add-plan", "--name", "Pro")
+    assert code == 1 and "A plan named 'Pro' already exists." in err
+    code, _, err = run(capsys, "add-plan", "--name", "Odd", "--trigger-rate-limit", "lots per fortnight")
+    assert code == 1 and "couldn't parse rate limit string 'lots per fortnight'" in err
+    code, _, err = run(capsys, "set-account-plan", "--account-id", "1", "--plan-id", "99")
+    assert code == 1 and "Plan 99 not found" in err
+    code, _, err = run(capsys, "set-account-plan", "--account-id", "42", "--plan-id", str(plan.id))
+    assert code == 1 and "Account 42 not found" in err
+    assert [p.name for p in plans.list_all()] == ["Pro"]
