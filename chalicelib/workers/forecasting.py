@@ -2,12 +2,13 @@
 
 Each viewpoint trains on the sensor's history before it and forecasts the plan's horizon; the forecasts are stored
 as beliefs of the forecaster's source, formed at the viewpoint (or at the trigger's `prior`), so charts, status and
-the scheduler's belief selection read them like any forecast.
+the scheduler's belief selection read them like any forecast. A viewpoint still in the future believes now, when the
+forecast is really made (FlexMeasures would stamp it with the future viewpoint, hiding it from schedules made now).
 """
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from chalicelib.forecasting.plan import ForecastPlan
@@ -43,6 +44,7 @@ def forecast_job(job: Job) -> dict[str, Any]:
     if missing:
         raise runner.JobFailed(f"ValueError: Regressor sensor(s) {missing} no longer exist.")
     plan = ForecastPlan.from_json(request["plan"])
+    now = datetime.now(timezone.utc)
     source = sources.forecaster_source(model=MODEL, version=SOURCE_VERSION)
     began = time.perf_counter()
     stored = 0
@@ -52,7 +54,7 @@ def forecast_job(job: Job) -> dict[str, Any]:
         except ForecastError as exc:
             raise runner.JobFailed(exc.reason) from None
         beliefs.write_beliefs(target, source, [t.to_pydatetime() for t in forecast.index], forecast.tolist(),
-                              belief_time=plan.belief_time or viewpoint)
+                              belief_time=plan.belief_time or min(viewpoint, now))
         stored += len(forecast)
     return {"data_source_info": {"name": source.name, "model": source.model, "version": source.version,
                                  "id": int(source.id)},
