@@ -18,7 +18,7 @@ from infra import build_package, resources
 
 ROOT = resources.ROOT
 DEPLOYED_ENV = ("FLEXCLOUD_TABLE_PREFIX", "FLEXCLOUD_UPLOADS_BUCKET", "FLEXCLOUD_SCHEDULE_QUEUE",
-                "FLEXCLOUD_SCHEDULE_DLQ")
+                "FLEXCLOUD_SCHEDULE_DLQ", "FLEXCLOUD_FORECAST_QUEUE", "FLEXCLOUD_FORECAST_DLQ")
 
 
 @pytest.fixture
