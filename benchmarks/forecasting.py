@@ -45,7 +45,7 @@ import pvlib  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chalicelib.forecasting import forecast  # noqa: E402
+from chalicelib.forecasting.forecaster import forecast  # noqa: E402
 from chalicelib.forecasting.ridge import fit_median_ridge, fit_ridge  # noqa: E402
 
 SITE_FILE = "723170TYA.CSV"

@@ -46,12 +46,12 @@ def cmd_create_tables(args: argparse.Namespace) -> None:
 
 
 def cmd_create_resources(args: argparse.Namespace) -> None:
-    """Tables, the uploads bucket, the schedule queue with its dead-letter queue, the mail sender."""
+    """Tables, the uploads bucket, the job queues with their dead-letter queues, the mail sender."""
 
     cmd_create_tables(args)
     print(f"bucket: {tables.create_bucket()}")
-    queue_url, dlq_url = tables.create_queues()
-    print(f"queue: {queue_url}\ndead-letter queue: {dlq_url}")
+    for url in tables.create_queues().values():
+        print(f"queue: {url}")
     if args.verify_mail_sender:
         tables.verify_mail_sender()
 

@@ -45,6 +45,14 @@ def schedule_dlq_name() -> str:
     return _env("FLEXCLOUD_SCHEDULE_DLQ", f"{schedule_queue_name()}-dlq")
 
 
+def forecast_queue_name() -> str:
+    return _env("FLEXCLOUD_FORECAST_QUEUE", f"flexcloud-{stage()}-forecast-jobs")
+
+
+def forecast_dlq_name() -> str:
+    return _env("FLEXCLOUD_FORECAST_DLQ", f"{forecast_queue_name()}-dlq")
+
+
 def aws_region() -> str:
     return _env("AWS_REGION", _env("AWS_DEFAULT_REGION", "eu-west-1"))
 

@@ -259,11 +259,13 @@ def main(argv: list[str] | None = None) -> int:
     http_server = None
     try:
         provision(admin_email, admin_password)
-        from app import fail_dead_letter, solve_schedule
+        from app import fail_dead_letter, fail_forecast_dead_letter, forecast_sensor, solve_schedule
         from chalicelib import settings
 
         workers = [QueueWorker(settings.schedule_queue_name(), solve_schedule, stop),
-                   QueueWorker(settings.schedule_dlq_name(), fail_dead_letter, stop)]
+                   QueueWorker(settings.schedule_dlq_name(), fail_dead_letter, stop),
+                   QueueWorker(settings.forecast_queue_name(), forecast_sensor, stop),
+                   QueueWorker(settings.forecast_dlq_name(), fail_forecast_dead_letter, stop)]
         for worker in workers:
             worker.start()
         http_server = make_http_server(api_port)

@@ -29,10 +29,20 @@ CONFIG = ROOT / ".chalice" / "config.json"
 API_FUNCTION = ("APIHandler", "ApiHandlerRole", "")
 SOLVER_FUNCTION = ("SolveSchedule", "SolveScheduleRole", "-solve_schedule")
 DEAD_LETTER_FUNCTION = ("FailDeadLetter", "FailDeadLetterRole", "-fail_dead_letter")
-FUNCTIONS = [API_FUNCTION, SOLVER_FUNCTION, DEAD_LETTER_FUNCTION]
+FORECASTER_FUNCTION = ("ForecastSensor", "ForecastSensorRole", "-forecast_sensor")
+FORECAST_DEAD_LETTER_FUNCTION = ("FailForecastDeadLetter", "FailForecastDeadLetterRole",
+                                 "-fail_forecast_dead_letter")
+FUNCTIONS = [API_FUNCTION, SOLVER_FUNCTION, DEAD_LETTER_FUNCTION, FORECASTER_FUNCTION, FORECAST_DEAD_LETTER_FUNCTION]
 
 SCHEDULE_QUEUE = "ScheduleQueue"
 SCHEDULE_DLQ = "ScheduleDeadLetterQueue"
+FORECAST_QUEUE = "ForecastQueue"
+FORECAST_DLQ = "ForecastDeadLetterQueue"
+# Each queue's consumer: (function, its config.json name, the queue's logical id, its dead-letter queue's).
+QUEUE_CONSUMERS = [(SOLVER_FUNCTION, "solve_schedule", SCHEDULE_QUEUE, SCHEDULE_DLQ),
+                   (DEAD_LETTER_FUNCTION, "fail_dead_letter", SCHEDULE_DLQ, None),
+                   (FORECASTER_FUNCTION, "forecast_sensor", FORECAST_QUEUE, FORECAST_DLQ),
+                   (FORECAST_DEAD_LETTER_FUNCTION, "fail_forecast_dead_letter", FORECAST_DLQ, None)]
 UPLOADS_BUCKET = "UploadsBucket"
 TOKEN_SECRET = "TokenSecret"
 TTL_ATTRIBUTE_NAME = "expires_at"
@@ -87,7 +97,8 @@ SECRET_ACTIONS = ["secretsmanager:GetSecretValue"]
 LOG_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
 
 _OVERRIDDEN_SETTINGS = ("FLEXCLOUD_TABLE_PREFIX", "FLEXCLOUD_UPLOADS_BUCKET", "FLEXCLOUD_SCHEDULE_QUEUE",
-                        "FLEXCLOUD_SCHEDULE_DLQ", "FLEXCLOUD_TOKEN_SECRET_ID", "FLEXCLOUD_MAIL_SENDER")
+                        "FLEXCLOUD_SCHEDULE_DLQ", "FLEXCLOUD_FORECAST_QUEUE", "FLEXCLOUD_FORECAST_DLQ",
+                        "FLEXCLOUD_TOKEN_SECRET_ID", "FLEXCLOUD_MAIL_SENDER")
 
 
 def load_config() -> dict[str, Any]:
@@ -136,8 +147,8 @@ class Names:
             self.stage = stage
             self.models = sorted(all_models(), key=lambda model: model.Meta.short_name)
             self.tables = {table_logical_id(m): settings.table_name(m.Meta.short_name) for m in self.models}
-            self.schedule_queue = settings.schedule_queue_name()
-            self.schedule_dlq = settings.schedule_dlq_name()
+            self.queues = {SCHEDULE_QUEUE: settings.schedule_queue_name(), SCHEDULE_DLQ: settings.schedule_dlq_name(),
+                           FORECAST_QUEUE: settings.forecast_queue_name(), FORECAST_DLQ: settings.forecast_dlq_name()}
             # S3 names are global: the account and region make the bucket's name unique.
             self.uploads_bucket = f"{settings.uploads_bucket()}-${{AWS::AccountId}}-${{AWS::Region}}"
             self.token_secret = variables.get("FLEXCLOUD_TOKEN_SECRET_ID", f"flexcloud-{stage}-token-secret")
@@ -201,13 +212,9 @@ def _retained(resource: dict[str, Any]) -> dict[str, Any]:
 
 
 def data_resources(names: Names) -> dict[str, Any]:
-    from chalicelib.store.tables import MAX_RECEIVES_BEFORE_DLQ, SCHEDULE_VISIBILITY_TIMEOUT
+    from chalicelib.store.tables import FORECAST_VISIBILITY_TIMEOUT, SCHEDULE_VISIBILITY_TIMEOUT
 
-    solver_timeout = function_setting(names.stage, "solve_schedule", "lambda_timeout", 60)
-    if SCHEDULE_VISIBILITY_TIMEOUT < VISIBILITY_FACTOR * solver_timeout:
-        raise ValueError(f"SCHEDULE_VISIBILITY_TIMEOUT must be >= {VISIBILITY_FACTOR}x the solver's "
-                         f"timeout ({solver_timeout} s)")
-    dead_letter_timeout = function_setting(names.stage, "fail_dead_letter", "lambda_timeout", 60)
+    visibility = {SCHEDULE_QUEUE: SCHEDULE_VISIBILITY_TIMEOUT, FORECAST_QUEUE: FORECAST_VISIBILITY_TIMEOUT}
     resources = {logical_id: table_resource(model, names.tables[logical_id])
                  for logical_id, model in ((table_logical_id(m), m) for m in names.models)}
     resources[UPLOADS_BUCKET] = _retained({"Type": "AWS::S3::Bucket", "Properties": {
@@ -218,19 +225,8 @@ def data_resources(names: Names) -> dict[str, Any]:
                                            "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
         "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
     }})
-    resources[SCHEDULE_DLQ] = {"Type": "AWS::SQS::Queue", "Properties": {
-        "QueueName": names.schedule_dlq,
-        "MessageRetentionPeriod": DLQ_RETENTION_SECONDS,
-        "VisibilityTimeout": VISIBILITY_FACTOR * dead_letter_timeout,
-        "SqsManagedSseEnabled": True,
-    }}
-    resources[SCHEDULE_QUEUE] = {"Type": "AWS::SQS::Queue", "Properties": {
-        "QueueName": names.schedule_queue,
-        "VisibilityTimeout": SCHEDULE_VISIBILITY_TIMEOUT,
-        "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [SCHEDULE_DLQ, "Arn"]},
-                          "maxReceiveCount": MAX_RECEIVES_BEFORE_DLQ},
-        "SqsManagedSseEnabled": True,
-    }}
+    for (_, _, _), function, queue, dead_letters in QUEUE_CONSUMERS:
+        resources[queue] = _queue(names, function, queue, dead_letters, visibility.get(queue))
     resources[TOKEN_SECRET] = {"Type": "AWS::SecretsManager::Secret", "Properties": {
         "Name": names.token_secret,
         "Description": "Signs flexcloud auth tokens; generated on deploy, never stored in the repo.",
@@ -239,12 +235,29 @@ def data_resources(names: Names) -> dict[str, Any]:
     return resources
 
 
+def _queue(names: Names, consumer: str, queue: str, dead_letters: str | None, visibility: int | None) -> dict:
+    """A job queue redriving to `dead_letters` after its retries, or (None) a dead-letter queue."""
+    from chalicelib.store.tables import MAX_RECEIVES_BEFORE_DLQ
+
+    timeout = function_setting(names.stage, consumer, "lambda_timeout", 60)
+    if visibility is not None and visibility < VISIBILITY_FACTOR * timeout:
+        raise ValueError(f"{queue}'s visibility timeout must be >= {VISIBILITY_FACTOR}x {consumer}'s timeout "
+                         f"({timeout} s)")
+    properties: dict[str, Any] = {"QueueName": names.queues[queue], "SqsManagedSseEnabled": True}
+    if dead_letters is None:
+        properties.update(MessageRetentionPeriod=DLQ_RETENTION_SECONDS, VisibilityTimeout=VISIBILITY_FACTOR * timeout)
+    else:
+        properties.update(VisibilityTimeout=visibility, RedrivePolicy={
+            "deadLetterTargetArn": {"Fn::GetAtt": [dead_letters, "Arn"]}, "maxReceiveCount": MAX_RECEIVES_BEFORE_DLQ})
+    return {"Type": "AWS::SQS::Queue", "Properties": dict(sorted(properties.items()))}
+
+
 def policy_document(names: Names) -> dict[str, Any]:
     """The functions' policy with `${AWS::...}` placeholders (wrap in Fn::Sub, or substitute)."""
     tables = [_arn("dynamodb", f"table/{name}") for name in names.tables.values()]
     indexed = [_arn("dynamodb", f"table/{names.tables[table_logical_id(m)]}/index/*")
                for m in names.models if m._get_schema()["global_secondary_indexes"]]
-    queues = [_arn("sqs", name) for name in (names.schedule_queue, names.schedule_dlq)]
+    queues = [_arn("sqs", name) for name in names.queues.values()]
     sender_domain = names.mail_sender.rsplit("@", 1)[-1]
     identities = [_arn("ses", f"identity/{identity}") for identity in (names.mail_sender, sender_domain)]
     log_groups = [_arn("logs", f"log-group:/aws/lambda/{names.function_name(suffix)}:*")
@@ -254,7 +267,7 @@ def policy_document(names: Names) -> dict[str, Any]:
         ("TableIndexes", DYNAMODB_INDEX_ACTIONS, indexed),
         ("Uploads", S3_ACTIONS, [_arn("s3", f"{names.uploads_bucket}/*", regional=False)]),
         ("UploadsListing", S3_BUCKET_ACTIONS, [_arn("s3", names.uploads_bucket, regional=False)]),
-        ("ScheduleQueues", SQS_ACTIONS, queues),
+        ("JobQueues", SQS_ACTIONS, queues),
         ("Mail", SES_ACTIONS, identities),
         # Secrets Manager appends 6 random characters to a secret's ARN.
         ("TokenSecret", SECRET_ACTIONS, [_arn("secretsmanager", f"secret:{names.token_secret}-??????")]),
@@ -296,14 +309,15 @@ def function_overrides(names: Names) -> dict[str, Any]:
                                               "SnapStart": {"ApplyOn": "PublishedVersions"}}}
         resources[role] = {"Properties": {"Policies": [{"PolicyName": "flexcloud-access",
                                                         "PolicyDocument": policy}]}}
-    for (function, _, _), queue in ((SOLVER_FUNCTION, SCHEDULE_QUEUE), (DEAD_LETTER_FUNCTION, SCHEDULE_DLQ)):
+    for (function, _, _), _, queue, _ in QUEUE_CONSUMERS:
         # Fn::Sub, like Chalice's literal queue ARN, so the deep merge replaces it (and CloudFormation
         # creates the queue before the event source).
         resources[function]["Properties"]["Events"] = {f"{function}SqsEventSource": {
             "Properties": {"Queue": {"Fn::Sub": f"${{{queue}.Arn}}"}}}}
-    solver = resources[SOLVER_FUNCTION[0]]["Properties"]
-    solver["Timeout"] = function_setting(names.stage, "solve_schedule", "lambda_timeout", 60)
-    solver["MemorySize"] = function_setting(names.stage, "solve_schedule", "lambda_memory_size", 128)
+    for (function, _, _), name in ((SOLVER_FUNCTION, "solve_schedule"), (FORECASTER_FUNCTION, "forecast_sensor")):
+        worker = resources[function]["Properties"]
+        worker["Timeout"] = function_setting(names.stage, name, "lambda_timeout", 60)
+        worker["MemorySize"] = function_setting(names.stage, name, "lambda_memory_size", 128)
     throttling = stage_throttling(names.stage)
     resources["RestAPI"] = {"Properties": {
         "DefinitionBody": {"x-amazon-apigateway-gateway-responses": GATEWAY_RESPONSES,
@@ -334,7 +348,7 @@ def base_stack(stage: str = "dev") -> dict[str, Any]:
     names = Names(stage)
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": f"flexcloud {stage}: tables, uploads bucket, schedule queues and token secret "
+        "Description": f"flexcloud {stage}: tables, uploads bucket, job queues and token secret "
                        "(create before `chalice deploy`).",
         "Resources": data_resources(names),
         "Outputs": {"UploadsBucketName": {"Value": {"Ref": UPLOADS_BUCKET}},

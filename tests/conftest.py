@@ -52,6 +52,8 @@ def aws(_moto, monkeypatch):
     monkeypatch.setenv("FLEXCLOUD_UPLOADS_BUCKET", f"t{n}-uploads")
     monkeypatch.setenv("FLEXCLOUD_SCHEDULE_QUEUE", f"t{n}-schedule-jobs")
     monkeypatch.setenv("FLEXCLOUD_SCHEDULE_DLQ", f"t{n}-schedule-jobs-dlq")
+    monkeypatch.setenv("FLEXCLOUD_FORECAST_QUEUE", f"t{n}-forecast-jobs")
+    monkeypatch.setenv("FLEXCLOUD_FORECAST_DLQ", f"t{n}-forecast-jobs-dlq")
     tables.create_tables()
     tables.create_bucket()
     tables.create_queues()

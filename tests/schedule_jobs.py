@@ -34,17 +34,19 @@ def queue_sensor_job(sensor, **over) -> str:
                      sensor_id=sensor.id)
 
 
-def run_queue(max_messages: int = 10) -> list[str]:
-    """Receive up to `max_messages` from the schedule queue, run the worker on each; the job ids handled."""
+def run_queue(max_messages: int = 10, *, queue_name: str | None = None, handle=scheduling.handle_message) -> list[str]:
+    """Receive up to `max_messages` from a job queue (default: schedules), run its worker (`handle`) on each; the
+    job ids handled."""
     sqs = client("sqs")
+    url = queue.queue_url(queue_name)
     handled = []
     for _ in range(max_messages):
-        received = sqs.receive_message(QueueUrl=queue.queue_url(), MaxNumberOfMessages=1).get("Messages", [])
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1).get("Messages", [])
         if not received:
             break
         message = received[0]
-        scheduling.handle_message(message["Body"])
-        sqs.delete_message(QueueUrl=queue.queue_url(), ReceiptHandle=message["ReceiptHandle"])
+        handle(message["Body"])
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
         handled.append(json.loads(message["Body"])["job_id"])
     return handled
 

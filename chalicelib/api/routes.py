@@ -62,6 +62,11 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v3_0/assets/{id}/schedules/trigger", "schedules.trigger_asset_schedule",
           "Trigger scheduling job for any number of devices", wrap=False, trigger=True),
     Route("GET", "/v3_0/sensors/{id}/schedules/{uuid}", "schedules.get_schedule", "Download schedule for one device"),
+    # forecasts.py
+    Route("POST", "/v3_0/sensors/{id}/forecasts/trigger", "forecasts.trigger_forecast",
+          "Trigger forecasting job for one sensor", wrap=False, trigger=True),
+    Route("GET", "/v3_0/sensors/{id}/forecasts/{uuid}", "forecasts.get_forecast", "Get forecast for one sensor",
+          wrap=False),
     Route("GET", "/v3_0/assets/{id}/jobs", "schedules.get_asset_jobs", "Get asset jobs"),
     Route("GET", "/v3_0/jobs/{uuid}", "schedules.get_job_status",
           "Get the status of a background job", wrap=False, int_params=()),

@@ -1,6 +1,5 @@
-"""Forecasting's pure core (numpy and pandas only): `forecast` a sensor's next events, or a ForecastError."""
-from chalicelib.forecasting.errors import ForecastError
-from chalicelib.forecasting.forecaster import forecast, minimum_history
-from chalicelib.forecasting.grid import steps_between
+"""Forecasting's pure core: `forecaster.forecast` predicts a sensor's next events from its history and regressors
+(numpy and pandas, loaded only by the forecaster worker); `plan` turns a trigger's timing into viewpoints (stdlib).
 
-__all__ = ["ForecastError", "forecast", "minimum_history", "steps_between"]
+Nothing is imported here, so the API can validate a trigger's timing without loading pandas.
+"""

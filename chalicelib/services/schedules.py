@@ -256,12 +256,13 @@ def _fingerprint(trigger: str, target: int, stored: dict, request: Any, horizon:
 # ---- results --------------------------------------------------------------------------------------
 
 def status_detail(job: Any) -> str:
-    """FlexMeasures' text for a job's state (without the "<scheduler> was used." suffix)."""
+    """FlexMeasures' text for a job's state, named after its queue (without the "<scheduler> was used." suffix)."""
+    noun = f"{(job.kind or 'scheduling').capitalize()} job"
     if job.status == "failed":
-        return f"Scheduling job failed with {job.error or 'ValueError: The job does not state why it failed'}."
-    return {"started": "Scheduling job in progress.", "queued": "Scheduling job waiting to be processed.",
-            "deferred": "Scheduling job waiting for another job to be processed.",
-            "finished": "Scheduling job has finished."}.get(job.status, "Scheduling job has an unknown status.")
+        return f"{noun} failed with {job.error or 'ValueError: The job does not state why it failed'}."
+    return {"started": f"{noun} in progress.", "queued": f"{noun} waiting to be processed.",
+            "deferred": f"{noun} waiting for another job to be processed.",
+            "finished": f"{noun} has finished."}.get(job.status, f"{noun} has an unknown status.")
 
 
 def schedule_result(sensor: Any, job_id: str, duration: timedelta | None, unit: str | None) -> dict:
@@ -324,13 +325,16 @@ def _job_item(job: Any, asset: Any, sensor_items: dict[int, Any]) -> dict:
     else:
         entity = f"asset: {asset.name} (Id: {asset.id})"
     metadata = json.dumps({**(job.meta or {}), "job_id": job.id}, indent=4, default=str)
-    return {"job_id": job.id, "metadata": metadata, "queue": "scheduling",
+    kind = job.kind or "scheduling"
+    return {"job_id": job.id, "metadata": metadata, "queue": kind,
             "asset_or_sensor_type": "sensor" if job.sensor_id is not None else "asset", "entity": entity,
-            "status": job.status, "err": f"Scheduling job failed with {job.error}" if job.status == "failed" else None,
+            "status": job.status, "err": f"{kind.capitalize()} job failed with {job.error}" if job.status == "failed" else None,
             "enqueued_at": job.enqueued_at.isoformat() if job.enqueued_at else None,
             "metadata_hash": hashlib.sha256(metadata.encode()).hexdigest()}
 
 
+WORKER_FUNCTIONS = {"scheduling": "flexcloud.workers.scheduling.solve_job",
+                    "forecasting": "flexcloud.workers.forecasting.forecast_job"}
 # FlexMeasures' status codes for GET /jobs/<uuid> ([CURRENT]): done, failed, anything else is pending.
 JOB_STATUS_CODES = {"finished": 200, "failed": 422}
 
@@ -339,7 +343,7 @@ def job_status(job: Any) -> tuple[dict, int]:
     """GET /jobs/<uuid> as [CURRENT] FlexMeasures reports it (flexmeasures-client's wait_for_job)."""
     return {
         "status": job.status.upper(), "message": status_detail(job), "result": (job.meta or {}).get("costs"),
-        "func-name": "flexcloud.scheduling.worker.run_job", "origin": "scheduling",
+        "func-name": WORKER_FUNCTIONS.get(job.kind, WORKER_FUNCTIONS["scheduling"]), "origin": job.kind or "scheduling",
         "enqueued-at": _iso(job.enqueued_at), "started-at": _iso(job.started_at), "ended-at": _iso(job.ended_at),
         "exc-info": job.error if job.status == "failed" else None,
     }, JOB_STATUS_CODES.get(job.status, 202)

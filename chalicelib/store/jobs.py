@@ -1,4 +1,4 @@
-"""Scheduling jobs: durable state shared by the trigger, the solver worker and the GET endpoints."""
+"""Jobs (scheduling, forecasting): durable state shared by the triggers, the workers and the GET endpoints."""
 from __future__ import annotations
 
 import time
@@ -19,9 +19,9 @@ _NOT_ENDED = ("queued", "started", "deferred")
 
 
 def create(*, asset_id: int | None, sensor_ids: list[int], request: dict[str, Any],
-           sensor_id: int | None = None, meta: dict[str, Any] | None = None) -> Job:
+           sensor_id: int | None = None, meta: dict[str, Any] | None = None, kind: str = "scheduling") -> Job:
     now = datetime.now(timezone.utc)
-    job = Job(str(uuid.uuid4()), status="queued", asset_id=asset_id, sensor_id=sensor_id,
+    job = Job(str(uuid.uuid4()), kind=kind, status="queued", asset_id=asset_id, sensor_id=sensor_id,
               sensor_ids=list(sensor_ids), request=request, meta=meta or {}, enqueued_at=now,
               expires_at=int(time.time()) + JOB_TTL_SECONDS)
     job.save()

@@ -1,4 +1,4 @@
-"""The SQS schedule queue: send job ids, find the queue URLs."""
+"""The SQS job queues (schedules, forecasts): send job ids, find the queue URLs."""
 from __future__ import annotations
 
 import json
@@ -18,8 +18,9 @@ def _queue_url(name: str, endpoint: str | None, region: str) -> str:
     return client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
 
 
-def send_job(job_id: str) -> None:
-    client("sqs").send_message(QueueUrl=queue_url(), MessageBody=json.dumps({"job_id": job_id}))
+def send_job(job_id: str, queue_name: str | None = None) -> None:
+    """Queue a job for its worker: the schedule queue unless another queue is named."""
+    client("sqs").send_message(QueueUrl=queue_url(queue_name), MessageBody=json.dumps({"job_id": job_id}))
 
 
 def reset_cache() -> None:

@@ -10,6 +10,7 @@ from chalicelib.store.models import DataSource
 from chalicelib.store.uniques import claim_key, claim_owner, write_with_claims
 
 SCHEDULER = "scheduler"
+FORECASTER = "forecaster"
 USER = "user"
 
 
@@ -61,9 +62,18 @@ def existing_user_source(user: Any) -> DataSource | None:
 
 def scheduler_source(model: str = "StorageScheduler", version: str = "1", name: str = "FlexMeasures") -> DataSource:
     """The source under which a scheduler's results are stored (one per name, model and version)."""
+    return _model_source(SCHEDULER, model, version, name)
+
+
+def forecaster_source(model: str, version: str, name: str = "FlexMeasures") -> DataSource:
+    """The source under which a forecaster's beliefs are stored (one per name, model and version)."""
+    return _model_source(FORECASTER, model, version, name)
+
+
+def _model_source(kind: str, model: str, version: str, name: str) -> DataSource:
     return _lookup_or_create(
-        claim_key("source-scheduler", f"{name}#{model}#{version}"),
-        lambda new_id: DataSource(new_id, name=name, type=SCHEDULER, model=model, version=version))
+        claim_key(f"source-{kind}", f"{name}#{model}#{version}"),
+        lambda new_id: DataSource(new_id, name=name, type=kind, model=model, version=version))
 
 
 def description(source: Any) -> str:

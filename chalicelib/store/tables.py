@@ -9,6 +9,8 @@ from chalicelib.store import models
 
 # The solver Lambda's timeout is 300 s; the queue's visibility timeout must be at least 6x that.
 SCHEDULE_VISIBILITY_TIMEOUT = 1800
+# The forecaster Lambda's timeout is 120 s (a year of hourly history trains in a few seconds).
+FORECAST_VISIBILITY_TIMEOUT = 720
 MAX_RECEIVES_BEFORE_DLQ = 3
 
 
@@ -42,20 +44,28 @@ def create_bucket() -> str:
     return name
 
 
-def create_queues() -> tuple[str, str]:
-    """The schedule queue and its dead-letter queue (redrive after 3 receives)."""
-    sqs = client("sqs")
-    dlq_url = sqs.create_queue(QueueName=settings.schedule_dlq_name())["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    queue_url = sqs.create_queue(
-        QueueName=settings.schedule_queue_name(),
-        Attributes={
-            "VisibilityTimeout": str(SCHEDULE_VISIBILITY_TIMEOUT),
-            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
+def create_queues() -> dict[str, str]:
+    """Each job queue (schedules, forecasts) and its dead-letter queue (redrive after 3 receives): name -> URL."""
+    urls: dict[str, str] = {}
+    for name, dlq_name, visibility in job_queues():
+        urls[dlq_name] = _create_queue(dlq_name, {})
+        dlq_arn = client("sqs").get_queue_attributes(QueueUrl=urls[dlq_name], AttributeNames=["QueueArn"])
+        urls[name] = _create_queue(name, {
+            "VisibilityTimeout": str(visibility),
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn["Attributes"]["QueueArn"],
                                          "maxReceiveCount": str(MAX_RECEIVES_BEFORE_DLQ)}),
-        },
-    )["QueueUrl"]
-    return queue_url, dlq_url
+        })
+    return urls
+
+
+def job_queues() -> list[tuple[str, str, int]]:
+    """(queue, dead-letter queue, visibility timeout) of each kind of job."""
+    return [(settings.schedule_queue_name(), settings.schedule_dlq_name(), SCHEDULE_VISIBILITY_TIMEOUT),
+            (settings.forecast_queue_name(), settings.forecast_dlq_name(), FORECAST_VISIBILITY_TIMEOUT)]
+
+
+def _create_queue(name: str, attributes: dict[str, str]) -> str:
+    return client("sqs").create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
 
 
 def verify_mail_sender() -> None:

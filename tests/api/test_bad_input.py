@@ -69,7 +69,8 @@ def world(_moto) -> Iterator[World]:
     with pytest.MonkeyPatch.context() as mp:
         for key, value in {"FLEXCLOUD_TABLE_PREFIX": "badinput", "FLEXCLOUD_UPLOADS_BUCKET": "badinput-uploads",
                            "FLEXCLOUD_SCHEDULE_QUEUE": "badinput-jobs",
-                           "FLEXCLOUD_SCHEDULE_DLQ": "badinput-jobs-dlq"}.items():
+                           "FLEXCLOUD_SCHEDULE_DLQ": "badinput-jobs-dlq", "FLEXCLOUD_FORECAST_QUEUE": "badinput-fc",
+                           "FLEXCLOUD_FORECAST_DLQ": "badinput-fc-dlq"}.items():
             mp.setenv(key, value + uuid.uuid4().hex[:6])
         mp.setattr(NumberAttribute, "serialize", _as_dynamodb_serializes)
         tables.create_tables()
@@ -128,6 +129,10 @@ def _bodies(ids: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "default_view": {"default_asset_view": "Graphs", "use_as_default": True},
         "asset_trigger": {"start": START, "duration": "PT2H", "flex-model": [{"sensor": ids["sensor"], **storage}],
                           "flex-context": context, "sequential": False},
+        "forecast_trigger": {"start": START, "duration": "PT2H", "prior": START, "forecast-frequency": "PT1H",
+                             "max-forecast-horizon": "PT1H",
+                             "config": {"train-period": "P3D", "missing-threshold": 0.5, "regressors": [ids["sensor"]],
+                                        "lower": 0, "upper": 100}},
         "sensor_trigger": {"start": START, "duration": "PT2H", "flex-model": storage, "flex-context": context,
                            "force_new_job_creation": False},
         "sensor_create": {"name": "new", "unit": "kW", "event_resolution": "PT15M",
@@ -190,6 +195,8 @@ ROUTES: dict[tuple[str, str], tuple[str | None, str, dict[str, str]]] = {
     ("/v3_0/sensors/{id}/data", "GET"): ("sensor", "none", _DATA_QUERY),
     ("/v3_0/sensors/{id}/data/upload", "POST"): ("sensor", "none", {"belief-time-measured-instantly": "true"}),
     ("/v3_0/sensors/{id}/schedules/trigger", "POST"): ("sensor", "sensor_trigger", {}),
+    ("/v3_0/sensors/{id}/forecasts/trigger", "POST"): ("sensor", "forecast_trigger", {}),
+    ("/v3_0/sensors/{id}/forecasts/{uuid}", "GET"): ("sensor", "none", {}),
     ("/v3_0/sensors/{id}/schedules/{uuid}", "GET"): ("sensor", "none", {"duration": "PT1H", "unit": "kW"}),
     ("/v3_0/sensors/{id}/stats", "GET"): ("sensor", "none", {"sort": "false", "event_start_time": START,
                                                             "event_end_time": "2025-01-02T00:00:00+00:00"}),
@@ -370,11 +377,13 @@ def _is_error_shape(path: str, status: int, body: dict[str, Any]) -> bool:
     token, message = body["status"], body["message"]
     if status == 403:
         return token == "INVALID_SENDER" and message == FORBIDDEN_MESSAGE
+    if status == 422 and "/forecasts/" in path and isinstance(message, str):
+        return token == "UNPROCESSABLE_ENTITY"  # FlexMeasures' forecast endpoints say what is wrong in words
     if status == 422:
         return (token == "UNPROCESSABLE_ENTITY" and isinstance(message, dict) and len(message) == 1
                 and set(message) <= LOCATIONS and isinstance(next(iter(message.values())), (dict, str)))
     if status == 400:
-        return token in {"UNKNOWN_SCHEDULE", "UNRECOGNIZED_UDI_EVENT"} and isinstance(message, str)
+        return token in {"UNKNOWN_SCHEDULE", "UNRECOGNIZED_UDI_EVENT", "UNKNOWN_FORECAST"} and isinstance(message, str)
     if status == 413:
         return token == "PAYLOAD_TOO_LARGE" and isinstance(message, str)
     return False
@@ -425,7 +434,7 @@ RANDOM_EXAMPLES = int(os.environ.get("BAD_INPUT_EXAMPLES", "40"))
 WRITE_ROUTES = [("/v3_0/assets", "POST"), ("/v3_0/assets/{id}", "PATCH"), ("/v3_0/sensors", "POST"),
                 ("/v3_0/sensors/{id}", "PATCH"), ("/v3_0/sensors/{id}/data", "POST"), ("/v3_0/sensors/data", "POST"),
                 ("/v3_0/sensors/{id}/schedules/trigger", "POST"), ("/v3_0/assets/{id}/schedules/trigger", "POST"),
-                ("/v3_0/users/{id}", "PATCH")]
+                ("/v3_0/sensors/{id}/forecasts/trigger", "POST"), ("/v3_0/users/{id}", "PATCH")]
 
 
 @pytest.mark.parametrize("route", WRITE_ROUTES, ids=lambda r: f"{r[1]} {r[0]}")

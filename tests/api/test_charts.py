@@ -222,3 +222,29 @@ def test_trailing_slash_variants_are_served(api, site):
     save_values(site.power, site.member_source, [1.0])
     assert get(api, site, "chart_data/", **WINDOW).json == get(api, site, "chart_data", **WINDOW).json
     assert get(api, site, "chart/").json["data"] == {"name": f"asset_{site.asset.id}"}
+
+
+def test_forecasts_show_as_the_forecaster_source_drawn_dotted(api, site):
+    forecaster = sources.forecaster_source(model="MedianRidge", version="1")
+    save_values(site.power, site.member_source, [1.0])
+    save_values(site.power, forecaster, [1.5, 2.5], formed=T0 - timedelta(hours=1))
+    records = json.loads(get(api, site, "chart_data", **WINDOW).body)
+    by_source = {}
+    for record in records:
+        if record["sensor"]["id"] == site.power.id:
+            by_source.setdefault(record["source"]["type"], []).append(record["event_value"])
+    assert by_source == {"other": [1.0], "forecaster": [1.5, 2.5]}
+    described = {r["source"]["description"] for r in records if r["source"]["type"] == "forecaster"}
+    assert described == {"FlexMeasures's MedianRidge forecaster v1"}
+    spec = json.loads(get(api, site, "chart", **WINDOW).body)
+    dashes = [layer["encoding"]["strokeDash"]["scale"] for layer in _layers(spec) if "strokeDash" in layer.get(
+        "encoding", {})]
+    assert dashes and all(dict(zip(d["domain"], d["range"]))["forecaster"] == [2, 2] for d in dashes)
+
+
+def _layers(spec):
+    """Every layer of a Vega-Lite spec, however deeply it is nested (vconcat, layer)."""
+    for key in ("vconcat", "hconcat", "concat", "layer"):
+        for part in spec.get(key, []):
+            yield part
+            yield from _layers(part)

@@ -18,7 +18,7 @@ from infra import build_package, resources
 
 ROOT = resources.ROOT
 DEPLOYED_ENV = ("FLEXCLOUD_TABLE_PREFIX", "FLEXCLOUD_UPLOADS_BUCKET", "FLEXCLOUD_SCHEDULE_QUEUE",
-                "FLEXCLOUD_SCHEDULE_DLQ")
+                "FLEXCLOUD_SCHEDULE_DLQ", "FLEXCLOUD_FORECAST_QUEUE", "FLEXCLOUD_FORECAST_DLQ")
 
 
 @pytest.fixture
@@ -61,8 +61,9 @@ def test_chalice_deploy_path_code_and_policy_fit_the_base_stack(base_stack, monk
     assert tables.create_tables() == []  # the CLI finds every table the stack made
 
     sqs = client("sqs")
-    for name, timeout in ((tables.settings.schedule_queue_name(), str(tables.SCHEDULE_VISIBILITY_TIMEOUT)),
-                          (tables.settings.schedule_dlq_name(), None)):
+    expected = [(queue, str(visibility)) for queue, _, visibility in tables.job_queues()]
+    expected += [(dead_letters, None) for _, dead_letters, _ in tables.job_queues()]
+    for name, timeout in expected:
         attributes = sqs.get_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"],
                                               AttributeNames=["All"])["Attributes"]
         assert attributes["QueueArn"] in granted
@@ -114,7 +115,8 @@ def test_merged_template_passes_cfn_lint(merged_template):
 def test_merged_template_wires_functions_to_the_declared_resources(merged_template):
     template = yaml.safe_load(merged_template.read_text())["Resources"]
     functions = {k: v["Properties"] for k, v in template.items() if v["Type"] == "AWS::Serverless::Function"}
-    assert set(functions) == {"APIHandler", "SolveSchedule", "FailDeadLetter"}
+    assert set(functions) == {"APIHandler", "SolveSchedule", "FailDeadLetter", "ForecastSensor",
+                              "FailForecastDeadLetter"}
     for props in functions.values():
         env = props["Environment"]["Variables"]
         assert env["FLEXCLOUD_STAGE"] == "dev"
@@ -129,10 +131,18 @@ def test_merged_template_wires_functions_to_the_declared_resources(merged_templa
         {"Fn::Sub": "${ScheduleQueue.Arn}"}
     assert functions["FailDeadLetter"]["Events"]["FailDeadLetterSqsEventSource"]["Properties"]["Queue"] == \
         {"Fn::Sub": "${ScheduleDeadLetterQueue.Arn}"}
-    queues = {k: template[k]["Properties"] for k in ("ScheduleQueue", "ScheduleDeadLetterQueue")}
-    assert queues["ScheduleQueue"]["VisibilityTimeout"] >= 6 * functions["SolveSchedule"]["Timeout"]
-    assert queues["ScheduleDeadLetterQueue"]["VisibilityTimeout"] >= 6 * functions["FailDeadLetter"]["Timeout"]
+    assert functions["ForecastSensor"]["Events"]["ForecastSensorSqsEventSource"]["Properties"]["Queue"] == \
+        {"Fn::Sub": "${ForecastQueue.Arn}"}
+    assert functions["FailForecastDeadLetter"]["Events"]["FailForecastDeadLetterSqsEventSource"]["Properties"][
+        "Queue"] == {"Fn::Sub": "${ForecastDeadLetterQueue.Arn}"}
+    for queue, function in (("ScheduleQueue", "SolveSchedule"), ("ScheduleDeadLetterQueue", "FailDeadLetter"),
+                            ("ForecastQueue", "ForecastSensor"), ("ForecastDeadLetterQueue", "FailForecastDeadLetter")):
+        assert template[queue]["Properties"]["VisibilityTimeout"] >= 6 * functions[function]["Timeout"]
+    for queue, dead_letters in (("ScheduleQueue", "ScheduleDeadLetterQueue"), ("ForecastQueue", "ForecastDeadLetterQueue")):
+        assert template[queue]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"] == {
+            "Fn::GetAtt": [dead_letters, "Arn"]}
     assert functions["SolveSchedule"]["MemorySize"] >= 1024
+    assert functions["ForecastSensor"]["MemorySize"] >= 1024
 
 
 def test_unknown_paths_answer_flexmeasures_404(merged_template):
@@ -214,13 +224,14 @@ def _translated(merged_template: Path, monkeypatch) -> dict:
 
 def test_snapstart_every_function_runs_a_published_version_through_its_alias(merged_template, monkeypatch):
     resources = _translated(merged_template, monkeypatch)
-    for function in ("APIHandler", "SolveSchedule", "FailDeadLetter"):
+    workers = ("SolveSchedule", "FailDeadLetter", "ForecastSensor", "FailForecastDeadLetter")
+    for function in ("APIHandler", *workers):
         assert resources[function]["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
         alias = resources[f"{function}Aliaslive"]
         assert alias["Type"] == "AWS::Lambda::Alias"
         assert resources[alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]]["Type"] == "AWS::Lambda::Version"
     mappings = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
-    assert sorted(m["FunctionName"]["Ref"] for m in mappings) == ["FailDeadLetterAliaslive", "SolveScheduleAliaslive"]
+    assert sorted(m["FunctionName"]["Ref"] for m in mappings) == sorted(f"{w}Aliaslive" for w in workers)
     assert resources["APIHandlerInvokePermission"]["Properties"]["FunctionName"] == {"Ref": "APIHandlerAliaslive"}
     api = next(r for r in resources.values() if r["Type"] == "AWS::ApiGateway::RestApi")
     integrations = [operation["x-amazon-apigateway-integration"] for path in api["Properties"]["Body"]["paths"].values()

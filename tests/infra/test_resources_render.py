@@ -89,7 +89,7 @@ def test_queue_redrives_after_three_receives_and_outlasts_the_solver():
 
 def test_visibility_timeout_shorter_than_six_solver_timeouts_is_refused(monkeypatch):
     monkeypatch.setattr(tables, "SCHEDULE_VISIBILITY_TIMEOUT", 299 * 6)
-    with pytest.raises(ValueError, match="6x the solver"):
+    with pytest.raises(ValueError, match="ScheduleQueue's visibility timeout must be >= 6x solve_schedule's"):
         resources.merge_template()
 
 
@@ -127,13 +127,14 @@ def test_policy_names_only_declared_resources_and_used_actions():
     bucket = resources.substitute(names.uploads_bucket, pseudo)
     allowed = {f"{prefix.format('dynamodb')}table/{t}" for t in names.tables.values()}
     allowed |= {a + "/index/*" for a in allowed}
-    allowed |= {prefix.format("sqs") + q for q in (names.schedule_queue, names.schedule_dlq)}
+    allowed |= {prefix.format("sqs") + q for q in names.queues.values()}
     allowed |= {f"arn:aws:s3:::{bucket}/*", f"arn:aws:s3:::{bucket}",
                 f"{prefix.format('secretsmanager')}secret:{names.token_secret}-??????",
                 f"{prefix.format('ses')}identity/{names.mail_sender}",
                 f"{prefix.format('ses')}identity/{names.mail_sender.split('@')[1]}"}
     allowed |= {f"{prefix.format('logs')}log-group:/aws/lambda/{fn}:*"
-                for fn in ("flexcloud-dev", "flexcloud-dev-solve_schedule", "flexcloud-dev-fail_dead_letter")}
+                for fn in ("flexcloud-dev", "flexcloud-dev-solve_schedule", "flexcloud-dev-fail_dead_letter",
+                           "flexcloud-dev-forecast_sensor", "flexcloud-dev-fail_forecast_dead_letter")}
     used = set()
     for statement in resources.substitute(document, pseudo)["Statement"]:
         assert statement["Effect"] == "Allow"

@@ -5,7 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chalicelib.forecasting import ForecastError, forecast, minimum_history, steps_between
+from chalicelib.forecasting.errors import ForecastError
+from chalicelib.forecasting.forecaster import forecast, minimum_history
+from chalicelib.forecasting.grid import steps_between
 
 TZ = "Europe/Amsterdam"
 HOUR = pd.Timedelta(hours=1)
