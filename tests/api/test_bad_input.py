@@ -70,12 +70,14 @@ def world(_moto) -> Iterator[World]:
         for key, value in {"FLEXCLOUD_TABLE_PREFIX": "badinput", "FLEXCLOUD_UPLOADS_BUCKET": "badinput-uploads",
                            "FLEXCLOUD_SCHEDULE_QUEUE": "badinput-jobs",
                            "FLEXCLOUD_SCHEDULE_DLQ": "badinput-jobs-dlq", "FLEXCLOUD_FORECAST_QUEUE": "badinput-fc",
-                           "FLEXCLOUD_FORECAST_DLQ": "badinput-fc-dlq"}.items():
+                           "FLEXCLOUD_FORECAST_DLQ": "badinput-fc-dlq",
+                           "FLEXCLOUD_AUTOMATION_GROUP": "badinput-automations"}.items():
             mp.setenv(key, value + uuid.uuid4().hex[:6])
         mp.setattr(NumberAttribute, "serialize", _as_dynamodb_serializes)
         tables.create_tables()
         tables.create_bucket()
         tables.create_queues()
+        tables.create_schedule_group()
         tables.verify_mail_sender()
 
         admins, own, other = make_account("Admins"), make_account("Own"), make_account("Other")
