@@ -52,6 +52,7 @@ def cmd_create_resources(args: argparse.Namespace) -> None:
     print(f"bucket: {tables.create_bucket()}")
     for url in tables.create_queues().values():
         print(f"queue: {url}")
+    print(f"automation schedule group: {tables.create_schedule_group()}")
     if args.verify_mail_sender:
         tables.verify_mail_sender()
 

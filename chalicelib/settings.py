@@ -53,6 +53,18 @@ def forecast_dlq_name() -> str:
     return _env("FLEXCLOUD_FORECAST_DLQ", f"{forecast_queue_name()}-dlq")
 
 
+def automation_schedule_group() -> str:
+    """The EventBridge Scheduler group holding one schedule per automation."""
+    return _env("FLEXCLOUD_AUTOMATION_GROUP", f"flexcloud-{stage()}-automations")
+
+
+def automation_scheduler_role_arn() -> str:
+    """The role EventBridge Scheduler assumes to send an automation's message to its job queue (set by the
+    templates; the local stack and tests use a placeholder, which moto accepts)."""
+    return _env("FLEXCLOUD_AUTOMATION_ROLE_ARN",
+                f"arn:aws:iam::000000000000:role/flexcloud-{stage()}-automation-scheduler")
+
+
 def aws_region() -> str:
     return _env("AWS_REGION", _env("AWS_DEFAULT_REGION", "eu-west-1"))
 

@@ -75,6 +75,7 @@ def provision(admin_email: str, admin_password: str) -> int:
     tables.create_tables()
     tables.create_bucket()
     tables.create_queues()
+    tables.create_schedule_group()
     tables.verify_mail_sender()
     asset_types.seed_defaults()
     existing = users.find_by_email(admin_email)
@@ -192,6 +193,26 @@ class QueueWorker(threading.Thread):
         sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
 
+class AutomationRunner(threading.Thread):
+    """The local stand-in for EventBridge Scheduler: evaluates the automations' cron strings in their timezones and
+    sends each due occurrence to its job queue, with the message a deployed schedule sends."""
+
+    def __init__(self, stop: threading.Event, every_seconds: float = 2.0):
+        super().__init__(daemon=True, name="automation-runner")
+        self.stop, self.every_seconds = stop, every_seconds
+
+    def run(self) -> None:
+        from chalicelib.services.automations import fire_due
+
+        sent: dict = {}
+        while not self.stop.wait(self.every_seconds):
+            try:
+                fire_due(sent)
+            except Exception as exc:  # noqa: BLE001 - moto stopping at shutdown, or a bad automation
+                if not self.stop.is_set():
+                    print(f"automation runner: {exc!r}", file=sys.stderr)
+
+
 class _LambdaContext:
     function_name = "flexcloud-local-worker"
     memory_limit_in_mb = 2048
@@ -265,7 +286,8 @@ def main(argv: list[str] | None = None) -> int:
         workers = [QueueWorker(settings.schedule_queue_name(), solve_schedule, stop),
                    QueueWorker(settings.schedule_dlq_name(), fail_dead_letter, stop),
                    QueueWorker(settings.forecast_queue_name(), forecast_sensor, stop),
-                   QueueWorker(settings.forecast_dlq_name(), fail_forecast_dead_letter, stop)]
+                   QueueWorker(settings.forecast_dlq_name(), fail_forecast_dead_letter, stop),
+                   AutomationRunner(stop)]
         for worker in workers:
             worker.start()
         http_server = make_http_server(api_port)

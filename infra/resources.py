@@ -44,6 +44,8 @@ QUEUE_CONSUMERS = [(SOLVER_FUNCTION, "solve_schedule", SCHEDULE_QUEUE, SCHEDULE_
                    (FORECASTER_FUNCTION, "forecast_sensor", FORECAST_QUEUE, FORECAST_DLQ),
                    (FORECAST_DEAD_LETTER_FUNCTION, "fail_forecast_dead_letter", FORECAST_DLQ, None)]
 UPLOADS_BUCKET = "UploadsBucket"
+AUTOMATION_GROUP = "AutomationScheduleGroup"
+AUTOMATION_ROLE = "AutomationSchedulerRole"
 TOKEN_SECRET = "TokenSecret"
 TTL_ATTRIBUTE_NAME = "expires_at"
 # Any Lambda consuming a queue needs the queue's visibility timeout >= 6x its own timeout.
@@ -93,12 +95,15 @@ S3_BUCKET_ACTIONS = ["s3:ListBucket"]  # list_objects_v2 of a sensor's uploads
 SQS_ACTIONS = ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueUrl",
                "sqs:GetQueueAttributes"]
 SES_ACTIONS = ["ses:SendEmail"]
+SCHEDULER_ACTIONS = ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule",
+                     "scheduler:GetSchedule"]
 SECRET_ACTIONS = ["secretsmanager:GetSecretValue"]
 LOG_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
 
 _OVERRIDDEN_SETTINGS = ("FLEXCLOUD_TABLE_PREFIX", "FLEXCLOUD_UPLOADS_BUCKET", "FLEXCLOUD_SCHEDULE_QUEUE",
                         "FLEXCLOUD_SCHEDULE_DLQ", "FLEXCLOUD_FORECAST_QUEUE", "FLEXCLOUD_FORECAST_DLQ",
-                        "FLEXCLOUD_TOKEN_SECRET_ID", "FLEXCLOUD_MAIL_SENDER")
+                        "FLEXCLOUD_TOKEN_SECRET_ID", "FLEXCLOUD_MAIL_SENDER", "FLEXCLOUD_AUTOMATION_GROUP",
+                        "FLEXCLOUD_AUTOMATION_ROLE_ARN")
 
 
 def load_config() -> dict[str, Any]:
@@ -153,6 +158,8 @@ class Names:
             self.uploads_bucket = f"{settings.uploads_bucket()}-${{AWS::AccountId}}-${{AWS::Region}}"
             self.token_secret = variables.get("FLEXCLOUD_TOKEN_SECRET_ID", f"flexcloud-{stage}-token-secret")
             self.mail_sender = settings.mail_sender()
+            self.automation_group = settings.automation_schedule_group()
+            self.automation_role = f"flexcloud-{stage}-automation-scheduler"
         self.function_prefix = f"{load_config()['app_name']}-{stage}"
 
     def function_name(self, suffix: str) -> str:
@@ -227,12 +234,33 @@ def data_resources(names: Names) -> dict[str, Any]:
     }})
     for (_, _, _), function, queue, dead_letters in QUEUE_CONSUMERS:
         resources[queue] = _queue(names, function, queue, dead_letters, visibility.get(queue))
+    resources[AUTOMATION_GROUP] = {"Type": "AWS::Scheduler::ScheduleGroup",
+                                   "Properties": {"Name": names.automation_group}}
+    resources[AUTOMATION_ROLE] = _scheduler_role(names)
     resources[TOKEN_SECRET] = {"Type": "AWS::SecretsManager::Secret", "Properties": {
         "Name": names.token_secret,
         "Description": "Signs flexcloud auth tokens; generated on deploy, never stored in the repo.",
         "GenerateSecretString": {"PasswordLength": 64, "ExcludePunctuation": True},
     }}
     return resources
+
+
+def _scheduler_role(names: Names) -> dict[str, Any]:
+    """What EventBridge Scheduler assumes to deliver an automation's message: send to the job queues, nothing else,
+    and only for schedules of this account."""
+    job_queues = [{"Fn::GetAtt": [queue, "Arn"]} for queue in (SCHEDULE_QUEUE, FORECAST_QUEUE)]
+    return {"Type": "AWS::IAM::Role", "Properties": {
+        "RoleName": names.automation_role,
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "scheduler.amazonaws.com"}, "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}}]},
+        "Policies": [{"PolicyName": "send-automation-runs", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": job_queues}]}}],
+    }}
+
+
+def automation_role_arn(names: Names) -> str:
+    return f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{names.automation_role}"
 
 
 def _queue(names: Names, consumer: str, queue: str, dead_letters: str | None, visibility: int | None) -> dict:
@@ -269,13 +297,18 @@ def policy_document(names: Names) -> dict[str, Any]:
         ("UploadsListing", S3_BUCKET_ACTIONS, [_arn("s3", names.uploads_bucket, regional=False)]),
         ("JobQueues", SQS_ACTIONS, queues),
         ("Mail", SES_ACTIONS, identities),
+        ("AutomationSchedules", SCHEDULER_ACTIONS,
+         [_arn("scheduler", f"schedule/{names.automation_group}/*")]),
         # Secrets Manager appends 6 random characters to a secret's ARN.
         ("TokenSecret", SECRET_ACTIONS, [_arn("secretsmanager", f"secret:{names.token_secret}-??????")]),
         ("Logs", LOG_ACTIONS, log_groups),
     ]
+    pass_role = {"Sid": "PassAutomationSchedulerRole", "Effect": "Allow", "Action": ["iam:PassRole"],
+                 "Resource": [automation_role_arn(names)],
+                 "Condition": {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}}
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
-        for sid, actions, resources in statements if resources]}
+        for sid, actions, resources in statements if resources] + [pass_role]}
 
 
 def _map_strings(value: Any, change) -> Any:
@@ -300,7 +333,8 @@ def function_overrides(names: Names) -> dict[str, Any]:
     """Chalice's functions and roles, completed: names, env, queue wiring, solver sizing, policy."""
     policy = as_cloudformation(policy_document(names))
     environment = {"FLEXCLOUD_UPLOADS_BUCKET": {"Ref": UPLOADS_BUCKET},
-                   "FLEXCLOUD_TOKEN_SECRET_ID": {"Ref": TOKEN_SECRET}}
+                   "FLEXCLOUD_TOKEN_SECRET_ID": {"Ref": TOKEN_SECRET},
+                   "FLEXCLOUD_AUTOMATION_ROLE_ARN": {"Fn::GetAtt": [AUTOMATION_ROLE, "Arn"]}}
     resources: dict[str, Any] = {}
     for function, role, suffix in FUNCTIONS:
         resources[function] = {"Properties": {"FunctionName": names.function_name(suffix),
@@ -360,4 +394,5 @@ def deploy_settings(stage: str, pseudo: dict[str, str]) -> tuple[dict[str, Any],
     """For `chalice deploy`: the concrete policy and the environment variables config.json lacks."""
     names = Names(stage)
     return (substitute(policy_document(names), pseudo),
-            {"FLEXCLOUD_UPLOADS_BUCKET": substitute(names.uploads_bucket, pseudo)})
+            {"FLEXCLOUD_UPLOADS_BUCKET": substitute(names.uploads_bucket, pseudo),
+             "FLEXCLOUD_AUTOMATION_ROLE_ARN": substitute(automation_role_arn(names), pseudo)})

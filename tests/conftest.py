@@ -56,7 +56,9 @@ def aws(_moto, monkeypatch):
     monkeypatch.setenv("FLEXCLOUD_FORECAST_DLQ", f"t{n}-forecast-jobs-dlq")
     tables.create_tables()
     tables.create_bucket()
+    monkeypatch.setenv("FLEXCLOUD_AUTOMATION_GROUP", f"t{n}-automations")
     tables.create_queues()
+    tables.create_schedule_group()
     tables.verify_mail_sender()
     factories.reset_numbering()
     rate_limits.forget_plans()  # account ids start again at 1 in every test's tables

@@ -47,7 +47,9 @@ def run_queue(max_messages: int = 10, *, queue_name: str | None = None, handle=s
         message = received[0]
         handle(message["Body"])
         sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        handled.append(json.loads(message["Body"])["job_id"])
+        job_id = json.loads(message["Body"]).get("job_id")  # (an automation's occurrence names no job)
+        if job_id is not None:
+            handled.append(job_id)
     return handled
 
 

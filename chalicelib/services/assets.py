@@ -17,7 +17,7 @@ from chalicelib.services.auditlog import audit_listing
 from chalicelib.services.listing import (filter_terms, first_term_words, list_or_page, matches_all, matches_any,
                                          sort_items)
 from chalicelib.services.loaders import account_or_404
-from chalicelib.store import accounts, asset_types, audit, sensors, users
+from chalicelib.store import accounts, asset_types, audit, automations, sensors, users
 from chalicelib.store import assets as store
 from chalicelib.store.errors import DuplicateError
 from chalicelib.store.models import Asset
@@ -294,5 +294,6 @@ def change_events(asset: Asset, changes: dict[str, Any]) -> list[str]:
 
 
 def delete(user: Any, asset: Asset) -> None:
+    automations.delete_for_assets([asset.id, *store.offspring_ids(asset.id)])  # and their schedules
     store.delete(asset)
     audit.record_asset_event(f"Deleted asset '{asset.name}': {asset.id}", asset.id, user)

@@ -346,6 +346,7 @@ def job_status(job: Any) -> tuple[dict, int]:
         "func-name": WORKER_FUNCTIONS.get(job.kind, WORKER_FUNCTIONS["scheduling"]), "origin": job.kind or "scheduling",
         "enqueued-at": _iso(job.enqueued_at), "started-at": _iso(job.started_at), "ended-at": _iso(job.ended_at),
         "exc-info": job.error if job.status == "failed" else None,
+        **({"automation": int((job.meta or {})["automation_id"])} if (job.meta or {}).get("automation_id") else {}),
     }, JOB_STATUS_CODES.get(job.status, 202)
 
 

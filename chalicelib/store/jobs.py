@@ -83,6 +83,13 @@ def fail_if_pending(job_id: str, error: str) -> bool:
         return False
 
 
+def record_origin(job_id: str, **origin: Any) -> None:
+    """Note in the job's meta what started it (e.g. `automation_id`), beside what its trigger stored."""
+    job = find(job_id)
+    if job is not None:
+        job.update(actions=[Job.meta.set({**(job.meta or {}), **origin})])
+
+
 def cached_job(fingerprint: str) -> Job | None:
     """The job an identical trigger created within the cache TTL, whatever its status."""
     entry = JobCacheEntry.get_or_none(fingerprint)

@@ -237,5 +237,27 @@ class ScheduleResultItem(BaseModel):
     expires_at = NumberAttribute(null=True)
 
 
+class Automation(BaseModel):
+    """A recurring task on an asset (FlexMeasures' automations): a trigger's parameters run on a cron schedule."""
+
+    Meta = table_meta("automations")
+    id = NumberAttribute(hash_key=True)
+    asset_id = NumberAttribute()
+    type = UnicodeAttribute()  # "scheduling" or "forecasting"
+    name = UnicodeAttribute()
+    cronstr = UnicodeAttribute()
+    timezone = UnicodeAttribute()
+    active = BooleanAttribute(default=True)
+    parameters = JSONAttribute(default=dict)
+    config = JSONAttribute(default=dict)  # a forecast automation's forecaster config (FlexMeasures keeps it on its source)
+    created_at = AwareDateTimeAttribute()
+    created_by = NumberAttribute()  # the user whose permissions its runs carry
+    cursor = AwareDateTimeAttribute(null=True)  # the latest run committed to; runs at or before it never run again
+    schedule_revision = NumberAttribute(default=1)  # bumped when the recurrence changes
+    last_job_id = UnicodeAttribute(null=True)
+    by_asset = _gsi("by-asset", "asset_id", NumberAttribute)
+
+
 ALL_MODELS: list[type[BaseModel]] = [Counter, UniqueKey, Account, Plan, RateCounter, User, AssetType, Asset, Sensor,
-                                     DataSource, AuditEntry, Job, JobCacheEntry, BeliefChunk, ScheduleResultItem]
+                                     DataSource, AuditEntry, Job, JobCacheEntry, BeliefChunk, ScheduleResultItem,
+                                     Automation]

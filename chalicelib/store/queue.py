@@ -20,7 +20,12 @@ def _queue_url(name: str, endpoint: str | None, region: str) -> str:
 
 def send_job(job_id: str, queue_name: str | None = None) -> None:
     """Queue a job for its worker: the schedule queue unless another queue is named."""
-    client("sqs").send_message(QueueUrl=queue_url(queue_name), MessageBody=json.dumps({"job_id": job_id}))
+    send({"job_id": job_id}, queue_name)
+
+
+def send(message: dict, queue_name: str | None = None) -> None:
+    """A JSON message to a job queue (a job id, or an automation's occurrence)."""
+    client("sqs").send_message(QueueUrl=queue_url(queue_name), MessageBody=json.dumps(message))
 
 
 def reset_cache() -> None:

@@ -68,6 +68,17 @@ def _create_queue(name: str, attributes: dict[str, str]) -> str:
     return client("sqs").create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
 
 
+def create_schedule_group() -> str:
+    """The EventBridge Scheduler group of the automations' schedules (the templates create it in deployments)."""
+    scheduler = client("scheduler")
+    name = settings.automation_schedule_group()
+    try:
+        scheduler.create_schedule_group(Name=name)
+    except scheduler.exceptions.ConflictException:
+        pass
+    return name
+
+
 def verify_mail_sender() -> None:
     """SES (and moto's SES) only sends from a verified identity."""
     client("ses").verify_email_identity(EmailAddress=settings.mail_sender())

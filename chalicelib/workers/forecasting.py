@@ -15,7 +15,7 @@ from chalicelib.forecasting.plan import ForecastPlan
 from chalicelib.schemas.forecasts import MODEL
 from chalicelib.store import beliefs, sensors, sources
 from chalicelib.store.models import Job
-from chalicelib.workers import runner
+from chalicelib.workers import automations, runner
 
 SOURCE_VERSION = "1"  # bump when the model changes what it predicts: its forecasts then get a new source
 ABANDONED = ("WorkerError: The forecasting job failed repeatedly (its worker crashed or timed out) and was "
@@ -24,6 +24,8 @@ ABANDONED = ("WorkerError: The forecasting job failed repeatedly (its worker cra
 
 def handle_message(body: str) -> None:
     """One message of the forecast queue (the forecaster Lambda's handler)."""
+    if automations.handled(body):
+        return
     runner.handle_message(body, forecast_job)
 
 

@@ -14,7 +14,7 @@ from chalicelib.scheduling.schedule import ScheduleResult
 from chalicelib.store import beliefs, schedule_results, sources
 from chalicelib.store.models import DataSource, Job
 from chalicelib.store.solver_data import StoredSensors
-from chalicelib.workers import runner
+from chalicelib.workers import automations, runner
 
 # FlexMeasures v0.28 stores schedules under a source of this name, the scheduler's name as its model and the
 # scheduler's version (data_source_info of the job).
@@ -25,6 +25,8 @@ ABANDONED = ("WorkerError: The scheduling job failed repeatedly (its worker cras
 
 def handle_message(body: str) -> None:
     """One message of the schedule queue (the solver Lambda's handler)."""
+    if automations.handled(body):
+        return
     runner.handle_message(body, solve_job)
 
 

@@ -21,7 +21,7 @@ from pynamodb.attributes import NumberAttribute
 from app import app
 from chalicelib.errors import FORBIDDEN_MESSAGE, UNAUTHORIZED_MESSAGE
 from chalicelib.schemas.entity_address import build
-from chalicelib.store import asset_types, tables
+from chalicelib.store import asset_types, automations, tables
 from tests.api.client import Api
 from tests.factories import make_account, make_asset, make_sensor, make_site, make_user
 
@@ -70,12 +70,14 @@ def world(_moto) -> Iterator[World]:
         for key, value in {"FLEXCLOUD_TABLE_PREFIX": "badinput", "FLEXCLOUD_UPLOADS_BUCKET": "badinput-uploads",
                            "FLEXCLOUD_SCHEDULE_QUEUE": "badinput-jobs",
                            "FLEXCLOUD_SCHEDULE_DLQ": "badinput-jobs-dlq", "FLEXCLOUD_FORECAST_QUEUE": "badinput-fc",
-                           "FLEXCLOUD_FORECAST_DLQ": "badinput-fc-dlq"}.items():
+                           "FLEXCLOUD_FORECAST_DLQ": "badinput-fc-dlq",
+                           "FLEXCLOUD_AUTOMATION_GROUP": "badinput-automations"}.items():
             mp.setenv(key, value + uuid.uuid4().hex[:6])
         mp.setattr(NumberAttribute, "serialize", _as_dynamodb_serializes)
         tables.create_tables()
         tables.create_bucket()
         tables.create_queues()
+        tables.create_schedule_group()
         tables.verify_mail_sender()
 
         admins, own, other = make_account("Admins"), make_account("Own"), make_account("Other")
@@ -91,6 +93,9 @@ def world(_moto) -> Iterator[World]:
         power = make_sensor(site, name="power")
         other_power = make_sensor(other_site, name="power")
         doomed_power = make_sensor(site, name="doomed")
+        automation = automations.create(asset_id=site.id, type="forecasting", name="nightly", cronstr="0 6 * * *",
+                                        timezone_name="UTC", active=True, parameters={"sensor": power.id}, config={},
+                                        created_by=user.id)
         with Client(app, stage_name="dev") as client:
             yield World(Api(client), admin.token, user.token, {
                 "type": kind.id, "account": own.id, "own_account": own.id, "other_account": other.id,
@@ -98,6 +103,7 @@ def world(_moto) -> Iterator[World]:
                 "asset": site.id, "parent": parent.id, "other_asset": other_site.id, "doomed_asset": doomed_site.id,
                 "sensor": power.id, "other_sensor": other_power.id, "doomed_sensor": doomed_power.id,
                 "user": victim.id, "other_user": stranger.id, "address": build(power.id, "localhost:8000"),
+                "automation": automation.id,
             })
 
 
@@ -129,6 +135,10 @@ def _bodies(ids: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "default_view": {"default_asset_view": "Graphs", "use_as_default": True},
         "asset_trigger": {"start": START, "duration": "PT2H", "flex-model": [{"sensor": ids["sensor"], **storage}],
                           "flex-context": context, "sequential": False},
+        "automation_create": {"name": "nightly", "cron": "0 6 * * *", "timezone": "UTC", "type": "forecasting",
+                              "active": True, "parameters": {"sensor": ids["sensor"], "duration": "PT2H"},
+                              "config": {"train-period": "P3D"}},
+        "automation_patch": {"name": "renamed", "cron": "0 7 * * *", "timezone": "UTC", "active": False},
         "forecast_trigger": {"start": START, "duration": "PT2H", "prior": START, "forecast-frequency": "PT1H",
                              "max-forecast-horizon": "PT1H",
                              "config": {"train-period": "P3D", "missing-threshold": 0.5, "regressors": [ids["sensor"]],
@@ -178,6 +188,12 @@ ROUTES: dict[tuple[str, str], tuple[str | None, str, dict[str, str]]] = {
     ("/v3_0/assets/{id}/chart_data", "GET"): ("asset", "none", {**_WINDOW, "most_recent_beliefs_only": "true",
                                                               "compress_json": "false"}),
     ("/v3_0/assets/{id}/jobs", "GET"): ("asset", "none", {}),
+    ("/v3_0/assets/{id}/automations", "GET"): ("asset", "none", {}),
+    ("/v3_0/assets/{id}/automations", "POST"): ("asset", "automation_create", {}),
+    ("/v3_0/assets/{id}/automations/{automation_id}", "GET"): ("asset", "none", {}),
+    ("/v3_0/assets/{id}/automations/{automation_id}", "PATCH"): ("asset", "automation_patch", {}),
+    ("/v3_0/assets/{id}/automations/{automation_id}", "DELETE"): ("asset", "none", {}),
+    ("/v3_0/assets/{id}/automations/{automation_id}/trigger", "POST"): ("asset", "none", {}),
     ("/v3_0/assets/{id}/kpis", "GET"): ("asset", "none", {"start": START, "end": "2025-01-02T00:00:00+00:00"}),
     ("/v3_0/assets/{id}/schedules/trigger", "POST"): ("asset", "asset_trigger", {}),
     ("/v3_0/assets/{id}/sensors", "GET"): ("asset", "none", {**_PAGING, "sort_by": "resolution"}),
@@ -258,7 +274,8 @@ def _cases(route: tuple[str, str], ids: dict[str, Any], full: bool) -> Iterator[
     foreign = [ids[key] for key in ("other_asset", "other_sensor", "other_account", "other_user")]
 
     def path_with(id_value: str = own_id, uuid_value: str = str(uuid.uuid4())) -> str:
-        return "/api" + path_template.replace("{id}", id_value).replace("{uuid}", uuid_value)
+        return "/api" + path_template.replace("{id}", id_value).replace("{uuid}", uuid_value).replace(
+            "{automation_id}", str(ids["automation"]))
 
     if "{id}" in path_template:
         for bad in BAD_INTS + [other_id]:
@@ -375,8 +392,9 @@ def _is_error_shape(path: str, status: int, body: dict[str, Any]) -> bool:
     if keys != {"message", "result", "status"} or body["result"] != "Rejected":
         return False
     token, message = body["status"], body["message"]
-    if status == 403:
-        return token == "INVALID_SENDER" and message == FORBIDDEN_MESSAGE
+    if status == 403:  # automations name the sensor a creator may not use (by id only)
+        return token == "INVALID_SENDER" and (message == FORBIDDEN_MESSAGE or "/automations" in path and (
+            message.startswith("You may not ")))
     if status == 422 and "/forecasts/" in path and isinstance(message, str):
         return token == "UNPROCESSABLE_ENTITY"  # FlexMeasures' forecast endpoints say what is wrong in words
     if status == 422:
@@ -434,7 +452,8 @@ RANDOM_EXAMPLES = int(os.environ.get("BAD_INPUT_EXAMPLES", "40"))
 WRITE_ROUTES = [("/v3_0/assets", "POST"), ("/v3_0/assets/{id}", "PATCH"), ("/v3_0/sensors", "POST"),
                 ("/v3_0/sensors/{id}", "PATCH"), ("/v3_0/sensors/{id}/data", "POST"), ("/v3_0/sensors/data", "POST"),
                 ("/v3_0/sensors/{id}/schedules/trigger", "POST"), ("/v3_0/assets/{id}/schedules/trigger", "POST"),
-                ("/v3_0/sensors/{id}/forecasts/trigger", "POST"), ("/v3_0/users/{id}", "PATCH")]
+                ("/v3_0/sensors/{id}/forecasts/trigger", "POST"), ("/v3_0/users/{id}", "PATCH"),
+                ("/v3_0/assets/{id}/automations", "POST"), ("/v3_0/assets/{id}/automations/{automation_id}", "PATCH")]
 
 
 @pytest.mark.parametrize("route", WRITE_ROUTES, ids=lambda r: f"{r[1]} {r[0]}")
@@ -450,7 +469,8 @@ def test_random_bodies_never_break_a_write(world, route, data):
     changed = data.draw(st.dictionaries(st.sampled_from(sorted(base)) | st.text(max_size=8), _json_values,
                                         max_size=3), label="changed")
     body = {**{k: v for k, v in base.items() if k not in dropped}, **changed}
-    path = "/api" + path_template.replace("{id}", str(world.ids[id_kind]) if id_kind else "")
+    path = "/api" + path_template.replace("{id}", str(world.ids[id_kind]) if id_kind else "").replace(
+        "{automation_id}", str(world.ids["automation"]))
     token = data.draw(st.sampled_from([world.admin, world.user]), label="token")
     resp = _send(world, method, Case("random", path, body=json.dumps(body).encode(),
                                      content_type="application/json"), token)

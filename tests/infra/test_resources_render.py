@@ -131,7 +131,9 @@ def test_policy_names_only_declared_resources_and_used_actions():
     allowed |= {f"arn:aws:s3:::{bucket}/*", f"arn:aws:s3:::{bucket}",
                 f"{prefix.format('secretsmanager')}secret:{names.token_secret}-??????",
                 f"{prefix.format('ses')}identity/{names.mail_sender}",
-                f"{prefix.format('ses')}identity/{names.mail_sender.split('@')[1]}"}
+                f"{prefix.format('ses')}identity/{names.mail_sender.split('@')[1]}",
+                f"{prefix.format('scheduler')}schedule/{names.automation_group}/*",
+                f"arn:aws:iam::123456789012:role/{names.automation_role}"}
     allowed |= {f"{prefix.format('logs')}log-group:/aws/lambda/{fn}:*"
                 for fn in ("flexcloud-dev", "flexcloud-dev-solve_schedule", "flexcloud-dev-fail_dead_letter",
                            "flexcloud-dev-forecast_sensor", "flexcloud-dev-fail_forecast_dead_letter")}
@@ -141,6 +143,9 @@ def test_policy_names_only_declared_resources_and_used_actions():
         used |= set(statement["Resource"])
         services = {action.split(":")[0] for action in statement["Action"]}
         assert len(services) == 1 and not any(a.endswith("*") for a in statement["Action"])
+        if services == {"iam"}:  # the scheduler's role, passed to EventBridge Scheduler only
+            assert statement["Action"] == ["iam:PassRole"]
+            assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}
     assert used <= allowed, used - allowed
     indexed = {n for n, m in zip(names.tables.values(), names.models) if m._get_schema()["global_secondary_indexes"]}
     assert {a for a in used if a.endswith("/index/*")} == {
