@@ -7,8 +7,7 @@ from chalicelib.api.query import parse_query
 from chalicelib.api.routing import ApiRequest
 from chalicelib.auth.access import require_account
 from chalicelib.auth.permissions import READ
-from chalicelib.schemas.accounts import AccountListArgs
-from chalicelib.schemas.users import account_summary
+from chalicelib.schemas.accounts import AccountListArgs, account_json
 from chalicelib.services import accounts as service
 from chalicelib.services.loaders import account_or_404
 
@@ -20,4 +19,4 @@ def list_accounts(req: ApiRequest) -> Any:
 def get_account(req: ApiRequest, id: int) -> Any:
     account = account_or_404(id)
     require_account(req.user, READ, account.id, account)
-    return account_summary(account)
+    return account_json(account)

@@ -73,4 +73,4 @@ def asset_auditlog(req: ApiRequest, id: int) -> Any:
     args = parse_query(AuditLogArgs, req.query)
     asset = asset_or_422(id)
     require_asset(req.user, READ, asset)
-    return service.audit_log(req.user, asset, args)
+    return service.audit_log(asset, args)

@@ -16,7 +16,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v3_0/health/ready", "health.ready", "Get readiness status", auth=False),
     # assets.py
     Route("GET", "/v3_0/assets", "assets.list_assets", "Download asset list"),
-    Route("POST", "/v3_0/assets", "assets.create_asset", "Create a new asset"),
+    Route("POST", "/v3_0/assets", "assets.create_asset", "Create a new asset", wrap=False),
     Route("GET", "/v3_0/assets/public", "assets.public_assets", "Return all public assets."),
     Route("GET", "/v3_0/assets/types", "assets.list_asset_types", "Get the asset types"),
     Route("POST", "/v3_0/assets/default_asset_view", "assets.default_asset_view", "Update the default asset view"),
@@ -42,7 +42,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v3_0/accounts/{id}", "accounts.get_account", "Get an account"),
     # sensors.py
     Route("GET", "/v3_0/sensors", "sensors.list_sensors", "Get list of sensors"),
-    Route("POST", "/v3_0/sensors", "sensors.create_sensor", "Create a new Sensor"),
+    Route("POST", "/v3_0/sensors", "sensors.create_sensor", "Create a new Sensor", wrap=False),
     Route("GET", "/v3_0/sensors/{id}", "sensors.get_sensor", "Get a sensor"),
     Route("PATCH", "/v3_0/sensors/{id}", "sensors.update_sensor", "Update a sensor"),
     Route("DELETE", "/v3_0/sensors/{id}", "sensors.delete_sensor", "Delete a sensor"),

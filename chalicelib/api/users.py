@@ -37,7 +37,7 @@ def user_auditlog(req: ApiRequest, id: int) -> Any:
     args = parse_query(AuditLogArgs, req.query)
     target = user_or_404(id)
     require_user_auditlog(req.user, target)
-    return service.audit_log(req.user, target, args)
+    return service.audit_log(target, args)
 
 
 def reset_password(req: ApiRequest, id: int) -> Any:

@@ -103,8 +103,8 @@ def set_default_view(user: Any, view: str | None) -> None:
     users.set_default_asset_view(user, view)
 
 
-def audit_log(viewer: Any, asset: Asset, args: AuditLogArgs) -> dict[str, Any]:
-    return audit_listing(audit.entries_for_asset(asset.id), args, viewer, always_paginated=True)
+def audit_log(asset: Asset, args: AuditLogArgs) -> dict[str, Any]:
+    return audit_listing(audit.entries_for_asset(asset.id), args, always_paginated=True)
 
 
 def public_listing() -> list[dict[str, Any]]:
@@ -125,7 +125,7 @@ def sensor_page(asset: Asset, args: AssetSensorsArgs, host: str) -> dict[str, An
 
 
 def _sensor_item(sensor: Any, host: str) -> dict[str, Any]:
-    return sensor_json(sensor, host, resolution="humanized")
+    return sensor_json(sensor, host)  # ISO resolutions: FlexMeasures 1.0 (the seed's code humanized them)
 
 
 # --- checks against stored data ------------------------------------------------------------------

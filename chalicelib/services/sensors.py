@@ -7,9 +7,9 @@ from typing import Any
 from chalicelib.auth import permissions
 from chalicelib.auth.access import owner_of_account, require_account, require_asset
 from chalicelib.errors import ApiError, field_error, forbidden, http_error
-from chalicelib.schemas.common import utcnow
-from chalicelib.schemas.durations import parse_duration
-from chalicelib.schemas.sensors import (DataDeletion, SensorCreate, SensorListArgs, SensorPatch, humanized_resolution,
+from chalicelib.schemas.common import isoformat, utcnow
+from chalicelib.schemas.durations import format_duration, parse_duration
+from chalicelib.schemas.sensors import (DataDeletion, SensorCreate, SensorListArgs, SensorPatch,
                                         resolution_of, zone_of)
 from chalicelib.services.listing import filter_terms, matches_any
 from chalicelib.services.loaders import account_or_404, asset_or_422
@@ -85,9 +85,11 @@ def status(sensor: Any) -> list[dict[str, Any]]:
     items = statuses(found, {sid: s.type for sid, s in known.items()}, resolution_of(sensor), specs, utcnow(),
                      timezone.utc)
     asset = assets.find(sensor.generic_asset_id)
-    about = {"id": sensor.id, "name": sensor.name, "resolution": humanized_resolution(sensor),
+    # ISO durations and times, as FlexMeasures 1.0 shows them (the seed's code humanized them).
+    about = {"id": sensor.id, "name": sensor.name, "resolution": format_duration(resolution_of(sensor)),
              "asset_name": getattr(asset, "name", None), "relation": _relation(sensor, asset)}
-    return [{**item, **about} for item in items]
+    return [{**item, "staleness": None if item["staleness"] is None else format_duration(item["staleness"]),
+             "staleness_since": isoformat(item["staleness_since"]), **about} for item in items]
 
 
 # ---- helpers ---------------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def listing(viewer: Any, args: UserListArgs) -> Any:
                                      "lastLogin": lambda u: u.last_login_at, "lastSeen": lambda u: u.last_seen_at})
 
     def render(items: list[User]) -> list[dict[str, Any]]:
-        return [listed_user_json(u, account_map.get(u.account_id), viewer.timezone) for u in items]
+        return [listed_user_json(u, account_map.get(u.account_id)) for u in items]
 
     return list_or_page(shown, args, len(scope), render)
 
@@ -90,5 +90,5 @@ def reset_password(editor: Any, target: User) -> None:
     audit.record_user_event(f"Password reset for user {target.username}", target, editor)
 
 
-def audit_log(viewer: Any, target: User, args: AuditLogArgs) -> list[dict[str, Any]] | dict[str, Any]:
-    return audit_listing(audit.entries_for_user(target.id), args, viewer, always_paginated=False)
+def audit_log(target: User, args: AuditLogArgs) -> list[dict[str, Any]] | dict[str, Any]:
+    return audit_listing(audit.entries_for_user(target.id), args, always_paginated=False)

@@ -54,6 +54,7 @@ class Account(BaseModel):
     primary_color = UnicodeAttribute(null=True)
     secondary_color = UnicodeAttribute(null=True)
     logo_url = UnicodeAttribute(null=True)
+    attributes = JSONAttribute(default=dict)
     plan_id = NumberAttribute(null=True)  # FlexMeasures' Account.plan_id: the Plan whose limits apply
     by_consultancy = _gsi("by-consultancy", "consultancy_key", UnicodeAttribute)
 

@@ -10,7 +10,7 @@ from chalicelib.store.models import User
 from chalicelib.store.uniques import claim_key, write_with_claims
 
 # Recording last_seen_at on every request would double the writes of every API call;
-# FlexMeasures shows it humanized ("3 minutes ago"), so minute precision is plenty.
+# the user listing shows it (ISO since FlexMeasures 1.0), where minute precision is plenty.
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
@@ -54,6 +54,7 @@ def list_for_account(account_id: int) -> list[User]:
 
 
 def record_login(user: User) -> None:
+    """A session login (FlexMeasures' UI login), which sets the login fields; token requests do not."""
     now = datetime.now(timezone.utc)
     user.update(actions=[User.last_login_at.set(now), User.login_count.add(1), User.last_seen_at.set(now)])
 

@@ -17,8 +17,10 @@ def firms(make_account, make_user):
 
 
 def summary(account, roles=()):
+    """FlexMeasures 1.0.1's AccountSchema: attributes as a JSON string, and the plan."""
     return {"id": account.id, "name": account.name, "primary_color": None, "secondary_color": None,
-            "logo_url": None, "account_roles": list(roles), "consultancy_account_id": account.consultancy_account_id}
+            "logo_url": None, "attributes": "{}", "account_roles": list(roles),
+            "consultancy_account_id": account.consultancy_account_id, "plan_id": None}
 
 
 def test_get_account_read_rules(api, firms, admin):
@@ -52,5 +54,8 @@ def test_list_accounts_scope_filter_and_pages(api, firms, admin, make_user):
     assert page["data"] == [{**summary(client), "account_roles": mine[1]["account_roles"],
                              "user_count": 2, "asset_count": 1}]
     assert api.get("/api/v3_0/accounts", token=firms["member"].token, query={"page": 2}).status == 404
-    r = api.get("/api/v3_0/accounts", token=firms["member"].token, query={"sort_by": "id", "sort_dir": "asc"})
+    r = api.get("/api/v3_0/accounts", token=firms["member"].token, query={"sort_by": "colour", "sort_dir": "asc"})
     assert r.status == 422 and "sort_by" in r.json["message"]["query"]
+    # FlexMeasures 1.0.1 sorts accounts by id too.
+    r = api.get("/api/v3_0/accounts", token=firms["consultant"].token, query={"sort_by": "id", "sort_dir": "desc"})
+    assert [a["id"] for a in r.json] == [client.id, firms["consultancy"].id]

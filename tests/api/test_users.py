@@ -31,7 +31,7 @@ def team(make_account, make_user):
 
 # --- GET /users ---------------------------------------------------------------------------------------------
 
-def test_list_users_of_own_account_with_account_and_naturalized_times(api, team):
+def test_list_users_of_own_account_with_account_and_iso_times(api, team):
     from chalicelib.store import users
 
     member = team["member"]
@@ -41,11 +41,13 @@ def test_list_users_of_own_account_with_account_and_naturalized_times(api, team)
     assert [u["username"] for u in resp.json] == ["member", "boss"]
     me = resp.json[0]
     assert me["flexmeasures_roles"] == [] and resp.json[1]["flexmeasures_roles"] == ["account-admin"]
-    assert me["last_login_at"] == "now" and resp.json[1]["last_login_at"] == "never"
+    # ISO times, as FlexMeasures 1.0 lists them (the seed's code naturalized them: "now", "never").
+    stored = users.get(member.id)
+    assert me["last_login_at"] == stored.last_login_at.isoformat() and resp.json[1]["last_login_at"] is None
     assert me["account"] == {"id": team["account"].id, "name": "Client Co", "primary_color": None,
-                             "secondary_color": None, "logo_url": None,
+                             "secondary_color": None, "logo_url": None, "attributes": "{}",
                              "account_roles": [{"id": 1, "name": "Prosumer"}],
-                             "consultancy_account_id": team["consultancy"].id}
+                             "consultancy_account_id": team["consultancy"].id, "plan_id": None}
     assert "password_hash" not in me and "fs_uniquifier" not in me
 
 
@@ -218,12 +220,14 @@ def test_user_auditlog_access_paging_and_old_times(api, team, make_user):
 
     member, aa = team["member"], team["aa"]
     old = audit.record_user_event("Old event", member.user, aa.user)
-    old.update(actions=[type(old).event_datetime.set(datetime.now(timezone.utc) - timedelta(days=400))])
-    audit.record_user_event("Recent event", member.user, aa.user)
+    long_ago = datetime.now(timezone.utc) - timedelta(days=400)
+    old.update(actions=[type(old).event_datetime.set(long_ago)])
+    recent = audit.record_user_event("Recent event", member.user, aa.user)
     rows = api.get(f"/api/v3_0/users/{member.id}/auditlog", token=member.token).json
     assert isinstance(rows, list) and [r["event"] for r in rows] == ["Old event", "Recent event"]
-    assert rows[1]["event_datetime"] == "now" and rows[0]["event_datetime"].endswith(
-        str((datetime.now(timezone.utc) - timedelta(days=400)).year))
+    # ISO times, as FlexMeasures 1.0 shows them (the seed's code naturalized them).
+    assert rows[1]["event_datetime"] == recent.event_datetime.isoformat()
+    assert rows[0]["event_datetime"] == long_ago.isoformat()
     page = api.get(f"/api/v3_0/users/{member.id}/auditlog", token=aa.token,
                    query={"page": 1, "per_page": 1, "sort_by": "event_datetime", "sort_dir": "desc"}).json
     assert page["num-records"] == 2 and [r["event"] for r in page["data"]] == ["Recent event"]
@@ -252,6 +256,6 @@ def test_sorting_by_last_login_puts_never_as_postgresql_does(api, team):
     users.record_login(team["member"].user)
     token = team["aa"].token
     asc = api.get("/api/v3_0/users", token=token, query={"sort_by": "lastLogin", "sort_dir": "asc"}).json
-    assert [(u["username"], u["last_login_at"]) for u in asc] == [("member", "now"), ("boss", "never")]
+    assert [(u["username"], u["last_login_at"] is None) for u in asc] == [("member", False), ("boss", True)]
     desc = api.get("/api/v3_0/users", token=token, query={"sort_by": "lastLogin", "sort_dir": "desc"}).json
     assert [u["username"] for u in desc] == ["boss", "member"]
