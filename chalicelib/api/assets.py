@@ -7,7 +7,8 @@ from chalicelib.api.query import parse_query
 from chalicelib.api.routing import ApiRequest
 from chalicelib.auth.access import require_account, require_asset
 from chalicelib.auth.permissions import CREATE_CHILDREN, DELETE, READ, UPDATE
-from chalicelib.schemas.assets import AssetCreate, AssetListArgs, AssetPatch, AssetSensorsArgs, DefaultAssetView
+from chalicelib.schemas.assets import (AssetCreate, AssetListArgs, AssetPatch, AssetSensorsArgs, DefaultAssetView,
+                                       LegendPlacement)
 from chalicelib.schemas.audit import AuditLogArgs
 from chalicelib.schemas.validation import validate
 from chalicelib.services import assets as service
@@ -31,6 +32,12 @@ def public_assets(req: ApiRequest) -> Any:
 
 def list_asset_types(req: ApiRequest) -> Any:
     return service.types_listing()
+
+
+def keep_legends_below_graphs(req: ApiRequest) -> Any:
+    body = validate(LegendPlacement, req.json())
+    service.set_legends_below_graphs(req.user, body.keep_legends_below_graphs)
+    return {"message": "Default legend position updated successfully."}
 
 
 def default_asset_view(req: ApiRequest) -> Any:

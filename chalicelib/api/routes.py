@@ -20,6 +20,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v3_0/assets/public", "assets.public_assets", "Return all public assets."),
     Route("GET", "/v3_0/assets/types", "assets.list_asset_types", "Get the asset types"),
     Route("POST", "/v3_0/assets/default_asset_view", "assets.default_asset_view", "Update the default asset view"),
+    Route("POST", "/v3_0/assets/keep_legends_below_graphs", "assets.keep_legends_below_graphs",
+          "Toggle whether legends are kept below graphs"),
     Route("GET", "/v3_0/assets/{id}", "assets.get_asset", "Get an asset"),
     Route("PATCH", "/v3_0/assets/{id}", "assets.patch_asset", "Update an asset"),
     Route("DELETE", "/v3_0/assets/{id}", "assets.delete_asset", "Delete an asset"),
@@ -33,13 +35,17 @@ ROUTES: tuple[Route, ...] = (
           "Download time series for use in charts", wrap=False),
     # users.py
     Route("GET", "/v3_0/users", "users.list_users", "Download user list"),
+    Route("POST", "/v3_0/users", "users.create_user", "Create new user", wrap=False),
     Route("GET", "/v3_0/users/{id}", "users.get_user", "Get a user"),
     Route("PATCH", "/v3_0/users/{id}", "users.patch_user", "Patch data for an existing user"),
     Route("GET", "/v3_0/users/{id}/auditlog", "users.user_auditlog", "Get audit log"),
     Route("PATCH", "/v3_0/users/{id}/password-reset", "users.reset_password", "Password reset"),
     # accounts.py
     Route("GET", "/v3_0/accounts", "accounts.list_accounts", "Download account list"),
+    Route("POST", "/v3_0/accounts", "accounts.create_account", "Create a new account"),
     Route("GET", "/v3_0/accounts/{id}", "accounts.get_account", "Get an account"),
+    Route("PATCH", "/v3_0/accounts/{id}", "accounts.patch_account", "Update an account"),
+    Route("GET", "/v3_0/accounts/{id}/auditlog", "accounts.account_auditlog", "Get audit log"),
     # sensors.py
     Route("GET", "/v3_0/sensors", "sensors.list_sensors", "Get list of sensors"),
     Route("POST", "/v3_0/sensors", "sensors.create_sensor", "Create a new Sensor", wrap=False),
@@ -56,6 +62,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v3_0/sensors/{id}/data", "sensor_data.get_data_by_id", "Get sensor data", wrap=False),
     Route("POST", "/v3_0/sensors/{id}/data/upload", "sensor_data.upload_data",
           "Upload sensor data by file", wrap=False),
+    # sources.py
+    Route("GET", "/v3_0/sources", "sources.list_sources", "List accessible data sources and source types"),
     # schedules.py
     Route("POST", "/v3_0/sensors/{id}/schedules/trigger", "schedules.trigger_sensor_schedule",
           "Trigger scheduling job for one device", wrap=False, trigger=True),

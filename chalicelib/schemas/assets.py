@@ -86,16 +86,51 @@ class AssetCreate(AssetFields):
     account_id: int | None = None
 
 
+# The fields of FlexMeasures 1.0.1's GenericAssetSchema, which `GET /assets?fields=` may pick from.
+ASSET_FIELD_NAMES = ("id", "name", "description", "account_id", "owner", "latitude", "longitude",
+                     "generic_asset_type_id", "generic_asset_type", "attributes", "parent_asset_id", "child_assets",
+                     "sensors", "sensors_to_show", "flex_context", "flex_model", "sensors_to_show_as_kpis",
+                     "external_id")
+# FlexMeasures' default for `fields`; asking for exactly these still gets whole assets (its API sunset is off).
+DEFAULT_LISTED_FIELDS = ["id", "name", "account_id", "generic_asset_type"]
+
+
 class AssetListArgs(ListingArgs):
+    RENAMED = {**ListingArgs.RENAMED, "account_id": "account"}
     account_id: int | None = None
     all_accessible: bool = False
     include_public: bool = False
     sort_by: Literal["id", "name", "owner"] | None = None
+    fields: list[str] | None = None  # FlexMeasures 1.0: a pipe-separated list ("id|name")
+    root: int | None = None
+    depth: int | None = Field(None, ge=0)
+    asset_type: int | None = None
+
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _pipe_list(cls, value: Any) -> list[str]:
+        if not isinstance(value, str):
+            raise ValueError("Not a valid string.")
+        picked = [part for part in value.split("|") if part.strip()]
+        for part in picked:
+            if part not in ASSET_FIELD_NAMES:
+                raise ValueError(f"Parameter '{part}' is not a valid asset field.")
+        return picked
+
+    def picked_fields(self) -> list[str] | None:
+        """The fields to show, or None for whole assets."""
+        return None if self.fields is None or self.fields == DEFAULT_LISTED_FIELDS else self.fields
 
 
 class AssetSensorsArgs(ListingArgs):
     per_page: int = Field(20, ge=1)
     sort_by: Literal["id", "name", "resolution"] | None = None
+
+
+class LegendPlacement(StrictBody):
+    """POST /assets/keep_legends_below_graphs (FlexMeasures 1.0); an empty body means true."""
+
+    keep_legends_below_graphs: bool = True
 
 
 class DefaultAssetView(StrictBody):

@@ -70,6 +70,7 @@ class SensorPatch(SensorFields):
 
 
 class SensorListArgs(ListingArgs):
+    RENAMED = {**ListingArgs.RENAMED, "account_id": "account", "asset_id": "asset"}
     account_id: int | None = None
     asset_id: int | None = None
     include_consultancy_clients: bool = False

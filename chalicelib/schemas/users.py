@@ -13,10 +13,31 @@ from chalicelib.schemas.common import StrictBody, isoformat
 
 
 class UserListArgs(ListingArgs):
+    RENAMED = {**ListingArgs.RENAMED, "account_id": "account"}
     per_page: int = 1  # FlexMeasures [SEED] quirk: the users list defaults to one per page
     account_id: int | None = None
     include_inactive: bool = False
     sort_by: Literal["username", "email", "lastLogin", "lastSeen"] | None = None
+
+
+def _valid_email(value: str) -> str:
+    local, _, domain = value.strip().partition("@")
+    if not local or "." not in domain or " " in value.strip():
+        raise ValueError("Not a valid email address.")
+    return value.strip()
+
+
+class UserCreate(StrictBody):
+    """POST /users (FlexMeasures 1.0): the account is named by `account_id`; the password is random."""
+
+    email: str
+    username: str
+    account_id: int
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return _valid_email(value)
 
 
 class UserPatch(StrictBody):
@@ -39,10 +60,7 @@ class UserPatch(StrictBody):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str) -> str:
-        local, _, domain = value.strip().partition("@")
-        if not local or "." not in domain or " " in value.strip():
-            raise ValueError("Not a valid email address.")
-        return value.strip()
+        return _valid_email(value)
 
     @field_validator("timezone")
     @classmethod

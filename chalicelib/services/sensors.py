@@ -141,7 +141,7 @@ def sensors_in_scope(user: Any, args: SensorListArgs) -> list[Any]:
         if not units.is_valid_unit(args.unit):
             raise field_error("query", "unit", f"Invalid unit: {args.unit}")
     terms = filter_terms(args.filter)
-    asset = None if args.asset_id is None else asset_or_422(args.asset_id, "query", "asset_id")
+    asset = None if args.asset_id is None else asset_or_422(args.asset_id, "query", "asset")
     account_id = args.account_id
     if asset is not None and account_id is not None:
         if asset.account_id != account_id:
@@ -171,7 +171,7 @@ def sensors_in_scope(user: Any, args: SensorListArgs) -> list[Any]:
         asset_by_id = sensors.assets_of(found)
         found = [s for s in found if matches_any(
             terms, s.name, getattr(asset_by_id.get(s.generic_asset_id), "name", None),
-            getattr(owners.get(s.account_id), "name", None))]
+            getattr(owners.get(s.account_id), "name", None), item_id=s.id)]
     for sensor in found:
         if not permissions.sensor_permits(user, "read", owner_of_account(sensor.account_id, owners)):
             raise forbidden()

@@ -2,7 +2,7 @@
 
 Indexes exist for every listing the API does, so no endpoint scans a table: accounts by
 consultancy, users by email and account, assets by account and parent, sensors by asset,
-audit rows by subject, jobs by asset. Belief chunks, the job cache, schedule results and rate counters are
+audit rows by subject and by affected account, jobs by asset. Belief chunks, the job cache, schedule results and rate counters are
 keyed for their one lookup each (see store/beliefs.py, store/jobs.py, store/schedule_results.py,
 store/rate_counters.py); plans are read by id (only the ops CLI lists them).
 """
@@ -104,6 +104,7 @@ class User(BaseModel):
     login_count = NumberAttribute(default=0)
     last_seen_at = AwareDateTimeAttribute(null=True)
     default_asset_view = UnicodeAttribute(null=True)
+    keep_legends_below_graphs = BooleanAttribute(null=True)  # FlexMeasures 1.0's per-user legend placement
     by_email = _gsi("by-email", "email", UnicodeAttribute)
     by_account = _gsi("by-account", "account_id", NumberAttribute)
 
@@ -179,6 +180,9 @@ class AuditEntry(BaseModel):
     affected_user_id = NumberAttribute(null=True)
     affected_account_id = NumberAttribute(null=True)
     affected_asset_id = NumberAttribute(null=True)
+    # Sparse: user and account rows that name an account, which GET /accounts/<id>/auditlog lists.
+    by_affected_account = _gsi("by-affected-account", "affected_account_id", NumberAttribute,
+                               "sort_key", UnicodeAttribute)
 
 
 class Job(BaseModel):

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from chalicelib.store.errors import NotFound
 from chalicelib.store.ids import next_id
 from chalicelib.store.models import User
-from chalicelib.store.uniques import claim_key, write_with_claims
+from chalicelib.store.uniques import claim_key, claim_owner, write_with_claims
 
 # Recording last_seen_at on every request would double the writes of every API call;
 # the user listing shows it (ISO since FlexMeasures 1.0), where minute precision is plenty.
@@ -47,6 +47,11 @@ def find_by_email(email: str) -> User | None:
         for user in User.by_email.query(wanted):
             return user
     return None
+
+
+def find_by_username(username: str) -> User | None:
+    owner = claim_owner(claim_key("username", username.strip()))
+    return find(int(owner)) if owner is not None else None
 
 
 def list_for_account(account_id: int) -> list[User]:
@@ -102,6 +107,12 @@ def reset_password(user: User, new_password_hash: str) -> None:
     """Set a new password hash and renew the uniquifier, so every token issued so far dies."""
     user.update(actions=[User.password_hash.set(new_password_hash),
                          User.fs_uniquifier.set(uuid.uuid4().hex)])
+
+
+def set_keep_legends_below_graphs(user: User, keep: bool) -> None:
+    """The UI's legend placement for asset charts (FlexMeasures keeps it in the session; false clears it)."""
+    action = User.keep_legends_below_graphs.set(True) if keep else User.keep_legends_below_graphs.remove()
+    user.update(actions=[action])
 
 
 def set_default_asset_view(user: User, view: str | None) -> None:

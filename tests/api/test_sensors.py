@@ -163,6 +163,13 @@ def test_list_own_account_asset_tree_filters_and_paging(api, site, make_user, ma
     assert page.json == {"data": [page.json["data"][0]], "num-records": 2, "filtered-records": 2, "status": 200}
     assert page.json["data"][0]["id"] == s2.id
     assert api.get("/api/v3_0/sensors", query={"page": 3, "per_page": 1}, token=token).status == 404
+    # FlexMeasures 1.0's spellings (`asset`, `account`, `per-page`) and id-prefix filter terms.
+    assert [s["id"] for s in api.get("/api/v3_0/sensors", query={"asset": child.id}, token=token).json] == [s2.id]
+    assert len(api.get("/api/v3_0/sensors", query={"account": site.account.id}, token=token).json) == 2
+    assert len(api.get("/api/v3_0/sensors", query={"page": 1, "per-page": 1}, token=token).json["data"]) == 1
+    assert [s["id"] for s in api.get("/api/v3_0/sensors", query={"filter": str(s2.id)}, token=token).json] == [s2.id]
+    assert api.get("/api/v3_0/sensors", query={"asset": 99999}, token=token).json["message"]["query"] == {
+        "asset": ["No asset found with ID 99999."]}
 
 
 def test_list_errors_and_permissions(api, site, make_user, make_account):

@@ -259,3 +259,51 @@ def test_sorting_by_last_login_puts_never_as_postgresql_does(api, team):
     assert [(u["username"], u["last_login_at"] is None) for u in asc] == [("member", False), ("boss", True)]
     desc = api.get("/api/v3_0/users", token=token, query={"sort_by": "lastLogin", "sort_dir": "desc"}).json
     assert [u["username"] for u in desc] == ["boss", "member"]
+
+
+# --- POST /users (FlexMeasures 1.0) -------------------------------------------------------------------------------
+
+def test_account_admins_and_consultants_create_users(api, team, make_user):
+    from chalicelib.store import audit, users
+
+    aa, consultant = team["aa"], team["consultant"]
+    before = len(_sent_mails())
+    body = {"email": "new@client.co", "username": "newbie", "account_id": team["account"].id}
+    resp = api.post("/api/v3_0/users", body, token=aa.token)
+    assert resp.status == 201
+    created = users.find_by_email("new@client.co")
+    # FlexMeasures' create is not wrapped by as_json: no "status" key.
+    assert resp.json == {"id": created.id, "email": "new@client.co", "username": "newbie",
+                         "account_id": team["account"].id, "active": True, "timezone": "Europe/Amsterdam",
+                         "flexmeasures_roles": [], "last_login_at": None, "last_seen_at": None}
+    assert created.password_hash  # a random one; the user is mailed how to set their own
+    mails = _sent_mails()[before:]
+    assert len(mails) == 1 and mails[0].destinations["ToAddresses"] == ["new@client.co"]
+    (row,) = audit.entries_for_user(created.id)
+    assert (row.event, row.active_user_id, row.affected_account_id) == (
+        "User newbie created", aa.id, team["account"].id)
+    body2 = {"email": "second@client.co", "username": "second", "account_id": team["account"].id}
+    assert api.post("/api/v3_0/users", body2, token=consultant.token).status == 201
+    # plain members, other accounts' account-admins and admin-readers may not
+    other_aa = make_user(roles=["account-admin"])
+    for actor in (team["member"], other_aa, make_user(roles=["admin-reader"])):
+        body3 = {"email": "x@client.co", "username": "x", "account_id": team["account"].id}
+        assert api.post("/api/v3_0/users", body3, token=actor.token).json == FORBIDDEN
+    assert users.find_by_email("x@client.co") is None
+
+
+def test_create_user_errors(api, team, admin):
+    account_id = team["account"].id
+    post = lambda body: api.post("/api/v3_0/users", body, token=admin.token)  # noqa: E731
+    assert error_of(post({"email": "boss@client.co", "username": "b2", "account_id": account_id})) == {
+        "email": ["User with email boss@client.co already exists."]}
+    assert error_of(post({"email": "b2@client.co", "username": "boss", "account_id": account_id})) == {
+        "username": ["User with username boss already exists."]}
+    assert error_of(post({"email": "nope", "username": "n", "account_id": account_id})) == {
+        "email": ["Not a valid email address."]}
+    assert error_of(post({"email": "a@b.co", "account_id": account_id})) == {
+        "username": ["Missing data for required field."]}
+    assert error_of(post({"email": "a@b.co", "username": "a", "account_id": account_id, "password": "x"})) == {
+        "password": ["Unknown field."]}
+    resp = post({"email": "a@b.co", "username": "a", "account_id": 9999})
+    assert resp.status == 404 and resp.json == {"message": "Account 9999 not found", "status": 404}
