@@ -33,6 +33,15 @@ ROUTES: tuple[Route, ...] = (
           "Download a chart with time series", wrap=False),
     Route("GET", "/v3_0/assets/{id}/chart_data", "asset_charts.asset_chart_data",
           "Download time series for use in charts", wrap=False),
+    Route("GET", "/v3_0/assets/{id}/chart_annotations", "asset_charts.asset_chart_annotations",
+          "Download annotations for use in charts", wrap=False),
+    # annotations.py
+    Route("POST", "/v3_0/accounts/{id}/annotations", "annotations.annotate_account", "Add an annotation to an account",
+          wrap=False),
+    Route("POST", "/v3_0/assets/{id}/annotations", "annotations.annotate_asset", "Add an annotation to an asset",
+          wrap=False),
+    Route("POST", "/v3_0/sensors/{id}/annotations", "annotations.annotate_sensor", "Add an annotation to a sensor",
+          wrap=False),
     # users.py
     Route("GET", "/v3_0/users", "users.list_users", "Download user list"),
     Route("POST", "/v3_0/users", "users.create_user", "Create new user", wrap=False),

@@ -2,7 +2,7 @@
 
 Indexes exist for every listing the API does, so no endpoint scans a table: accounts by
 consultancy, users by email and account, assets by account and parent, sensors by asset,
-audit rows by subject and by affected account, jobs by asset. Belief chunks, the job cache, schedule results and rate counters are
+audit rows by subject and by affected account, annotations by the entity they are on, jobs by asset. Belief chunks, the job cache, schedule results and rate counters are
 keyed for their one lookup each (see store/beliefs.py, store/jobs.py, store/schedule_results.py,
 store/rate_counters.py); plans are read by id (only the ops CLI lists them).
 """
@@ -185,6 +185,22 @@ class AuditEntry(BaseModel):
                                "sort_key", UnicodeAttribute)
 
 
+class Annotation(BaseModel):
+    """FlexMeasures' Annotation, once under `subject` "annotation" and once more under every account, asset or sensor
+    it is on (`account#1`, `asset#12`, `sensor#3`), so one query lists an entity's annotations. Annotations never
+    change once written, so the copies cannot drift."""
+
+    Meta = table_meta("annotations")
+    subject = UnicodeAttribute(hash_key=True)
+    id = NumberAttribute(range_key=True)
+    start = AwareDateTimeAttribute()
+    end = AwareDateTimeAttribute()
+    belief_time = AwareDateTimeAttribute(null=True)
+    source_id = NumberAttribute()
+    type = UnicodeAttribute()
+    content = UnicodeAttribute()
+
+
 class Job(BaseModel):
     """A scheduling job: durable state for the trigger, the solver worker and the GET endpoints."""
 
@@ -243,4 +259,4 @@ class ScheduleResultItem(BaseModel):
 
 
 ALL_MODELS: list[type[BaseModel]] = [Counter, UniqueKey, Account, Plan, RateCounter, User, AssetType, Asset, Sensor,
-                                     DataSource, AuditEntry, Job, JobCacheEntry, BeliefChunk, ScheduleResultItem]
+                                     DataSource, AuditEntry, Annotation, Job, JobCacheEntry, BeliefChunk, ScheduleResultItem]
