@@ -27,6 +27,7 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", "/v3_0/assets/{id}", "assets.delete_asset", "Delete an asset"),
     Route("GET", "/v3_0/assets/{id}/sensors", "assets.asset_sensors", "Return all sensors under an asset."),
     Route("GET", "/v3_0/assets/{id}/auditlog", "assets.asset_auditlog", "Get audit log"),
+    Route("POST", "/v3_0/assets/{id}/copy", "assets.copy_asset", "Copy an asset to a target account and/or parent"),
     # asset_charts.py
     Route("GET", "/v3_0/assets/{id}/kpis", "asset_charts.asset_kpis", "Get asset KPIs", wrap=False),
     Route("GET", "/v3_0/assets/{id}/chart", "asset_charts.asset_chart",

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from chalicelib.schemas.listing import ListingArgs
-from chalicelib.schemas.common import JsonString, StrictBody
+from chalicelib.schemas.common import JsonString, QueryArgs, StrictBody
 
 # Fields an asset stores as JSON and the API carries as JSON-encoded strings, with their defaults.
 JSON_FIELDS: dict[str, type] = {"attributes": dict, "sensors_to_show": list, "flex_context": dict,
@@ -125,6 +125,13 @@ class AssetListArgs(ListingArgs):
 class AssetSensorsArgs(ListingArgs):
     per_page: int = Field(20, ge=1)
     sort_by: Literal["id", "name", "resolution"] | None = None
+
+
+class CopyArgs(QueryArgs):
+    """POST /assets/<id>/copy: the target account and/or parent asset, in the query (FlexMeasures 1.0.1)."""
+
+    account: int | None = None
+    parent: int | None = None
 
 
 class LegendPlacement(StrictBody):

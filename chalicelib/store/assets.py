@@ -1,6 +1,7 @@
 """Assets: look up, list by account and by parent (GSI queries, never scans), create, update, delete."""
 from __future__ import annotations
 
+import copy
 from typing import Any, Iterable
 
 from chalicelib.store import sensors
@@ -83,6 +84,16 @@ def create(*, name: str, generic_asset_type_id: int, account_id: int | None,
                   parent_asset_id=parent_asset_id, parent_key=parent_key(parent_asset_id), **fields)
     write_with_claims(lambda tx: tx.save(asset), _name_claim(name, parent_asset_id), owner=str(asset.id))
     return asset
+
+
+# What a copy does not take over: identity, place in the tree (and their index keys), and the external id,
+# which is unique per account in FlexMeasures.
+_NOT_COPIED = {"id", "name", "account_id", "account_key", "parent_asset_id", "parent_key", "external_id"}
+
+
+def copyable_fields(asset: Asset) -> dict[str, Any]:
+    """The asset's stored fields a copy takes over (deep copies of its JSON fields), whichever the model has."""
+    return {key: copy.deepcopy(value) for key, value in asset.attribute_values.items() if key not in _NOT_COPIED}
 
 
 def update(asset: Asset, changes: dict[str, Any]) -> Asset:

@@ -185,6 +185,7 @@ ROUTES: dict[tuple[str, str], tuple[str | None, str, dict[str, str]]] = {
     ("/v3_0/assets/{id}", "GET"): ("asset", "none", {}),
     ("/v3_0/assets/{id}", "PATCH"): ("asset", "asset_patch", {}),
     ("/v3_0/assets/{id}", "DELETE"): ("doomed_asset", "none", {}),
+    ("/v3_0/assets/{id}/copy", "POST"): ("asset", "none", {"account": "{own_account}", "parent": "{parent}"}),
     ("/v3_0/assets/{id}/auditlog", "GET"): ("asset", "none", {**_PAGING, "sort_by": "event_datetime"}),
     ("/v3_0/assets/{id}/chart", "GET"): ("asset", "none", {**_WINDOW, "include_data": "true", "combine_legend": "0",
                                                          "dataset_name": "d", "height": "300", "width": "300",

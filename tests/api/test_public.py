@@ -179,7 +179,7 @@ FLEXMEASURES_1_0_1_OPERATIONS = {
 }
 FORECAST_OPERATIONS = {"POST /sensors/<id>/forecasts/trigger", "GET /sensors/<id>/forecasts/<uuid>"}  # issue 15
 # Operations not served yet (this set shrinks to empty as issue 12 lands them).
-NOT_YET_SERVED = {"POST /assets/<id>/copy"}
+NOT_YET_SERVED: set[str] = set()
 
 
 def test_service_listing_holds_every_flexmeasures_1_0_1_operation_but_forecasts(api):
