@@ -10,8 +10,7 @@ from chalicelib.api.routing import ApiRequest
 from chalicelib.auth.access import require_asset
 from chalicelib.auth.permissions import READ
 from chalicelib.errors import unprocessable
-from chalicelib.schemas.charts import ChartArgs, ChartDataArgs, KpiArgs
-from chalicelib.schemas.annotations import ChartAnnotationArgs
+from chalicelib.schemas.charts import ChartAnnotationArgs, ChartArgs, ChartDataArgs, KpiArgs
 from chalicelib.services import annotations as annotation_service
 from chalicelib.services import charts as service
 from chalicelib.services.loaders import asset_or_404

@@ -6,7 +6,8 @@ from datetime import datetime
 from textwrap import wrap
 from typing import Any
 
-from chalicelib.schemas.annotations import AnnotationBody, ChartAnnotationArgs, annotation_json
+from chalicelib.schemas.annotations import AnnotationBody, annotation_json
+from chalicelib.schemas.charts import ChartAnnotationArgs
 from chalicelib.store import annotations as store
 from chalicelib.store import sources
 

@@ -144,3 +144,27 @@ def test_chart_annotations_errors_and_access(api, site):
         "start": ["Not a valid aware datetime."]}
     assert api.get(url, token=site.outsider.token).json == FORBIDDEN
     assert api.get(url).status == 401
+
+
+def test_asset_chart_gets_annotation_layers_on_request(api, site):
+    from chalicelib.store import assets
+
+    assets.update(site.asset, {"sensors_to_show": [site.power.id]})
+    plain = json.loads(api.get(f"/api/v3_0/assets/{site.asset.id}/chart", token=site.member.token).body)
+    assert not any(layer.get("name", "").startswith("annotation_") for layer in plain["vconcat"][0]["layer"])
+    for flag in ("include-asset-annotations", "include_account_annotations"):
+        spec = json.loads(api.get(f"/api/v3_0/assets/{site.asset.id}/chart", token=site.member.token,
+                                  query={flag: "true"}).body)
+        layers = spec["vconcat"][0]["layer"]
+        names = [layer.get("name") for layer in layers]
+        assert names[:3] == ["annotation_band_0", "annotation_rule_0", "annotation_marker_0"]
+        assert names[-1] == "annotation_text_0"
+        assert len(layers) == len(plain["vconcat"][0]["layer"]) + 4
+        assert {layer["data"]["name"] for layer in layers[:3]} == {f"asset_{site.asset.id}_annotations"}
+        band = layers[0]
+        assert band["mark"] == {"type": "rect", "clip": True} and band["encoding"]["x2"] == {"field": "end",
+                                                                                           "title": None}
+        assert band["encoding"]["color"]["condition"][0] == {"test": "datum.type == 'alert'", "value": "#d9822b"}
+        assert [p["name"] for p in band["params"]] == ["annotation_hover_time_0", "annotation_pin_time_0"]
+        # the instant-annotation tolerance is one bin of the chart's resolution (15 minutes)
+        assert "<= 900000" in layers[1]["encoding"]["opacity"]["condition"][0]["test"]
