@@ -50,6 +50,14 @@ def put_on(annotation: Annotation, on: str) -> None:
                source_id=annotation.source_id, type=annotation.type, content=annotation.content).save()
 
 
+def take_all_off(subject_: str) -> None:
+    """Take every annotation off an entity that is going away (FlexMeasures' relationship rows cascade); the
+    annotations themselves stay, as in FlexMeasures."""
+    with Annotation.batch_write() as batch:
+        for item in Annotation.query(subject_, attributes_to_get=["subject", "id"]):
+            batch.delete(item)
+
+
 def on(subject_: str) -> list[Annotation]:
     """The annotations on one entity, by id."""
     return list(Annotation.query(subject_))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Iterable
 
-from chalicelib.store import sensors
+from chalicelib.store import annotations, sensors
 from chalicelib.store.ids import next_id
 from chalicelib.store.models import Asset, Sensor
 from chalicelib.store.uniques import claim_key, write_with_claims
@@ -118,6 +118,7 @@ def delete(asset: Asset) -> None:
         delete(child)
     for sensor in sensors.list_for_asset(asset.id):
         sensors.delete(sensor)  # with its beliefs
+    annotations.take_all_off(annotations.subject("asset", asset.id))
     write_with_claims(lambda tx: tx.delete(asset), [], releases=_name_claim(asset.name, asset.parent_asset_id))
 
 

@@ -52,6 +52,18 @@ def test_one_annotation_on_several_entities_and_defaults(api, site):
     assert other_user.status == 201 and other_user.json["id"] != first.json["id"]  # another source
 
 
+def test_deleting_an_entity_takes_its_annotations_off(api, site):
+    child = make_asset(account=site.account, name="child", parent=site.asset)
+    sensor = make_sensor(child, name="gone")
+    for url in (f"/api/v3_0/assets/{child.id}/annotations", f"/api/v3_0/sensors/{sensor.id}/annotations",
+                f"/api/v3_0/assets/{site.asset.id}/annotations"):
+        api.post(url, BODY, token=site.admin.token)
+    assert api.delete(f"/api/v3_0/assets/{child.id}", token=site.admin.token).status == 204
+    assert annotations.on(annotations.subject("asset", child.id)) == []
+    assert annotations.on(annotations.subject("sensor", sensor.id)) == []
+    assert len(annotations.on(annotations.subject("asset", site.asset.id))) == 1  # the annotation itself stays
+
+
 def test_annotation_permissions(api, site):
     # create-children: members on assets and sensors; account-admins (and consultants) on accounts
     assert api.post(f"/api/v3_0/accounts/{site.account.id}/annotations", BODY, token=site.member.token).json == \
