@@ -93,11 +93,12 @@ def update(editor: Any, target: User, body: UserPatch) -> dict[str, Any]:
 
 
 def _roles_event(removed: list[str], added: list[str]) -> str | None:
+    """FlexMeasures' text: names joined by commas in brackets, no quotes ("Added role(s): [consultant].")."""
     parts = []
     if removed:
-        parts.append(f"Removed role(s): {removed}.")
+        parts.append(f"Removed role(s): [{','.join(removed)}].")
     if added:
-        parts.append(f"Added role(s): {added}.")
+        parts.append(f"Added role(s): [{','.join(added)}].")
     return "".join(parts) or None
 
 

@@ -162,9 +162,9 @@ def test_role_edits_follow_the_rules_and_are_audited(api, team, admin):
                               json={"flexmeasures_roles": [42]})) == {"flexmeasures_roles": ["Role with id 42 doesn't exist."]}
     log = api.get(f"/api/v3_0/users/{member.id}/auditlog", token=admin.token).json
     assert [row["event"] for row in log] == [
-        "Added role(s): ['consultant'].",
-        "Added role(s): ['account-admin'].",
-        "Removed role(s): ['consultant'].",
+        "Added role(s): [consultant].",
+        "Added role(s): [account-admin].",
+        "Removed role(s): [consultant].",
     ]
     assert log[1]["active_user_name"] == "advisor" and log[1]["active_user_id"] == consultant.id
 
