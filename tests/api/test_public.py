@@ -187,3 +187,24 @@ def test_service_listing_holds_every_flexmeasures_1_0_1_operation_but_forecasts(
     listed = {s["name"] for s in api.get("/api/v3_0").json["services"]}
     assert FLEXMEASURES_1_0_1_OPERATIONS - FORECAST_OPERATIONS - listed == NOT_YET_SERVED
     assert listed <= FLEXMEASURES_1_0_1_OPERATIONS  # nothing of our own invention
+
+
+# FlexMeasures 1.0.1's quickref texts (its listing's descriptions) for the operations beyond the seed we added.
+FLEXMEASURES_1_0_1_DESCRIPTIONS = {
+    "POST /accounts": "Create an account.",
+    "PATCH /accounts/<id>": "Update an account.",
+    "GET /accounts/<id>/auditlog": "Get the history of actions for a specific account.",
+    "POST /accounts/<id>/annotations": "Add an annotation to an account.",
+    "POST /assets/<id>/annotations": "Add an annotation to an asset.",
+    "POST /sensors/<id>/annotations": "Add an annotation to a sensor.",
+    "GET /assets/<id>/chart_annotations": "Download annotations for use in charts",
+    "POST /assets/<id>/copy": "Copy an asset to a target account and/or parent.",
+    "POST /users": "Create new user",
+    "GET /sources": "List accessible data sources and defined source types.",
+}
+
+
+def test_new_operations_are_described_as_flexmeasures_1_0_1_lists_them(api):
+    listed = {s["name"]: s["description"] for s in api.get("/api/v3_0").json["services"]}
+    assert {name: listed[name] for name in FLEXMEASURES_1_0_1_DESCRIPTIONS} == FLEXMEASURES_1_0_1_DESCRIPTIONS
+    assert listed["POST /assets/keep_legends_below_graphs"].startswith("Toggle whether for the current user legends")
