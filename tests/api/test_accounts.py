@@ -56,6 +56,9 @@ def test_list_accounts_scope_filter_and_pages(api, firms, admin, make_user):
     assert api.get("/api/v3_0/accounts", token=firms["member"].token, query={"page": 2}).status == 404
     r = api.get("/api/v3_0/accounts", token=firms["member"].token, query={"sort_by": "colour", "sort_dir": "asc"})
     assert r.status == 422 and "sort-by" in r.json["message"]["query"]  # FlexMeasures 1.0's spelling
+    page = api.get("/api/v3_0/accounts", token=firms["consultant"].token,
+                   query={"page": 1, "per-page": 1, "sort-by": "name", "sort-dir": "desc"}).json
+    assert [a["name"] for a in page["data"]] == ["Client Co"]  # FlexMeasures 1.0's spellings
     # FlexMeasures 1.0.1 sorts accounts by id too.
     r = api.get("/api/v3_0/accounts", token=firms["consultant"].token, query={"sort_by": "id", "sort_dir": "desc"})
     assert [a["id"] for a in r.json] == [client.id, firms["consultancy"].id]

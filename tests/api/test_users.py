@@ -78,6 +78,12 @@ def test_list_users_paged_filtered_sorted(api, team):
     resp = api.get("/api/v3_0/users", token=member.token, query={"page": 1, "per_page": 5, "filter": "boss client"})
     assert resp.json["filtered-records"] == 1 and resp.json["num-records"] == 2
     assert api.get("/api/v3_0/users", token=member.token, query={"page": 3}).status == 404
+    # FlexMeasures 1.0's spellings: per-page, sort-by, sort-dir, account
+    resp = api.get("/api/v3_0/users", token=member.token,
+                   query={"page": 1, "per-page": 5, "sort-by": "email", "sort-dir": "desc", "account":
+                          team["account"].id})
+    assert [u["email"] for u in resp.json["data"]] == ["member@client.co", "boss@client.co"]
+    assert api.get("/api/v3_0/users", token=member.token, query={"account": 9999}).status == 404
     assert error_of(api.get("/api/v3_0/users", token=member.token, query={"sort_by": "id"}), "query")
 
 
