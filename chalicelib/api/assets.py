@@ -8,7 +8,7 @@ from chalicelib.api.routing import ApiRequest
 from chalicelib.auth.access import require_account, require_asset
 from chalicelib.auth.permissions import CREATE_CHILDREN, DELETE, READ, UPDATE
 from chalicelib.schemas.assets import (AssetCreate, AssetListArgs, AssetPatch, AssetSensorsArgs, CopyArgs,
-                                       DefaultAssetView, LegendPlacement)
+                                       DefaultAssetView, LegendPlacement, PickedFieldsArgs)
 from chalicelib.schemas.audit import AuditLogArgs
 from chalicelib.schemas.validation import validate
 from chalicelib.services import asset_copies
@@ -28,7 +28,7 @@ def create_asset(req: ApiRequest) -> Any:
 
 
 def public_assets(req: ApiRequest) -> Any:
-    return service.public_listing()
+    return service.public_listing(parse_query(PickedFieldsArgs, req.query))
 
 
 def list_asset_types(req: ApiRequest) -> Any:

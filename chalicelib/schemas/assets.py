@@ -95,16 +95,10 @@ ASSET_FIELD_NAMES = ("id", "name", "description", "account_id", "owner", "latitu
 DEFAULT_LISTED_FIELDS = ["id", "name", "account_id", "generic_asset_type"]
 
 
-class AssetListArgs(ListingArgs):
-    RENAMED = {**ListingArgs.RENAMED, "account_id": "account"}
-    account_id: int | None = None
-    all_accessible: bool = False
-    include_public: bool = False
-    sort_by: Literal["id", "name", "owner"] | None = None
-    fields: list[str] | None = None  # FlexMeasures 1.0: a pipe-separated list ("id|name")
-    root: int | None = None
-    depth: int | None = Field(None, ge=0)
-    asset_type: int | None = None
+class PickedFieldsArgs(QueryArgs):
+    """FlexMeasures 1.0's `fields` of the asset listings: a pipe-separated list ("id|name")."""
+
+    fields: list[str] | None = None
 
     @field_validator("fields", mode="before")
     @classmethod
@@ -120,6 +114,17 @@ class AssetListArgs(ListingArgs):
     def picked_fields(self) -> list[str] | None:
         """The fields to show, or None for whole assets."""
         return None if self.fields is None or self.fields == DEFAULT_LISTED_FIELDS else self.fields
+
+
+class AssetListArgs(ListingArgs, PickedFieldsArgs):
+    RENAMED = {**ListingArgs.RENAMED, "account_id": "account"}
+    account_id: int | None = None
+    all_accessible: bool = False
+    include_public: bool = False
+    sort_by: Literal["id", "name", "owner"] | None = None
+    root: int | None = None
+    depth: int | None = Field(None, ge=0)
+    asset_type: int | None = None
 
 
 class AssetSensorsArgs(ListingArgs):

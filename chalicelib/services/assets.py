@@ -8,8 +8,8 @@ from pydantic import ValidationError
 from chalicelib.auth import permissions
 from chalicelib.auth.access import accounts_to_list
 from chalicelib.errors import ApiError, field_error, unprocessable
-from chalicelib.schemas.assets import (AssetCreate, AssetFields, AssetListArgs, AssetSensorsArgs, Related, asset_json,
-                                       asset_type_json)
+from chalicelib.schemas.assets import (AssetCreate, AssetFields, AssetListArgs, AssetSensorsArgs, PickedFieldsArgs,
+                                       Related, asset_json, asset_type_json)
 from chalicelib.schemas.audit import AuditLogArgs
 from chalicelib.schemas.sensors import sensor_json
 from chalicelib.schemas.validation import nest_errors
@@ -96,14 +96,15 @@ def listing(user: Any, args: AssetListArgs) -> Any:
              and matches_all(terms, a.name, account_name(a), item_id=a.id)]
     shown = sort_items(shown, args, {"id": lambda a: a.id, "name": lambda a: a.name,
                                      "owner": lambda a: a.account_id})
-    picked = args.picked_fields()
-
     def render(items: list[Asset]) -> list[dict[str, Any]]:
         related = related_for(items, scope=scope, account_map=account_map)
-        rendered = [asset_json(a, related) for a in items]
-        return rendered if picked is None else [{k: item[k] for k in picked if k in item} for item in rendered]
+        return picked_from([asset_json(a, related) for a in items], args.picked_fields())
 
     return list_or_page(shown, args, len(counted), render)
+
+
+def picked_from(rendered: list[dict[str, Any]], picked: list[str] | None) -> list[dict[str, Any]]:
+    return rendered if picked is None else [{k: item[k] for k in picked if k in item} for item in rendered]
 
 
 def tree_levels(scope: list[Asset], root_id: int | None) -> dict[int, int]:
@@ -152,10 +153,10 @@ def audit_log(asset: Asset, args: AuditLogArgs) -> dict[str, Any]:
     return audit_listing(audit.entries_for_asset(asset.id), args, always_paginated=True)
 
 
-def public_listing() -> list[dict[str, Any]]:
+def public_listing(args: PickedFieldsArgs) -> list[dict[str, Any]]:
     scope = store.list_for_account(None)
     related = related_for(scope, scope=scope)
-    return [asset_json(a, related) for a in scope]
+    return picked_from([asset_json(a, related) for a in scope], args.picked_fields())
 
 
 def sensor_page(asset: Asset, args: AssetSensorsArgs, host: str) -> dict[str, Any]:

@@ -531,6 +531,8 @@ def test_listing_new_spellings_fields_root_depth_and_asset_type(api, make_user, 
     assert "latitude" in get(query={"fields": "id|name|account_id|generic_asset_type"}).json[0]
     assert error_of(get(query={"fields": "id|colour"}), "query") == {
         "fields": ["Parameter 'colour' is not a valid asset field."]}
+    assert api.get("/api/v3_0/assets/public", token=actor.token, query={"fields": "id|name"}).json == [
+        {"id": public.id, "name": "Public park"}]
     # root: the subtree over every readable account (and public assets); depth counts levels below it.
     assert [a["id"] for a in get(query={"root": mid.id}).json] == [mid.id, low.id]
     assert [a["id"] for a in get(query={"root": top.id, "depth": 1}).json] == [top.id, mid.id]

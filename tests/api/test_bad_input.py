@@ -180,7 +180,7 @@ ROUTES: dict[tuple[str, str], tuple[str | None, str, dict[str, str]]] = {
     ("/v3_0/assets", "POST"): (None, "asset_create", {}),
     ("/v3_0/assets/default_asset_view", "POST"): (None, "default_view", {}),
     ("/v3_0/assets/keep_legends_below_graphs", "POST"): (None, "legends", {}),
-    ("/v3_0/assets/public", "GET"): (None, "none", _PAGING),
+    ("/v3_0/assets/public", "GET"): (None, "none", {**_PAGING, "fields": "id|owner"}),
     ("/v3_0/assets/types", "GET"): (None, "none", {}),
     ("/v3_0/assets/{id}", "GET"): ("asset", "none", {}),
     ("/v3_0/assets/{id}", "PATCH"): ("asset", "asset_patch", {}),
