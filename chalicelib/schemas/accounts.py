@@ -5,7 +5,7 @@ import json
 import re
 from typing import Any, Literal
 
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 
 from chalicelib.auth.roles import ACCOUNT_ROLES
 from chalicelib.schemas.common import StrictBody, isoformat
@@ -98,13 +98,13 @@ class AccountPatch(StrictBody):
             raise ValueError("Not a valid JSON value.") from None
         return value
 
-    @field_validator("account_roles")
-    @classmethod
-    def _known_roles(cls, value: list[int]) -> list[int]:
-        unknown = [role_id for role_id in value if role_id not in ACCOUNT_ROLES.values()]
+    @model_validator(mode="after")
+    def _known_roles(self) -> "AccountPatch":
+        """Checked after the fields, as FlexMeasures' post_load does (so the error is under "_schema")."""
+        unknown = [role_id for role_id in self.account_roles or [] if role_id not in ACCOUNT_ROLES.values()]
         if unknown:
             raise ValueError(f"Invalid account role ID(s): {unknown}.")
-        return value
+        return self
 
     def given(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.model_fields_set}

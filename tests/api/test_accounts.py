@@ -169,7 +169,7 @@ def test_patch_account_rules_and_errors(api, firms, admin, make_account):
     assert api.patch(url, {"logo_url": "not a url"}, token=member.token).json == unprocessable(
         {"logo_url": ["'not a url' is not a valid URL."]})
     assert api.patch(url, {"account_roles": [1, 99]}, token=member.token).json == unprocessable(
-        {"account_roles": ["Invalid account role ID(s): [99]."]})
+        {"_schema": ["Invalid account role ID(s): [99]."]})
     assert api.patch(url, {"id": 5}, token=member.token).json == unprocessable({"id": ["Unknown field."]})
     assert api.patch(url, {"name": "Other Ltd"}, token=member.token).json == unprocessable(
         {"name": ["An account with name 'Other Ltd' already exists."]})
