@@ -51,8 +51,11 @@ def capitalize(text: str) -> str:
 
 def chart_for_multiple_sensors(rows: list[ChartRow], *, dataset_name: str, event_starts_after: datetime | None = None,
                                event_ends_before: datetime | None = None, combine_legend: bool = True,
+                               include_annotations: bool = False,
                                overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The asset chart: rows stacked vertically, sharing one time axis."""
+    """The asset chart: rows stacked vertically, sharing one time axis; with `include_annotations`, every row gets
+    FlexMeasures 1.0's annotation layers over the dataset `<dataset_name>_annotations` (which the client loads from
+    chart_annotations)."""
     x = _time_encoding(rows, event_starts_after, event_ends_before)
     spec: dict[str, Any] = {
         "description": DESCRIPTION,
@@ -64,8 +67,84 @@ def chart_for_multiple_sensors(rows: list[ChartRow], *, dataset_name: str, event
         "config": _config(),
         "resolve": {"scale": {"x": "shared"}} if combine_legend else {"scale": {"color": "independent"}},
     }
+    if include_annotations:
+        step = x.get("timeUnit", {}).get("step")
+        resolution_ms = int(step * 1000) if step else ANNOTATION_DEFAULT_RESOLUTION_MS
+        for index, row in enumerate(spec["vconcat"]):
+            background, foreground = annotation_layers(dataset_name + "_annotations", index, resolution_ms)
+            row["layer"] = [*background, *row["layer"], *foreground]
     spec.update(overrides or {})
     return spec
+
+
+# ---- annotations (FlexMeasures 1.0's asset chart) -------------------------------------------------
+
+ANNOTATION_ALERT_COLOR = "#d9822b"  # alerts get a warm warning hue
+ANNOTATION_DEFAULT_COLOR = "var(--gray)"
+ANNOTATION_OPACITY = {"resting": 0.2, "hover": 0.55, "pinned": 0.65}
+ANNOTATION_MARGIN = 16
+ANNOTATION_DEFAULT_RESOLUTION_MS = 3600 * 1000
+ANNOTATION_COLOR = {"condition": [{"test": "datum.type == 'alert'", "value": ANNOTATION_ALERT_COLOR}],
+                    "value": ANNOTATION_DEFAULT_COLOR}
+# Annotation datums get an event_start too, so the rows' x-encoded selections work on them.
+ANNOTATION_EVENT_START = {"calculate": "datum.start", "as": "event_start"}
+
+
+def _captured(param: str) -> tuple[str, str]:
+    """(whether the selection captured a time, that time), for scalar and array-valued selections."""
+    value = f"{param}['event_start']"
+    return f"isValid({param}) && isValid({value})", f"(isArray({value}) ? {value}[0] : {value})"
+
+
+def _in_band(param: str) -> str:
+    valid, time = _captured(param)
+    return f"{valid} && {time} >= datum.start && {time} < datum.end"
+
+
+def _near_instant(param: str, tolerance_ms: int) -> str:
+    valid, time = _captured(param)
+    return f"{valid} && abs({time} - datum.start) <= {tolerance_ms}"
+
+
+def _matches(param: str, tolerance_ms: int) -> str:
+    return (f"(datum.start != datum.end && {_in_band(param)})"
+            f" || (datum.start == datum.end && {_near_instant(param, tolerance_ms)})")
+
+
+def annotation_layers(dataset: str, row: int, resolution_ms: int) -> tuple[list[dict], list[dict]]:
+    """Behind a row's data: a shaded band per annotation with a duration, a rule and a top marker per instant one;
+    in front: the text, shown while an annotation is hovered or pinned (clicked). Each row has its own hover and
+    pin selections, so only the hovered row darkens."""
+    hover, pin = f"annotation_hover_time_{row}", f"annotation_pin_time_{row}"
+    x = {"field": "start", "type": "temporal", "title": None}
+
+    def opacity(tests: list[tuple[str, float]], resting: float) -> dict[str, Any]:
+        return {"condition": [{"test": test, "value": value} for test, value in tests], "value": resting}
+
+    def layer(kind: str, filter_: str | None, mark: dict, encoding: dict, **extra: Any) -> dict[str, Any]:
+        transform = ([{"filter": filter_}] if filter_ else []) + [ANNOTATION_EVENT_START]
+        return {"name": f"annotation_{kind}_{row}", "data": {"name": dataset}, "transform": transform,
+                "mark": mark, "encoding": {"x": x, "color": ANNOTATION_COLOR, **encoding}, **extra}
+
+    band = layer("band", "datum.start != datum.end", {"type": "rect", "clip": True}, {
+        "x2": {"field": "end", "title": None},
+        "opacity": opacity([(_in_band(pin), ANNOTATION_OPACITY["pinned"]), (_in_band(hover), ANNOTATION_OPACITY[
+            "hover"])], ANNOTATION_OPACITY["resting"])},
+        params=[{"name": hover, "select": {"type": "point", "fields": ["event_start"], "on": "mouseover",
+                                           "clear": "mouseout"}},
+                {"name": pin, "select": {"type": "point", "fields": ["event_start"]}}])
+    rule = layer("rule", "datum.start == datum.end", {"type": "rule", "clip": True, "strokeWidth": 2}, {
+        "opacity": opacity([(_near_instant(pin, resolution_ms), 1), (_near_instant(hover, resolution_ms), 0.9)],
+                           0.5)})
+    marker = layer("marker", "datum.start == datum.end", {"type": "point", "shape": "triangle-down", "filled": True,
+                                                          "size": 200, "clip": True}, {
+        "y": {"value": 7},
+        "opacity": opacity([(_near_instant(pin, resolution_ms), 1), (_near_instant(hover, resolution_ms), 1)], 0.9)})
+    text = layer("text", None, {"type": "text", "clip": False, "y": "height", "dy": FONT_SIZE + ANNOTATION_MARGIN,
+                                "baseline": "top", "align": "left", "fontSize": FONT_SIZE, "fontStyle": "italic"}, {
+        "text": {"type": "nominal", "field": "content"},
+        "opacity": opacity([(_matches(pin, resolution_ms), 1), (_matches(hover, resolution_ms), 1)], 0)})
+    return [band, rule, marker], [text]
 
 
 def _time_encoding(rows: list[ChartRow], after: datetime | None, before: datetime | None) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Asset KPIs, chart specs and chart data (contract §6): GET /assets/<id>/kpis, /chart and /chart_data."""
+"""Asset KPIs, chart specs, chart data (contract §6) and chart annotations (FlexMeasures 1.0): GET
+/assets/<id>/kpis, /chart, /chart_data and /chart_annotations."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,7 +10,8 @@ from chalicelib.api.routing import ApiRequest
 from chalicelib.auth.access import require_asset
 from chalicelib.auth.permissions import READ
 from chalicelib.errors import unprocessable
-from chalicelib.schemas.charts import ChartArgs, ChartDataArgs, KpiArgs
+from chalicelib.schemas.charts import ChartAnnotationArgs, ChartArgs, ChartDataArgs, KpiArgs
+from chalicelib.services import annotations as annotation_service
 from chalicelib.services import charts as service
 from chalicelib.services.loaders import asset_or_404
 
@@ -33,6 +35,14 @@ def asset_chart(req: ApiRequest, id: int) -> Any:
 def asset_chart_data(req: ApiRequest, id: int) -> Any:
     args = parse_query(ChartDataArgs, req.query)
     return json_text(service.chart_data(readable_asset(req.user, id), args))
+
+
+def asset_chart_annotations(req: ApiRequest, id: int) -> Any:
+    # FlexMeasures loads the asset (404) before it parses the query.
+    asset = asset_or_404(id)
+    args = parse_query(ChartAnnotationArgs, req.query)
+    require_asset(req.user, READ, asset)
+    return json_text(annotation_service.chart_annotations(asset, args))
 
 
 def json_text(body: Any) -> Any:

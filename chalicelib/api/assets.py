@@ -7,11 +7,13 @@ from chalicelib.api.query import parse_query
 from chalicelib.api.routing import ApiRequest
 from chalicelib.auth.access import require_account, require_asset
 from chalicelib.auth.permissions import CREATE_CHILDREN, DELETE, READ, UPDATE
-from chalicelib.schemas.assets import AssetCreate, AssetListArgs, AssetPatch, AssetSensorsArgs, DefaultAssetView
+from chalicelib.schemas.assets import (AssetCreate, AssetListArgs, AssetPatch, AssetSensorsArgs, CopyArgs,
+                                       DefaultAssetView, LegendPlacement, PickedFieldsArgs)
 from chalicelib.schemas.audit import AuditLogArgs
 from chalicelib.schemas.validation import validate
+from chalicelib.services import asset_copies
 from chalicelib.services import assets as service
-from chalicelib.services.loaders import asset_or_404, asset_or_422
+from chalicelib.services.loaders import account_or_404, asset_or_404, asset_or_422
 
 
 def list_assets(req: ApiRequest) -> Any:
@@ -26,11 +28,27 @@ def create_asset(req: ApiRequest) -> Any:
 
 
 def public_assets(req: ApiRequest) -> Any:
-    return service.public_listing()
+    return service.public_listing(parse_query(PickedFieldsArgs, req.query))
 
 
 def list_asset_types(req: ApiRequest) -> Any:
     return service.types_listing()
+
+
+def copy_asset(req: ApiRequest, id: int) -> Any:
+    # FlexMeasures reads the path, then the query (an unknown account is a 404, a parent a 422), then checks read.
+    asset = asset_or_404(id)
+    args = parse_query(CopyArgs, req.query)
+    account = None if args.account is None else account_or_404(args.account)
+    parent = None if args.parent is None else asset_or_422(args.parent, "query", "parent")
+    require_asset(req.user, READ, asset)
+    return asset_copies.copy(req.user, asset, account, parent), 201
+
+
+def keep_legends_below_graphs(req: ApiRequest) -> Any:
+    body = validate(LegendPlacement, req.json())
+    service.set_legends_below_graphs(req.user, body.keep_legends_below_graphs)
+    return {"message": "Default legend position updated successfully."}
 
 
 def default_asset_view(req: ApiRequest) -> Any:
@@ -73,4 +91,4 @@ def asset_auditlog(req: ApiRequest, id: int) -> Any:
     args = parse_query(AuditLogArgs, req.query)
     asset = asset_or_422(id)
     require_asset(req.user, READ, asset)
-    return service.audit_log(req.user, asset, args)
+    return service.audit_log(asset, args)

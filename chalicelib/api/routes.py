@@ -1,5 +1,6 @@
 """Every endpoint in one table: method, path (relative to the API Gateway stage `api`), the view that serves it
-(`<module>.<function>` in chalicelib/api/) and the seed table's description, which the service listing shows.
+(`<module>.<function>` in chalicelib/api/) and the seed table's description (for FlexMeasures 1.0.1's operations
+beyond the seed, its quickref text), which the service listing shows.
 
 Views are imported on the first request that needs them, so a cold start loads only its own endpoint's code.
 """
@@ -16,33 +17,51 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v3_0/health/ready", "health.ready", "Get readiness status", auth=False),
     # assets.py
     Route("GET", "/v3_0/assets", "assets.list_assets", "Download asset list"),
-    Route("POST", "/v3_0/assets", "assets.create_asset", "Create a new asset"),
+    Route("POST", "/v3_0/assets", "assets.create_asset", "Create a new asset", wrap=False),
     Route("GET", "/v3_0/assets/public", "assets.public_assets", "Return all public assets."),
     Route("GET", "/v3_0/assets/types", "assets.list_asset_types", "Get the asset types"),
     Route("POST", "/v3_0/assets/default_asset_view", "assets.default_asset_view", "Update the default asset view"),
+    Route("POST", "/v3_0/assets/keep_legends_below_graphs", "assets.keep_legends_below_graphs",
+          "Toggle whether for the current user legends should always be combined below graphs or shown to the "
+          "right (per graph) above a certain number."),
     Route("GET", "/v3_0/assets/{id}", "assets.get_asset", "Get an asset"),
     Route("PATCH", "/v3_0/assets/{id}", "assets.patch_asset", "Update an asset"),
     Route("DELETE", "/v3_0/assets/{id}", "assets.delete_asset", "Delete an asset"),
     Route("GET", "/v3_0/assets/{id}/sensors", "assets.asset_sensors", "Return all sensors under an asset."),
     Route("GET", "/v3_0/assets/{id}/auditlog", "assets.asset_auditlog", "Get audit log"),
+    Route("POST", "/v3_0/assets/{id}/copy", "assets.copy_asset", "Copy an asset to a target account and/or parent."),
     # asset_charts.py
     Route("GET", "/v3_0/assets/{id}/kpis", "asset_charts.asset_kpis", "Get asset KPIs", wrap=False),
     Route("GET", "/v3_0/assets/{id}/chart", "asset_charts.asset_chart",
           "Download a chart with time series", wrap=False),
     Route("GET", "/v3_0/assets/{id}/chart_data", "asset_charts.asset_chart_data",
           "Download time series for use in charts", wrap=False),
+    Route("GET", "/v3_0/assets/{id}/chart_annotations", "asset_charts.asset_chart_annotations",
+          "Download annotations for use in charts", wrap=False),
+    # annotations.py
+    Route("POST", "/v3_0/accounts/{id}/annotations", "annotations.annotate_account", "Add an annotation to an account.",
+          wrap=False),
+    Route("POST", "/v3_0/assets/{id}/annotations", "annotations.annotate_asset", "Add an annotation to an asset.",
+          wrap=False),
+    Route("POST", "/v3_0/sensors/{id}/annotations", "annotations.annotate_sensor", "Add an annotation to a sensor.",
+          wrap=False),
     # users.py
     Route("GET", "/v3_0/users", "users.list_users", "Download user list"),
+    Route("POST", "/v3_0/users", "users.create_user", "Create new user", wrap=False),
     Route("GET", "/v3_0/users/{id}", "users.get_user", "Get a user"),
     Route("PATCH", "/v3_0/users/{id}", "users.patch_user", "Patch data for an existing user"),
     Route("GET", "/v3_0/users/{id}/auditlog", "users.user_auditlog", "Get audit log"),
     Route("PATCH", "/v3_0/users/{id}/password-reset", "users.reset_password", "Password reset"),
     # accounts.py
     Route("GET", "/v3_0/accounts", "accounts.list_accounts", "Download account list"),
+    Route("POST", "/v3_0/accounts", "accounts.create_account", "Create an account."),
     Route("GET", "/v3_0/accounts/{id}", "accounts.get_account", "Get an account"),
+    Route("PATCH", "/v3_0/accounts/{id}", "accounts.patch_account", "Update an account."),
+    Route("GET", "/v3_0/accounts/{id}/auditlog", "accounts.account_auditlog",
+          "Get the history of actions for a specific account."),
     # sensors.py
     Route("GET", "/v3_0/sensors", "sensors.list_sensors", "Get list of sensors"),
-    Route("POST", "/v3_0/sensors", "sensors.create_sensor", "Create a new Sensor"),
+    Route("POST", "/v3_0/sensors", "sensors.create_sensor", "Create a new Sensor", wrap=False),
     Route("GET", "/v3_0/sensors/{id}", "sensors.get_sensor", "Get a sensor"),
     Route("PATCH", "/v3_0/sensors/{id}", "sensors.update_sensor", "Update a sensor"),
     Route("DELETE", "/v3_0/sensors/{id}", "sensors.delete_sensor", "Delete a sensor"),
@@ -56,6 +75,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v3_0/sensors/{id}/data", "sensor_data.get_data_by_id", "Get sensor data", wrap=False),
     Route("POST", "/v3_0/sensors/{id}/data/upload", "sensor_data.upload_data",
           "Upload sensor data by file", wrap=False),
+    # sources.py
+    Route("GET", "/v3_0/sources", "sources.list_sources", "List accessible data sources and defined source types."),
     # schedules.py
     Route("POST", "/v3_0/sensors/{id}/schedules/trigger", "schedules.trigger_sensor_schedule",
           "Trigger scheduling job for one device", wrap=False, trigger=True),

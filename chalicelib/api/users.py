@@ -1,21 +1,28 @@
-"""User endpoints: list, read, update (roles, activation), audit log, password reset."""
+"""User endpoints: list, create (FlexMeasures 1.0), read, update (roles, activation), audit log, password reset."""
 from __future__ import annotations
 
 from typing import Any
 
 from chalicelib.api.query import parse_query
 from chalicelib.api.routing import ApiRequest
-from chalicelib.auth.access import require_user, require_user_auditlog
-from chalicelib.auth.permissions import READ, UPDATE
+from chalicelib.auth.access import require_account, require_user, require_user_auditlog
+from chalicelib.auth.permissions import CREATE_CHILDREN, READ, UPDATE
 from chalicelib.schemas.audit import AuditLogArgs
-from chalicelib.schemas.users import UserListArgs, UserPatch, user_json
+from chalicelib.schemas.users import UserCreate, UserListArgs, UserPatch, user_json
 from chalicelib.schemas.validation import validate
 from chalicelib.services import users as service
-from chalicelib.services.loaders import user_or_404
+from chalicelib.services.loaders import account_or_404, user_or_404
 
 
 def list_users(req: ApiRequest) -> Any:
     return service.listing(req.user, parse_query(UserListArgs, req.query))
+
+
+def create_user(req: ApiRequest) -> Any:
+    body = validate(UserCreate, req.json())
+    account = account_or_404(body.account_id)
+    require_account(req.user, CREATE_CHILDREN, account.id, account)
+    return service.create_by_api(req.user, body), 201
 
 
 def get_user(req: ApiRequest, id: int) -> Any:
@@ -37,7 +44,7 @@ def user_auditlog(req: ApiRequest, id: int) -> Any:
     args = parse_query(AuditLogArgs, req.query)
     target = user_or_404(id)
     require_user_auditlog(req.user, target)
-    return service.audit_log(req.user, target, args)
+    return service.audit_log(target, args)
 
 
 def reset_password(req: ApiRequest, id: int) -> Any:

@@ -55,6 +55,15 @@ def readable_account_ids(user: Any) -> set[int] | None:
     return ids
 
 
+def require_account_auditlog(user: Any, account: Any) -> None:
+    require(permissions.account_auditlog_permits(user, owner_of_account(account.id, {account.id: account})))
+
+
+def require_platform_create(user: Any, own_account: Any) -> None:
+    """May `user` create accounts (`own_account`: the user's Account item)?"""
+    require(permissions.platform_create_permits(user, getattr(own_account, "account_roles", None) or []))
+
+
 def require_user_auditlog(user: Any, target: Any) -> None:
     require(permissions.user_auditlog_permits(user, target, owner_of_account(target.account_id)))
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.auth.roles import ACCOUNT_ADMIN, ADMIN, ADMIN_READER, CONSULTANT
+from chalicelib.auth.roles import ACCOUNT_ADMIN, ADMIN, ADMIN_READER, CONSULTANCY, CONSULTANT
 
 READ, UPDATE, CREATE_CHILDREN, DELETE = "read", "update", "create-children", "delete"
 
@@ -70,6 +70,22 @@ def account_permits(user: Any, action: str, owner: Owner) -> bool:
     if action == CREATE_CHILDREN:
         return _account_admin_of(user, owner) or _consultant_of(user, owner)
     return False  # deleting accounts: admins only
+
+
+def platform_create_permits(user: Any, own_account_roles: list[str]) -> bool:
+    """Creating accounts (FlexMeasures' FlexMeasuresPlatform ACL): admins, and consultants whose own account has
+    the Consultancy account role (their new accounts become its clients)."""
+    if is_admin(user):
+        return True
+    return CONSULTANT in roles_of(user) and CONSULTANCY in (own_account_roles or [])
+
+
+def account_auditlog_permits(user: Any, owner: Owner) -> bool:
+    """FlexMeasures' AuditLog.account_table_acl: account-admins of the account, consultants of its consultancy."""
+    override = _admin_override(user, READ)
+    if override is not None:
+        return override
+    return _account_admin_of(user, owner) or _consultant_of(user, owner)
 
 
 def _owned_entity_permits(user: Any, action: str, owner: Owner, *, update_by_members: bool) -> bool:

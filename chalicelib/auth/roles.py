@@ -10,7 +10,10 @@ TASK_RUNNER = "task-runner"
 USER_ROLES: dict[str, int] = {ADMIN: 1, ADMIN_READER: 2, ACCOUNT_ADMIN: 3, CONSULTANT: 4, TASK_RUNNER: 5}
 USER_ROLE_NAMES: dict[int, str] = {v: k for k, v in USER_ROLES.items()}
 
-ACCOUNT_ROLES: dict[str, int] = {"Prosumer": 1, "MDC": 2, "Supplier": 3, "Aggregator": 4, "ESCO": 5}
+# FlexMeasures' account role "Consultancy" lets consultants and account-admins create client accounts.
+CONSULTANCY = "Consultancy"
+ACCOUNT_ROLES: dict[str, int] = {"Prosumer": 1, "MDC": 2, "Supplier": 3, "Aggregator": 4, "ESCO": 5, CONSULTANCY: 6}
+ACCOUNT_ROLE_NAMES: dict[int, str] = {v: k for k, v in ACCOUNT_ROLES.items()}
 
 
 def _check_roles(names: list[str], known: dict[str, int], kind: str) -> list[str]:

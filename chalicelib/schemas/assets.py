@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from chalicelib.schemas.listing import ListingArgs
-from chalicelib.schemas.common import JsonString, StrictBody
+from chalicelib.schemas.common import JsonString, QueryArgs, StrictBody
 
 # Fields an asset stores as JSON and the API carries as JSON-encoded strings, with their defaults.
 JSON_FIELDS: dict[str, type] = {"attributes": dict, "sensors_to_show": list, "flex_context": dict,
@@ -86,16 +86,63 @@ class AssetCreate(AssetFields):
     account_id: int | None = None
 
 
-class AssetListArgs(ListingArgs):
+# The fields of FlexMeasures 1.0.1's GenericAssetSchema, which `GET /assets?fields=` may pick from.
+ASSET_FIELD_NAMES = ("id", "name", "description", "account_id", "owner", "latitude", "longitude",
+                     "generic_asset_type_id", "generic_asset_type", "attributes", "parent_asset_id", "child_assets",
+                     "sensors", "sensors_to_show", "flex_context", "flex_model", "sensors_to_show_as_kpis",
+                     "external_id")
+# FlexMeasures' default for `fields`; asking for exactly these still gets whole assets (its API sunset is off).
+DEFAULT_LISTED_FIELDS = ["id", "name", "account_id", "generic_asset_type"]
+
+
+class PickedFieldsArgs(QueryArgs):
+    """FlexMeasures 1.0's `fields` of the asset listings: a pipe-separated list ("id|name")."""
+
+    fields: list[str] | None = None
+
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _pipe_list(cls, value: Any) -> list[str]:
+        if not isinstance(value, str):
+            raise ValueError("Not a valid string.")
+        picked = [part for part in value.split("|") if part.strip()]
+        for part in picked:
+            if part not in ASSET_FIELD_NAMES:
+                raise ValueError(f"Parameter '{part}' is not a valid asset field.")
+        return picked
+
+    def picked_fields(self) -> list[str] | None:
+        """The fields to show, or None for whole assets."""
+        return None if self.fields is None or self.fields == DEFAULT_LISTED_FIELDS else self.fields
+
+
+class AssetListArgs(ListingArgs, PickedFieldsArgs):
+    RENAMED = {**ListingArgs.RENAMED, "account_id": "account"}
     account_id: int | None = None
     all_accessible: bool = False
     include_public: bool = False
     sort_by: Literal["id", "name", "owner"] | None = None
+    root: int | None = None
+    depth: int | None = Field(None, ge=0)
+    asset_type: int | None = None
 
 
 class AssetSensorsArgs(ListingArgs):
     per_page: int = Field(20, ge=1)
     sort_by: Literal["id", "name", "resolution"] | None = None
+
+
+class CopyArgs(QueryArgs):
+    """POST /assets/<id>/copy: the target account and/or parent asset, in the query (FlexMeasures 1.0.1)."""
+
+    account: int | None = None
+    parent: int | None = None
+
+
+class LegendPlacement(StrictBody):
+    """POST /assets/keep_legends_below_graphs (FlexMeasures 1.0); an empty body means true."""
+
+    keep_legends_below_graphs: bool = True
 
 
 class DefaultAssetView(StrictBody):

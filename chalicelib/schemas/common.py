@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 
 from chalicelib.schemas.durations import DurationError, parse_duration
 
@@ -18,9 +18,25 @@ class StrictBody(BaseModel):
 
 
 class QueryArgs(BaseModel):
-    """Query-string arguments: unknown keys are ignored, as webargs does for the query location."""
+    """Query-string arguments: unknown keys are ignored, as webargs does for the query location.
+
+    `RENAMED` maps a field to the spelling FlexMeasures 1.0 gave it (`per_page` -> `per-page`): both are read, the
+    new one wins when a request sends both, and errors name the new one (its SupportsLegacyFieldAliases).
+    """
 
     model_config = ConfigDict(extra="ignore", defer_build=True)
+    RENAMED: ClassVar[dict[str, str]] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_new_spellings(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not any(new in data for new in cls.RENAMED.values()):
+            return data
+        data = dict(data)
+        for old, new in cls.RENAMED.items():
+            if new in data:
+                data[old] = data.pop(new)
+        return data
 
 
 def parse_aware_datetime(value: Any) -> datetime:

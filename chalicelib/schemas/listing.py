@@ -11,6 +11,8 @@ from chalicelib.schemas.common import QueryArgs
 class ListingArgs(QueryArgs):
     """page/per_page/filter/sort_by/sort_dir; endpoints subclass it to set defaults and sort keys."""
 
+    RENAMED = {"per_page": "per-page", "sort_by": "sort-by", "sort_dir": "sort-dir"}
+
     page: int | None = Field(None, ge=1)
     per_page: int = Field(10, ge=1)
     filter: str | None = None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field, field_validator
 
@@ -12,7 +12,6 @@ from chalicelib.schemas.common import AwareDatetime, Duration, JsonString, Query
 from chalicelib.schemas.durations import format_duration
 from chalicelib.schemas.entity_address import build
 from chalicelib.schemas.listing import ListingArgs
-from chalicelib.schemas.naturalize import naturalized_duration
 from chalicelib.timeseries.units import is_valid_unit
 
 
@@ -71,6 +70,7 @@ class SensorPatch(SensorFields):
 
 
 class SensorListArgs(ListingArgs):
+    RENAMED = {**ListingArgs.RENAMED, "account_id": "account", "asset_id": "asset"}
     account_id: int | None = None
     asset_id: int | None = None
     include_consultancy_clients: bool = False
@@ -122,12 +122,7 @@ def zone_of(sensor: Any) -> Any:
         return timezone.utc
 
 
-def humanized_resolution(sensor: Any) -> str:
-    """How the asset-sensors listing shows a resolution ("15 minutes", "an hour", "a day")."""
-    return naturalized_duration(resolution_of(sensor))
-
-
-def sensor_json(sensor: Any, host: str, resolution: Literal["iso", "humanized"] = "iso") -> dict[str, Any]:
+def sensor_json(sensor: Any, host: str) -> dict[str, Any]:
     """A sensor as the API shows it (attributes as a JSON string, entity address for `host`)."""
 
     return {
@@ -135,8 +130,7 @@ def sensor_json(sensor: Any, host: str, resolution: Literal["iso", "humanized"] 
         "name": sensor.name,
         "unit": sensor.unit,
         "timezone": sensor.timezone,
-        "event_resolution": (format_duration(resolution_of(sensor)) if resolution == "iso"
-                             else humanized_resolution(sensor)),
+        "event_resolution": format_duration(resolution_of(sensor)),
         "entity_address": build(sensor.id, host),
         "attributes": json.dumps(sensor.attributes or {}),
         "generic_asset_id": sensor.generic_asset_id,

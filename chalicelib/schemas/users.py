@@ -7,16 +7,37 @@ from zoneinfo import ZoneInfo
 from pydantic import field_validator
 
 from chalicelib.schemas.listing import ListingArgs
-from chalicelib.auth.roles import ACCOUNT_ROLES, USER_ROLE_NAMES, USER_ROLES
+from chalicelib.auth.roles import USER_ROLE_NAMES, USER_ROLES
+from chalicelib.schemas.accounts import account_json
 from chalicelib.schemas.common import StrictBody, isoformat
-from chalicelib.schemas.naturalize import naturalized_datetime
 
 
 class UserListArgs(ListingArgs):
+    RENAMED = {**ListingArgs.RENAMED, "account_id": "account"}
     per_page: int = 1  # FlexMeasures [SEED] quirk: the users list defaults to one per page
     account_id: int | None = None
     include_inactive: bool = False
     sort_by: Literal["username", "email", "lastLogin", "lastSeen"] | None = None
+
+
+def _valid_email(value: str) -> str:
+    local, _, domain = value.strip().partition("@")
+    if not local or "." not in domain or " " in value.strip():
+        raise ValueError("Not a valid email address.")
+    return value.strip()
+
+
+class UserCreate(StrictBody):
+    """POST /users (FlexMeasures 1.0): the account is named by `account_id`; the password is random."""
+
+    email: str
+    username: str
+    account_id: int
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return _valid_email(value)
 
 
 class UserPatch(StrictBody):
@@ -39,10 +60,7 @@ class UserPatch(StrictBody):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str) -> str:
-        local, _, domain = value.strip().partition("@")
-        if not local or "." not in domain or " " in value.strip():
-            raise ValueError("Not a valid email address.")
-        return value.strip()
+        return _valid_email(value)
 
     @field_validator("timezone")
     @classmethod
@@ -86,19 +104,7 @@ def user_json(user: Any) -> dict[str, Any]:
     }
 
 
-def account_summary(account: Any) -> dict[str, Any] | None:
-    if account is None:
-        return None
-    return {"id": account.id, "name": account.name, "primary_color": account.primary_color,
-            "secondary_color": account.secondary_color, "logo_url": account.logo_url,
-            "account_roles": [{"id": ACCOUNT_ROLES.get(r), "name": r} for r in account.account_roles or []],
-            "consultancy_account_id": account.consultancy_account_id}
-
-
-def listed_user_json(user: Any, account: Any, viewer_tz: str | None) -> dict[str, Any]:
-    """GET /users items: roles as names, naturalized times, and the user's account."""
-    return {**user_json(user),
-            "flexmeasures_roles": list(user.roles or []),
-            "last_login_at": naturalized_datetime(user.last_login_at, viewer_tz),
-            "last_seen_at": naturalized_datetime(user.last_seen_at, viewer_tz),
-            "account": account_summary(account)}
+def listed_user_json(user: Any, account: Any) -> dict[str, Any]:
+    """GET /users items: roles as names, ISO times (FlexMeasures 1.0; the seed's code naturalized them) and the
+    user's account."""
+    return {**user_json(user), "flexmeasures_roles": list(user.roles or []), "account": account_json(account)}

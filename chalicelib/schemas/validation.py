@@ -101,4 +101,6 @@ def validate(model: type[M], data: Any, location: str = "json") -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise unprocessable(location, nest_errors(exc.errors(include_url=False))) from None
+        errors = nest_errors(exc.errors(include_url=False))
+        renamed = getattr(model, "RENAMED", {})
+        raise unprocessable(location, {renamed.get(key, key): value for key, value in errors.items()}) from None

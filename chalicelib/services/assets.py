@@ -8,15 +8,15 @@ from pydantic import ValidationError
 from chalicelib.auth import permissions
 from chalicelib.auth.access import accounts_to_list
 from chalicelib.errors import ApiError, field_error, unprocessable
-from chalicelib.schemas.assets import (AssetCreate, AssetFields, AssetListArgs, AssetSensorsArgs, Related, asset_json,
-                                       asset_type_json)
+from chalicelib.schemas.assets import (AssetCreate, AssetFields, AssetListArgs, AssetSensorsArgs, PickedFieldsArgs,
+                                       Related, asset_json, asset_type_json)
 from chalicelib.schemas.audit import AuditLogArgs
 from chalicelib.schemas.sensors import sensor_json
 from chalicelib.schemas.validation import nest_errors
 from chalicelib.services.auditlog import audit_listing
 from chalicelib.services.listing import (filter_terms, first_term_words, list_or_page, matches_all, matches_any,
                                          sort_items)
-from chalicelib.services.loaders import account_or_404
+from chalicelib.services.loaders import account_or_404, asset_or_422
 from chalicelib.store import accounts, asset_types, audit, automations, sensors, users
 from chalicelib.store import assets as store
 from chalicelib.store.errors import DuplicateError
@@ -70,29 +70,71 @@ def _sensors_for_listing(assets: list[Asset]) -> dict[int, list[Any]]:
 # --- listings ------------------------------------------------------------------------------------
 
 def listing(user: Any, args: AssetListArgs) -> Any:
-    """Every filter term must occur in the asset name or its account's name (public: name only)."""
-    if args.all_accessible:  # every readable account plus the public assets; account_id is ignored
-        account_map = accounts_to_list(user)
+    """Every filter term must occur in the asset name or its account's name (public: name only), or be a prefix
+    of its id. FlexMeasures 1.0's `root` widens the scope to every readable account plus public assets, as
+    `all_accessible` does; `root`/`depth` keep the subtree (`depth` levels below the root, or below top-level
+    assets without a root), `asset_type` one type, `fields` the named fields."""
+    root = None if args.root is None else asset_or_422(args.root, "query", "root")
+    if args.asset_type is not None and asset_types.get(args.asset_type) is None:
+        raise field_error("query", "asset_type", f"No generic asset type found with id {args.asset_type}.")
+    if args.all_accessible or (root is not None and args.account_id is None):
+        account_map = accounts_to_list(user)  # account_id is ignored under all_accessible (the seed's rule)
         account_ids = [*sorted(account_map), None]
     else:
         account_map = accounts_to_list(user, account_or_404(user.account_id if args.account_id is None else args.account_id))
         account_ids = [*account_map, None] if args.include_public else [*account_map]
     scope = store.list_for_accounts(account_ids)
+    counted = [a for a in scope if args.asset_type is None or a.generic_asset_type_id == args.asset_type]
     terms = filter_terms(args.filter)
 
     def account_name(asset: Asset) -> str | None:
         owner = account_map.get(asset.account_id)
         return owner.name if owner else None
 
-    shown = [a for a in scope if matches_all(terms, a.name, account_name(a))]
+    levels = tree_levels(scope, root.id if root is not None else None)
+    shown = [a for a in counted if a.id in levels and (args.depth is None or levels[a.id] <= args.depth)
+             and matches_all(terms, a.name, account_name(a), item_id=a.id)]
     shown = sort_items(shown, args, {"id": lambda a: a.id, "name": lambda a: a.name,
                                      "owner": lambda a: a.account_id})
-
     def render(items: list[Asset]) -> list[dict[str, Any]]:
         related = related_for(items, scope=scope, account_map=account_map)
-        return [asset_json(a, related) for a in items]
+        return picked_from([asset_json(a, related) for a in items], args.picked_fields())
 
-    return list_or_page(shown, args, len(scope), render)
+    return list_or_page(shown, args, len(counted), render)
+
+
+def picked_from(rendered: list[dict[str, Any]], picked: list[str] | None) -> list[dict[str, Any]]:
+    return rendered if picked is None else [{k: item[k] for k in picked if k in item} for item in rendered]
+
+
+def tree_levels(scope: list[Asset], root_id: int | None) -> dict[int, int]:
+    """How far below `root_id` (or below the top level, when None) each asset of `scope` sits; assets outside
+    that tree are left out. Child assets share their parent's account, so a scope of whole accounts holds every
+    ancestor that matters."""
+    by_id = {a.id: a for a in scope}
+    levels: dict[int, int] = {}
+
+    def level_of(asset: Asset) -> int | None:
+        chain = []
+        current: Asset | None = asset
+        while current is not None and current.id not in levels:
+            if current.id == root_id or (root_id is None and current.parent_asset_id is None):
+                levels[current.id] = 0
+                break
+            chain.append(current)
+            current = by_id.get(current.parent_asset_id) if current.parent_asset_id is not None else None
+            if len(chain) > len(by_id):  # a cycle cannot reach the root
+                return None
+        if current is None:
+            return None
+        base = levels[current.id]
+        for step, item in enumerate(reversed(chain), start=1):
+            levels[item.id] = base + step
+        return levels[asset.id]
+
+    for asset in scope:
+        level_of(asset)
+    return levels
 
 
 def types_listing() -> list[dict[str, Any]]:
@@ -103,21 +145,25 @@ def set_default_view(user: Any, view: str | None) -> None:
     users.set_default_asset_view(user, view)
 
 
-def audit_log(viewer: Any, asset: Asset, args: AuditLogArgs) -> dict[str, Any]:
-    return audit_listing(audit.entries_for_asset(asset.id), args, viewer, always_paginated=True)
+def set_legends_below_graphs(user: Any, keep: bool) -> None:
+    users.set_keep_legends_below_graphs(user, keep)
 
 
-def public_listing() -> list[dict[str, Any]]:
+def audit_log(asset: Asset, args: AuditLogArgs) -> dict[str, Any]:
+    return audit_listing(audit.entries_for_asset(asset.id), args, always_paginated=True)
+
+
+def public_listing(args: PickedFieldsArgs) -> list[dict[str, Any]]:
     scope = store.list_for_account(None)
     related = related_for(scope, scope=scope)
-    return [asset_json(a, related) for a in scope]
+    return picked_from([asset_json(a, related) for a in scope], args.picked_fields())
 
 
 def sensor_page(asset: Asset, args: AssetSensorsArgs, host: str) -> dict[str, Any]:
     """Direct sensors, always paginated; the filter is the first term's words, any in the name."""
     all_sensors = sensors.list_for_asset(asset.id)
     words = first_term_words(args.filter)
-    shown = [s for s in all_sensors if matches_any(words, s.name)]
+    shown = [s for s in all_sensors if matches_any(words, s.name, item_id=s.id)]
     shown = sort_items(shown, args, {"id": lambda s: s.id, "name": lambda s: s.name,
                                      "resolution": lambda s: s.event_resolution_minutes})
     return list_or_page(shown, args, len(all_sensors), lambda items: [_sensor_item(s, host) for s in items],
@@ -125,7 +171,7 @@ def sensor_page(asset: Asset, args: AssetSensorsArgs, host: str) -> dict[str, An
 
 
 def _sensor_item(sensor: Any, host: str) -> dict[str, Any]:
-    return sensor_json(sensor, host, resolution="humanized")
+    return sensor_json(sensor, host)  # ISO resolutions: FlexMeasures 1.0 (the seed's code humanized them)
 
 
 # --- checks against stored data ------------------------------------------------------------------

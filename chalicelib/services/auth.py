@@ -27,7 +27,7 @@ def request_token(data: Any) -> dict[str, Any]:
         raise token_error(404, f"User with email '{_escape(email)}' does not exist")
     if not verify_password(user.password_hash, password):
         raise token_error(401, "User password does not match.")
-    users.record_login(user)
+    # No login is recorded: FlexMeasures counts only session logins (last_login_at, login_count).
     return {"auth_token": issue_token(user.id, user.fs_uniquifier), "user_id": user.id}
 
 

@@ -48,7 +48,9 @@ def chart(asset: Any, args: ChartArgs) -> dict[str, Any]:
     spec = chart_for_multiple_sensors(chart_rows_, dataset_name=dataset_name,
                                       event_starts_after=args.event_starts_after,
                                       event_ends_before=args.event_ends_before,
-                                      combine_legend=args.combine_legend, overrides=overrides)
+                                      combine_legend=args.combine_legend,
+                                      include_annotations=args.include_asset_annotations
+                                      or args.include_account_annotations, overrides=overrides)
     if args.include_data:
         spec["datasets"] = {dataset_name: _records(_flatten(rows), about, args, most_recent_only=True)}
     return spec

@@ -26,15 +26,22 @@ def first_term_words(text: str | None) -> list[str]:
     return terms[0].split() if terms else []
 
 
-def matches_all(terms: Sequence[str], *haystacks: str | None) -> bool:
-    """Every term occurs (case-insensitively) in at least one haystack."""
-    lowered = [h.lower() for h in haystacks if h]
-    return all(any(term.lower() in h for h in lowered) for term in terms)
+def id_has_prefix(item_id: int | None, term: str) -> bool:
+    """A numeric term also matches ids that start with it (FlexMeasures 1.0's id_prefix_filter); "01" matches none."""
+    return (item_id is not None and term.isdecimal() and term == str(int(term))
+            and str(item_id).startswith(term))
 
 
-def matches_any(terms: Sequence[str], *haystacks: str | None) -> bool:
+def matches_all(terms: Sequence[str], *haystacks: str | None, item_id: int | None = None) -> bool:
+    """Every term occurs (case-insensitively) in at least one haystack, or is a prefix of `item_id`."""
     lowered = [h.lower() for h in haystacks if h]
-    return not terms or any(term.lower() in h for term in terms for h in lowered)
+    return all(any(term.lower() in h for h in lowered) or id_has_prefix(item_id, term) for term in terms)
+
+
+def matches_any(terms: Sequence[str], *haystacks: str | None, item_id: int | None = None) -> bool:
+    lowered = [h.lower() for h in haystacks if h]
+    return not terms or any(any(term.lower() in h for h in lowered) or id_has_prefix(item_id, term)
+                            for term in terms)
 
 
 def sort_items(items: list[T], args: ListingArgs, keys: dict[str, Callable[[T], Any]]) -> list[T]:

@@ -7,9 +7,9 @@ from typing import Any
 from chalicelib.auth import permissions
 from chalicelib.auth.access import owner_of_account, require_account, require_asset
 from chalicelib.errors import ApiError, field_error, forbidden, http_error
-from chalicelib.schemas.common import utcnow
-from chalicelib.schemas.durations import parse_duration
-from chalicelib.schemas.sensors import (DataDeletion, SensorCreate, SensorListArgs, SensorPatch, humanized_resolution,
+from chalicelib.schemas.common import isoformat, utcnow
+from chalicelib.schemas.durations import format_duration, parse_duration
+from chalicelib.schemas.sensors import (DataDeletion, SensorCreate, SensorListArgs, SensorPatch,
                                         resolution_of, zone_of)
 from chalicelib.services.listing import filter_terms, matches_any
 from chalicelib.services.loaders import account_or_404, asset_or_422
@@ -85,9 +85,11 @@ def status(sensor: Any) -> list[dict[str, Any]]:
     items = statuses(found, {sid: s.type for sid, s in known.items()}, resolution_of(sensor), specs, utcnow(),
                      timezone.utc)
     asset = assets.find(sensor.generic_asset_id)
-    about = {"id": sensor.id, "name": sensor.name, "resolution": humanized_resolution(sensor),
+    # ISO durations and times, as FlexMeasures 1.0 shows them (the seed's code humanized them).
+    about = {"id": sensor.id, "name": sensor.name, "resolution": format_duration(resolution_of(sensor)),
              "asset_name": getattr(asset, "name", None), "relation": _relation(sensor, asset)}
-    return [{**item, **about} for item in items]
+    return [{**item, "staleness": None if item["staleness"] is None else format_duration(item["staleness"]),
+             "staleness_since": isoformat(item["staleness_since"]), **about} for item in items]
 
 
 # ---- helpers ---------------------------------------------------------------------------------------
@@ -139,7 +141,7 @@ def sensors_in_scope(user: Any, args: SensorListArgs) -> list[Any]:
         if not units.is_valid_unit(args.unit):
             raise field_error("query", "unit", f"Invalid unit: {args.unit}")
     terms = filter_terms(args.filter)
-    asset = None if args.asset_id is None else asset_or_422(args.asset_id, "query", "asset_id")
+    asset = None if args.asset_id is None else asset_or_422(args.asset_id, "query", "asset")
     account_id = args.account_id
     if asset is not None and account_id is not None:
         if asset.account_id != account_id:
@@ -169,7 +171,7 @@ def sensors_in_scope(user: Any, args: SensorListArgs) -> list[Any]:
         asset_by_id = sensors.assets_of(found)
         found = [s for s in found if matches_any(
             terms, s.name, getattr(asset_by_id.get(s.generic_asset_id), "name", None),
-            getattr(owners.get(s.account_id), "name", None))]
+            getattr(owners.get(s.account_id), "name", None), item_id=s.id)]
     for sensor in found:
         if not permissions.sensor_permits(user, "read", owner_of_account(sensor.account_id, owners)):
             raise forbidden()

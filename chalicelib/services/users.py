@@ -6,9 +6,9 @@ from typing import Any
 from chalicelib.auth.access import accounts_to_list, require_role_edits
 from chalicelib.auth.passwords import hash_password, random_password
 from chalicelib.auth.roles import USER_ROLE_NAMES
-from chalicelib.errors import ApiError, forbidden
+from chalicelib.errors import ApiError, field_error, forbidden
 from chalicelib.schemas.audit import AuditLogArgs
-from chalicelib.schemas.users import UserListArgs, UserPatch, listed_user_json, user_json
+from chalicelib.schemas.users import UserCreate, UserListArgs, UserPatch, listed_user_json, user_json
 from chalicelib.services.auditlog import audit_listing
 from chalicelib.services.listing import filter_terms, list_or_page, matches_all, sort_items
 from chalicelib.services.loaders import account_or_404
@@ -25,8 +25,26 @@ def create_user(email: str, password: str | None, account_id: int, roles: list[s
     FlexMeasures does ("User <name> created")."""
     user = store.create(email, hash_password(password) if password else None, account_id, roles, username,
                         timezone_name, active)
-    audit.record_user_event(f"User {user.username} created", affected_user=user, active_user=created_by)
+    audit.record_user_event(f"User {user.username} created", affected_user=user, active_user=created_by,
+                            affected_account_id=user.account_id)
     return user
+
+
+def create_by_api(creator: Any, body: UserCreate) -> dict[str, Any]:
+    """POST /users: a user without roles and with a random password, who gets mail on how to set one. The mail goes
+    out before anything is stored, so a mail failure changes nothing (FlexMeasures commits after mailing too)."""
+    for kind, value, taken in (("email", body.email, store.find_by_email(body.email)),
+                               ("username", body.username, store.find_by_username(body.username))):
+        if taken is not None:
+            raise field_error("json", kind, f"User with {kind} {value} already exists.")
+    mail.send_welcome(body.email, body.username.strip())
+    try:
+        user = create_user(body.email, random_password(), body.account_id, [], body.username.strip(),
+                           created_by=creator)
+    except DuplicateError as exc:
+        kind = exc.key.split("#", 1)[0]
+        raise field_error("json", kind, f"User with {kind} {getattr(body, kind)} already exists.") from None
+    return user_json(user)
 
 
 def listing(viewer: Any, args: UserListArgs) -> Any:
@@ -44,7 +62,7 @@ def listing(viewer: Any, args: UserListArgs) -> Any:
                                      "lastLogin": lambda u: u.last_login_at, "lastSeen": lambda u: u.last_seen_at})
 
     def render(items: list[User]) -> list[dict[str, Any]]:
-        return [listed_user_json(u, account_map.get(u.account_id), viewer.timezone) for u in items]
+        return [listed_user_json(u, account_map.get(u.account_id)) for u in items]
 
     return list_or_page(shown, args, len(scope), render)
 
@@ -75,11 +93,12 @@ def update(editor: Any, target: User, body: UserPatch) -> dict[str, Any]:
 
 
 def _roles_event(removed: list[str], added: list[str]) -> str | None:
+    """FlexMeasures' text: names joined by commas in brackets, no quotes ("Added role(s): [consultant].")."""
     parts = []
     if removed:
-        parts.append(f"Removed role(s): {removed}.")
+        parts.append(f"Removed role(s): [{','.join(removed)}].")
     if added:
-        parts.append(f"Added role(s): {added}.")
+        parts.append(f"Added role(s): [{','.join(added)}].")
     return "".join(parts) or None
 
 
@@ -90,5 +109,5 @@ def reset_password(editor: Any, target: User) -> None:
     audit.record_user_event(f"Password reset for user {target.username}", target, editor)
 
 
-def audit_log(viewer: Any, target: User, args: AuditLogArgs) -> list[dict[str, Any]] | dict[str, Any]:
-    return audit_listing(audit.entries_for_user(target.id), args, viewer, always_paginated=False)
+def audit_log(target: User, args: AuditLogArgs) -> list[dict[str, Any]] | dict[str, Any]:
+    return audit_listing(audit.entries_for_user(target.id), args, always_paginated=False)

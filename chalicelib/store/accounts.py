@@ -1,10 +1,12 @@
 """Accounts: create, look up, list a consultancy's clients."""
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.store.errors import NotFound
 from chalicelib.store.ids import next_id
 from chalicelib.store.models import Account
-from chalicelib.store.uniques import claim_key, write_with_claims
+from chalicelib.store.uniques import claim_key, claim_owner, write_with_claims
 
 
 def create(name: str, roles: list[str] | None = None, consultancy_account_id: int | None = None) -> Account:
@@ -17,11 +19,28 @@ def create(name: str, roles: list[str] | None = None, consultancy_account_id: in
     return account
 
 
+def update(account: Account, changes: dict[str, Any]) -> Account:
+    """Apply field changes; the name stays unique (DuplicateError), the consultancy index follows its id."""
+    claims, releases = [], []
+    if "name" in changes and changes["name"] != account.name:
+        claims.append(claim_key("account-name", changes["name"]))
+        releases.append(claim_key("account-name", account.name))
+    for key, value in changes.items():
+        setattr(account, key, value)
+    account.consultancy_key = _consultancy_key(account.consultancy_account_id)
+    write_with_claims(lambda tx: tx.save(account), claims, releases=releases, owner=str(account.id))
+    return account
+
+
 def get(account_id: int) -> Account:
     try:
         return Account.get(int(account_id))
     except Account.DoesNotExist:
         raise NotFound(f"Account {account_id} not found") from None
+
+
+def name_taken(name: str) -> bool:
+    return claim_owner(claim_key("account-name", name)) is not None
 
 
 def find(account_id: int) -> Account | None:

@@ -1,9 +1,10 @@
 """Assets: look up, list by account and by parent (GSI queries, never scans), create, update, delete."""
 from __future__ import annotations
 
+import copy
 from typing import Any, Iterable
 
-from chalicelib.store import sensors
+from chalicelib.store import annotations, sensors
 from chalicelib.store.ids import next_id
 from chalicelib.store.models import Asset, Sensor
 from chalicelib.store.uniques import claim_key, write_with_claims
@@ -85,6 +86,16 @@ def create(*, name: str, generic_asset_type_id: int, account_id: int | None,
     return asset
 
 
+# What a copy does not take over: identity, place in the tree (and their index keys), and the external id,
+# which is unique per account in FlexMeasures.
+_NOT_COPIED = {"id", "name", "account_id", "account_key", "parent_asset_id", "parent_key", "external_id"}
+
+
+def copyable_fields(asset: Asset) -> dict[str, Any]:
+    """The asset's stored fields a copy takes over (deep copies of its JSON fields), whichever the model has."""
+    return {key: copy.deepcopy(value) for key, value in asset.attribute_values.items() if key not in _NOT_COPIED}
+
+
 def update(asset: Asset, changes: dict[str, Any]) -> Asset:
     """Replace the given fields (the account never changes); DuplicateError on a sibling name clash."""
     old_claims = _name_claim(asset.name, asset.parent_asset_id)
@@ -107,6 +118,7 @@ def delete(asset: Asset) -> None:
         delete(child)
     for sensor in sensors.list_for_asset(asset.id):
         sensors.delete(sensor)  # with its beliefs
+    annotations.take_all_off(annotations.subject("asset", asset.id))
     write_with_claims(lambda tx: tx.delete(asset), [], releases=_name_claim(asset.name, asset.parent_asset_id))
 
 

@@ -1,4 +1,4 @@
-"""Audit log rows for assets and users (FlexMeasures' AssetAuditLog and AuditLog)."""
+"""Audit log rows for assets, users and accounts (FlexMeasures' AssetAuditLog and AuditLog)."""
 from __future__ import annotations
 
 import uuid
@@ -45,3 +45,8 @@ def entries_for_asset(asset_id: int) -> list[AuditEntry]:
 
 def entries_for_user(user_id: int) -> list[AuditEntry]:
     return list(AuditEntry.query(f"user#{user_id}"))
+
+
+def entries_for_account(account_id: int) -> list[AuditEntry]:
+    """Every user or account row naming the account as affected (FlexMeasures' AuditLog.affected_account_id)."""
+    return list(AuditEntry.by_affected_account.query(int(account_id)))

@@ -2,7 +2,7 @@
 
 Indexes exist for every listing the API does, so no endpoint scans a table: accounts by
 consultancy, users by email and account, assets by account and parent, sensors by asset,
-audit rows by subject, jobs by asset. Belief chunks, the job cache, schedule results and rate counters are
+audit rows by subject and by affected account, annotations by the entity they are on, jobs by asset. Belief chunks, the job cache, schedule results and rate counters are
 keyed for their one lookup each (see store/beliefs.py, store/jobs.py, store/schedule_results.py,
 store/rate_counters.py); plans are read by id (only the ops CLI lists them).
 """
@@ -54,6 +54,7 @@ class Account(BaseModel):
     primary_color = UnicodeAttribute(null=True)
     secondary_color = UnicodeAttribute(null=True)
     logo_url = UnicodeAttribute(null=True)
+    attributes = JSONAttribute(default=dict)
     plan_id = NumberAttribute(null=True)  # FlexMeasures' Account.plan_id: the Plan whose limits apply
     by_consultancy = _gsi("by-consultancy", "consultancy_key", UnicodeAttribute)
 
@@ -103,6 +104,7 @@ class User(BaseModel):
     login_count = NumberAttribute(default=0)
     last_seen_at = AwareDateTimeAttribute(null=True)
     default_asset_view = UnicodeAttribute(null=True)
+    keep_legends_below_graphs = BooleanAttribute(null=True)  # FlexMeasures 1.0's per-user legend placement
     by_email = _gsi("by-email", "email", UnicodeAttribute)
     by_account = _gsi("by-account", "account_id", NumberAttribute)
 
@@ -178,6 +180,25 @@ class AuditEntry(BaseModel):
     affected_user_id = NumberAttribute(null=True)
     affected_account_id = NumberAttribute(null=True)
     affected_asset_id = NumberAttribute(null=True)
+    # Sparse: user and account rows that name an account, which GET /accounts/<id>/auditlog lists.
+    by_affected_account = _gsi("by-affected-account", "affected_account_id", NumberAttribute,
+                               "sort_key", UnicodeAttribute)
+
+
+class Annotation(BaseModel):
+    """FlexMeasures' Annotation, once under `subject` "annotation" and once more under every account, asset or sensor
+    it is on (`account#1`, `asset#12`, `sensor#3`), so one query lists an entity's annotations. Annotations never
+    change once written, so the copies cannot drift."""
+
+    Meta = table_meta("annotations")
+    subject = UnicodeAttribute(hash_key=True)
+    id = NumberAttribute(range_key=True)
+    start = AwareDateTimeAttribute()
+    end = AwareDateTimeAttribute()
+    belief_time = AwareDateTimeAttribute(null=True)
+    source_id = NumberAttribute()
+    type = UnicodeAttribute()
+    content = UnicodeAttribute()
 
 
 class Job(BaseModel):
@@ -259,5 +280,5 @@ class Automation(BaseModel):
 
 
 ALL_MODELS: list[type[BaseModel]] = [Counter, UniqueKey, Account, Plan, RateCounter, User, AssetType, Asset, Sensor,
-                                     DataSource, AuditEntry, Job, JobCacheEntry, BeliefChunk, ScheduleResultItem,
-                                     Automation]
+                                     DataSource, AuditEntry, Annotation, Job, JobCacheEntry, BeliefChunk,
+                                     ScheduleResultItem, Automation]

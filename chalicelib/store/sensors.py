@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from chalicelib.store import beliefs
+from chalicelib.store import annotations, beliefs
 from chalicelib.store.ids import next_id
 from chalicelib.store.models import Asset, Sensor
 from chalicelib.store.uniques import claim_key, release, write_with_claims
@@ -61,9 +61,10 @@ def update(sensor: Sensor, changes: dict[str, Any]) -> Sensor:
 
 
 def delete(sensor: Sensor) -> None:
-    """Delete the sensor, its beliefs and its name claim."""
+    """Delete the sensor, its beliefs, the annotations on it and its name claim."""
 
     beliefs.delete_all(sensor.id)
+    annotations.take_all_off(annotations.subject("sensor", sensor.id))
     sensor.delete()
     release([_name_claim(sensor.generic_asset_id, sensor.name)])
 

@@ -18,6 +18,11 @@ def find(source_id: int) -> DataSource | None:
     return DataSource.get_or_none(int(source_id))
 
 
+def list_all() -> list[DataSource]:
+    # Sources are one per user plus a few per scheduler and forecaster version: tens to hundreds, like accounts.
+    return sorted(DataSource.scan(), key=lambda s: s.id)
+
+
 def get_many(ids: Iterable[int]) -> dict[int, DataSource]:
     return DataSource.batch_by_id(ids)
 

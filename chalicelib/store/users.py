@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 from chalicelib.store.errors import NotFound
 from chalicelib.store.ids import next_id
 from chalicelib.store.models import User
-from chalicelib.store.uniques import claim_key, write_with_claims
+from chalicelib.store.uniques import claim_key, claim_owner, write_with_claims
 
 # Recording last_seen_at on every request would double the writes of every API call;
-# FlexMeasures shows it humanized ("3 minutes ago"), so minute precision is plenty.
+# the user listing shows it (ISO since FlexMeasures 1.0), where minute precision is plenty.
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
@@ -49,11 +49,17 @@ def find_by_email(email: str) -> User | None:
     return None
 
 
+def find_by_username(username: str) -> User | None:
+    owner = claim_owner(claim_key("username", username.strip()))
+    return find(int(owner)) if owner is not None else None
+
+
 def list_for_account(account_id: int) -> list[User]:
     return sorted(User.by_account.query(int(account_id)), key=lambda u: u.id)
 
 
 def record_login(user: User) -> None:
+    """A session login (FlexMeasures' UI login), which sets the login fields; token requests do not."""
     now = datetime.now(timezone.utc)
     user.update(actions=[User.last_login_at.set(now), User.login_count.add(1), User.last_seen_at.set(now)])
 
@@ -101,6 +107,12 @@ def reset_password(user: User, new_password_hash: str) -> None:
     """Set a new password hash and renew the uniquifier, so every token issued so far dies."""
     user.update(actions=[User.password_hash.set(new_password_hash),
                          User.fs_uniquifier.set(uuid.uuid4().hex)])
+
+
+def set_keep_legends_below_graphs(user: User, keep: bool) -> None:
+    """The UI's legend placement for asset charts (FlexMeasures keeps it in the session; false clears it)."""
+    action = User.keep_legends_below_graphs.set(True) if keep else User.keep_legends_below_graphs.remove()
+    user.update(actions=[action])
 
 
 def set_default_asset_view(user: User, view: str | None) -> None:

@@ -33,7 +33,9 @@ def specs_for(resolution: timedelta, status_specs: dict | None, parse_duration) 
 
 def statuses(beliefs: Beliefs, source_types: dict[int, str], resolution: timedelta, specs: StatusSpecs,
              now: datetime, server_tz: Any) -> list[dict[str, Any]]:
-    """One status per source type with data, in FlexMeasures' order; a single "no data" item when none."""
+    """One status per source type with data, in FlexMeasures' order; a single "no data" item when none.
+
+    `staleness` is a timedelta and `staleness_since` a datetime in `server_tz` (or None); callers format them."""
     import numpy as np
 
     known = restrict(beliefs, prior_us=to_us(now))
@@ -57,7 +59,7 @@ def _status_of(beliefs: Beliefs, kind: str, resolution: timedelta, specs: Status
         future = latest.event_start[latest.event_start > to_us(now)]
         if not len(future):
             reference = from_us(int(latest.event_start.max()))
-            return {"staleness": None, "stale": True, "staleness_since": _server_str(reference, server_tz),
+            return {"staleness": None, "stale": True, "staleness_since": reference.astimezone(server_tz),
                     "reason": "Found no future data which this source should have"}
         reference = from_us(int(future.max()))
     else:
@@ -65,8 +67,8 @@ def _status_of(beliefs: Beliefs, kind: str, resolution: timedelta, specs: Status
     staleness = now - reference
     limit = specs.max_staleness if staleness > timedelta(0) else specs.max_future_staleness
     stale = staleness > limit
-    return {"staleness": _natural(abs(staleness)), "stale": bool(stale),
-            "staleness_since": _server_str(reference, server_tz), "reason": _reason(staleness, limit, stale)}
+    return {"staleness": abs(staleness), "stale": bool(stale),
+            "staleness_since": reference.astimezone(server_tz), "reason": _reason(staleness, limit, stale)}
 
 
 def _reason(staleness: timedelta, limit: timedelta, stale: bool) -> str:
@@ -83,17 +85,7 @@ def _when(value: timedelta) -> str:
     return "old" if value > timedelta(0) else "in the future"
 
 
-def _natural(value: timedelta) -> str:
-    import humanize
-
-    return humanize.naturaldelta(value)
-
-
 def _precise(value: timedelta) -> str:
     import humanize
 
     return humanize.precisedelta(value, minimum_unit="minutes", format="%0.0f")
-
-
-def _server_str(moment: datetime, server_tz: Any) -> str:
-    return str(moment.astimezone(server_tz))

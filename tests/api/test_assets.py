@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from functools import partial
 
 import pytest
@@ -94,7 +95,9 @@ def test_bad_query_values_are_422(api, make_user):
         "page": ["Must be greater than or equal to 1."]}
     assert error_of(api.get("/api/v3_0/assets", token=actor.token, query={"include_public": "maybe"}),
                     "query") == {"include_public": ["Not a valid boolean."]}
-    assert "sort_by" in error_of(api.get("/api/v3_0/assets", token=actor.token, query={"sort_by": "x"}), "query")
+    # Errors name FlexMeasures 1.0's spelling, whichever one was sent.
+    assert "sort-by" in error_of(api.get("/api/v3_0/assets", token=actor.token, query={"sort_by": "x"}), "query")
+    assert "per-page" in error_of(api.get("/api/v3_0/assets", token=actor.token, query={"per-page": "0"}), "query")
 
 
 def test_include_public_and_boolean_spellings(api, make_user, make_asset):
@@ -187,7 +190,7 @@ def test_account_admin_creates_asset_with_audit(api, make_user, battery_type):
     assert log["data"][0]["event"] == f"Created asset 'New battery': {created['id']}"
     assert log["data"][0]["active_user_id"] == actor.id
     assert log["data"][0]["active_user_name"] == actor.user.username
-    assert log["data"][0]["event_datetime"] == "now"
+    assert datetime.fromisoformat(log["data"][0]["event_datetime"]) > datetime.now(timezone.utc) - timedelta(minutes=1)
 
 
 def test_plain_member_may_not_create_even_with_a_bad_body(api, make_user):
@@ -399,7 +402,7 @@ def test_delete_permissions(api, make_user, make_asset):
 
 # --- GET /assets/<id>/sensors ------------------------------------------------------------------------------
 
-def test_asset_sensors_always_paginated_and_humanized(api, make_user, make_asset):
+def test_asset_sensors_always_paginated_with_iso_resolutions(api, make_user, make_asset):
     actor = make_user()
     asset = make_asset(name="A", account=actor.account)
     hourly = make_sensor(asset, name="hourly power", minutes=60, unit="MW")
@@ -407,7 +410,7 @@ def test_asset_sensors_always_paginated_and_humanized(api, make_user, make_asset
     make_sensor(asset, name="daily energy", unit="MWh", minutes=1440)
     resp = api.get(f"/api/v3_0/assets/{asset.id}/sensors", token=actor.token)
     assert resp.status == 200 and resp.json["num-records"] == 3 and resp.json["filtered-records"] == 3
-    assert [s["event_resolution"] for s in resp.json["data"]] == ["an hour", "15 minutes", "a day"]
+    assert [s["event_resolution"] for s in resp.json["data"]] == ["PT1H", "PT15M", "P1D"]  # FlexMeasures 1.0
     assert resp.json["data"][0]["id"] == hourly.id and resp.json["data"][0]["generic_asset_id"] == asset.id
     resp = api.get(f"/api/v3_0/assets/{asset.id}/sensors", token=actor.token,
                    query={"filter": '"price hourly" ignored', "sort_by": "resolution", "sort_dir": "asc"})
@@ -436,7 +439,8 @@ def test_asset_auditlog_paging_filter_sort(api, make_user, make_asset):
     resp = api.get(f"/api/v3_0/assets/{asset.id}/auditlog", token=actor.token,
                    query={"filter": "event", "sort_by": "event_datetime", "sort_dir": "desc", "per_page": 1})
     assert resp.json["num-records"] == 3 and resp.json["filtered-records"] == 2
-    assert resp.json["data"] == [{"event": "third event", "event_datetime": "now",
+    third = audit.entries_for_asset(asset.id)[-1]
+    assert resp.json["data"] == [{"event": "third event", "event_datetime": third.event_datetime.isoformat(),
                                   "active_user_name": actor.user.username, "active_user_id": actor.id}]
     resp = api.get(f"/api/v3_0/assets/{asset.id}/auditlog", token=actor.token, query={"filter": "thing xyz"})
     assert [r["event"] for r in resp.json["data"]] == ["second thing"]
@@ -458,6 +462,24 @@ def test_default_asset_view_is_kept_per_user(api, make_user):
     resp = api.post("/api/v3_0/assets/default_asset_view", json={"default_asset_view": "Map"}, token=actor.token)
     assert error_of(resp) == {"default_asset_view": [
         "Must be one of: Audit Log, Context, Graphs, Properties, Status."]}
+
+
+def test_keep_legends_below_graphs_is_kept_per_user(api, make_user):
+    from chalicelib.store import users
+
+    actor = make_user()
+    url = "/api/v3_0/assets/keep_legends_below_graphs"
+    resp = api.post(url, json={"keep_legends_below_graphs": True}, token=actor.token)
+    assert resp.json == {"message": "Default legend position updated successfully.", "status": 200}
+    assert users.get(actor.id).keep_legends_below_graphs is True
+    api.post(url, json={"keep_legends_below_graphs": False}, token=actor.token)
+    assert users.get(actor.id).keep_legends_below_graphs is None
+    assert api.post(url, token=actor.token).status == 200  # no body: true, as FlexMeasures defaults it
+    assert users.get(actor.id).keep_legends_below_graphs is True
+    assert error_of(api.post(url, json={"keep_legends_below_graphs": "sometimes"}, token=actor.token)) == {
+        "keep_legends_below_graphs": ["Not a valid boolean."]}
+    assert error_of(api.post(url, json={"legends": True}, token=actor.token)) == {"legends": ["Unknown field."]}
+    assert api.post(url, json={}).status == 401
 
 
 def test_page_sizes_default_per_endpoint(api, make_user, make_asset):
@@ -483,3 +505,50 @@ def test_page_sizes_default_per_endpoint(api, make_user, make_asset):
     assert len(api.get(f"/api/v3_0/assets/{asset.id}/auditlog", token=actor.token,
                        query={"page": 2}).json["data"]) == 1
     assert api.get(f"/api/v3_0/assets/{asset.id}/auditlog", token=actor.token, query={"page": 3}).status == 404
+
+
+# --- FlexMeasures 1.0's listing arguments --------------------------------------------------------------------
+
+def test_listing_new_spellings_fields_root_depth_and_asset_type(api, make_user, make_account, make_asset):
+    from chalicelib.store import asset_types
+
+    actor = make_user()
+    other = make_account("Other")
+    battery = asset_types.create("battery-x")
+    top = make_asset(name="Top", account=actor.account)
+    mid = make_asset(name="Mid", account=actor.account, parent=top, type=battery)
+    low = make_asset(name="Low", account=actor.account, parent=mid, type=battery)
+    public = make_asset(name="Public park")
+    make_asset(name="Theirs", account=other)
+    get = partial(api.get, "/api/v3_0/assets", token=actor.token)
+    # per-page/sort-by/sort-dir as well as the old spellings; `account` beside `account_id`.
+    page = get(query={"page": 1, "per-page": 2, "sort-by": "name", "sort-dir": "desc"}).json
+    assert [a["name"] for a in page["data"]] == ["Top", "Mid"] and page["num-records"] == 3
+    assert [a["id"] for a in get(query={"account": actor.account_id}).json] == [top.id, mid.id, low.id]
+    assert get(query={"account": other.id}).status == 403
+    # fields: only the named ones; the default list itself still gets whole assets (FlexMeasures' sunset is off).
+    assert get(query={"fields": "id|name"}).json == [{"id": a.id, "name": a.name} for a in (top, mid, low)]
+    assert "latitude" in get(query={"fields": "id|name|account_id|generic_asset_type"}).json[0]
+    assert error_of(get(query={"fields": "id|colour"}), "query") == {
+        "fields": ["Parameter 'colour' is not a valid asset field."]}
+    assert api.get("/api/v3_0/assets/public", token=actor.token, query={"fields": "id|name"}).json == [
+        {"id": public.id, "name": "Public park"}]
+    # root: the subtree over every readable account (and public assets); depth counts levels below it.
+    assert [a["id"] for a in get(query={"root": mid.id}).json] == [mid.id, low.id]
+    assert [a["id"] for a in get(query={"root": top.id, "depth": 1}).json] == [top.id, mid.id]
+    assert [a["id"] for a in get(query={"depth": 0, "include_public": "true"}).json] == [top.id, public.id]
+    assert error_of(get(query={"root": 9999}), "query") == {"root": ["No asset found with ID 9999."]}
+    assert error_of(get(query={"depth": -1}), "query") == {"depth": ["Must be greater than or equal to 0."]}
+    # asset_type
+    assert [a["id"] for a in get(query={"asset_type": battery.id}).json] == [mid.id, low.id]
+    assert error_of(get(query={"asset_type": 9999}), "query") == {
+        "asset_type": ["No generic asset type found with id 9999."]}
+
+
+def test_numeric_filter_terms_match_an_id_prefix(api, make_user, make_account, make_asset):
+    actor = make_user(account=make_account("Owners"))  # an account name without digits
+    made = [make_asset(name=f"Asset {chr(97 + i)}", account=actor.account) for i in range(12)]
+    ids = [a["id"] for a in api.get("/api/v3_0/assets", token=actor.token, query={"filter": "1"}).json]
+    assert ids == [a.id for a in made if str(a.id).startswith("1")] and len(ids) == 4  # 1, 10, 11, 12
+    assert [a["id"] for a in api.get("/api/v3_0/assets", token=actor.token,
+                                     query={"filter": str(made[11].id)}).json] == [made[11].id]

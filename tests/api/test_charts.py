@@ -170,7 +170,8 @@ def test_chart_options_name_size_and_legend(api, site):
     assert spec["resolve"] == {"scale": {"color": "independent"}}
     assert "datasets" not in spec
     r = get(api, site, "chart", chart_type="bar_chart")
-    assert r.status == 422 and r.json["message"] == {"query": {"chart_type": [
+    # Errors name FlexMeasures 1.0's spellings.
+    assert r.status == 422 and r.json["message"] == {"query": {"chart-type": [
         "Must be one of: chart_for_multiple_sensors."]}}
 
 
@@ -178,7 +179,7 @@ def test_bad_datetimes_are_422(api, site):
     for what in ("chart", "chart_data"):
         r = get(api, site, what, event_starts_after="2025-01-01T00:00:00")
         assert r.status == 422
-        assert r.json["message"] == {"query": {"event_starts_after": ["Not a valid aware datetime."]}}
+        assert r.json["message"] == {"query": {"start": ["Not a valid aware datetime."]}}
 
 
 @pytest.mark.parametrize("what", ["chart", "chart_data"])

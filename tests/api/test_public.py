@@ -32,7 +32,8 @@ def test_token_for_valid_credentials(api, make_user):
     from chalicelib.store import users
 
     stored = users.get(actor.id)
-    assert stored.login_count == 1 and stored.last_login_at is not None
+    # FlexMeasures counts only session logins: a token request leaves the login fields alone.
+    assert stored.login_count == 0 and stored.last_login_at is None
 
 
 @pytest.mark.parametrize("body,status,message", [
@@ -147,3 +148,63 @@ def test_wrong_method_gives_405_json(api):
     assert r.status == 405
     assert r.headers["content-type"] == "application/json"
     assert r.json == {"message": "The method is not allowed for the requested URL.", "status": 405}
+
+
+# Every operation of FlexMeasures 1.0.1's v3_0 API, read from the route decorators of its
+# flexmeasures/api/v3_0/*.py (53 operations; FlaskView route_base + @route), by module.
+FLEXMEASURES_1_0_1_OPERATIONS = {
+    # public.py, health.py, jobs.py, sources.py
+    "GET ", "GET /health/ready", "GET /jobs/<uuid>", "GET /sources",
+    # accounts.py
+    "GET /accounts", "POST /accounts", "GET /accounts/<id>", "PATCH /accounts/<id>", "GET /accounts/<id>/auditlog",
+    "POST /accounts/<id>/annotations",
+    # assets.py (AssetTypesAPI and AssetAPI)
+    "GET /assets/types", "GET /assets", "POST /assets", "GET /assets/public", "GET /assets/<id>/sensors",
+    "GET /assets/<id>", "PATCH /assets/<id>", "DELETE /assets/<id>", "GET /assets/<id>/chart",
+    "GET /assets/<id>/chart_data", "GET /assets/<id>/chart_annotations", "GET /assets/<id>/auditlog",
+    "GET /assets/<id>/jobs", "POST /assets/default_asset_view", "POST /assets/keep_legends_below_graphs",
+    "POST /assets/<id>/schedules/trigger", "GET /assets/<id>/kpis", "POST /assets/<id>/annotations",
+    "POST /assets/<id>/copy",
+    # deprecated.py
+    "GET /sensors/data", "POST /sensors/data",
+    # sensors.py
+    "GET /sensors", "POST /sensors", "GET /sensors/<id>", "PATCH /sensors/<id>", "DELETE /sensors/<id>",
+    "POST /sensors/<id>/data/upload", "POST /sensors/<id>/data", "GET /sensors/<id>/data",
+    "DELETE /sensors/<id>/data", "POST /sensors/<id>/schedules/trigger", "GET /sensors/<id>/schedules/<uuid>",
+    "GET /sensors/<id>/stats", "GET /sensors/<id>/status", "POST /sensors/<id>/annotations",
+    "POST /sensors/<id>/forecasts/trigger", "GET /sensors/<id>/forecasts/<uuid>",
+    # users.py
+    "GET /users", "POST /users", "GET /users/<id>", "PATCH /users/<id>", "GET /users/<id>/auditlog",
+    "PATCH /users/<id>/password-reset",
+}
+FORECAST_OPERATIONS = {"POST /sensors/<id>/forecasts/trigger", "GET /sensors/<id>/forecasts/<uuid>"}  # issue 15
+# Operations not served yet (this set shrinks to empty as issue 12 lands them).
+NOT_YET_SERVED: set[str] = set()
+
+
+def test_service_listing_holds_every_flexmeasures_1_0_1_operation_but_forecasts(api):
+    assert len(FLEXMEASURES_1_0_1_OPERATIONS) == 53
+    listed = {s["name"] for s in api.get("/api/v3_0").json["services"]}
+    assert FLEXMEASURES_1_0_1_OPERATIONS - FORECAST_OPERATIONS - listed == NOT_YET_SERVED
+    assert listed <= FLEXMEASURES_1_0_1_OPERATIONS  # nothing of our own invention
+
+
+# FlexMeasures 1.0.1's quickref texts (its listing's descriptions) for the operations beyond the seed we added.
+FLEXMEASURES_1_0_1_DESCRIPTIONS = {
+    "POST /accounts": "Create an account.",
+    "PATCH /accounts/<id>": "Update an account.",
+    "GET /accounts/<id>/auditlog": "Get the history of actions for a specific account.",
+    "POST /accounts/<id>/annotations": "Add an annotation to an account.",
+    "POST /assets/<id>/annotations": "Add an annotation to an asset.",
+    "POST /sensors/<id>/annotations": "Add an annotation to a sensor.",
+    "GET /assets/<id>/chart_annotations": "Download annotations for use in charts",
+    "POST /assets/<id>/copy": "Copy an asset to a target account and/or parent.",
+    "POST /users": "Create new user",
+    "GET /sources": "List accessible data sources and defined source types.",
+}
+
+
+def test_new_operations_are_described_as_flexmeasures_1_0_1_lists_them(api):
+    listed = {s["name"]: s["description"] for s in api.get("/api/v3_0").json["services"]}
+    assert {name: listed[name] for name in FLEXMEASURES_1_0_1_DESCRIPTIONS} == FLEXMEASURES_1_0_1_DESCRIPTIONS
+    assert listed["POST /assets/keep_legends_below_graphs"].startswith("Toggle whether for the current user legends")

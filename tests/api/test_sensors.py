@@ -23,7 +23,7 @@ def test_create_get_and_entity_address(api, site):
     sensor_id = r.json["id"]
     assert r.json == {"id": sensor_id, "name": "power", "unit": "kW", "timezone": "UTC", "event_resolution": "PT15M",
                       "entity_address": entity_address(sensor_id), "attributes": '{"a": 1}',
-                      "generic_asset_id": site.asset.id, "status": 201}
+                      "generic_asset_id": site.asset.id}  # no "status" key: FlexMeasures' create is not as_json
     assert [e.event for e in audit.entries_for_asset(site.asset.id)] == [f"Created sensor 'power': {sensor_id}"]
     got = api.get(f"/api/v3_0/sensors/{sensor_id}", token=site.member.token)
     assert got.status == 200 and got.json == {**r.json, "status": 200}
@@ -163,6 +163,13 @@ def test_list_own_account_asset_tree_filters_and_paging(api, site, make_user, ma
     assert page.json == {"data": [page.json["data"][0]], "num-records": 2, "filtered-records": 2, "status": 200}
     assert page.json["data"][0]["id"] == s2.id
     assert api.get("/api/v3_0/sensors", query={"page": 3, "per_page": 1}, token=token).status == 404
+    # FlexMeasures 1.0's spellings (`asset`, `account`, `per-page`) and id-prefix filter terms.
+    assert [s["id"] for s in api.get("/api/v3_0/sensors", query={"asset": child.id}, token=token).json] == [s2.id]
+    assert len(api.get("/api/v3_0/sensors", query={"account": site.account.id}, token=token).json) == 2
+    assert len(api.get("/api/v3_0/sensors", query={"page": 1, "per-page": 1}, token=token).json["data"]) == 1
+    assert [s["id"] for s in api.get("/api/v3_0/sensors", query={"filter": str(s2.id)}, token=token).json] == [s2.id]
+    assert api.get("/api/v3_0/sensors", query={"asset": 99999}, token=token).json["message"]["query"] == {
+        "asset": ["No asset found with ID 99999."]}
 
 
 def test_list_errors_and_permissions(api, site, make_user, make_account):
@@ -231,7 +238,7 @@ def test_status_per_source_type(api, site, make_user):
     assert r.status == 200
     assert r.json == {"sensors_data": [{
         "staleness": None, "stale": True, "staleness_since": None, "reason": "no data recorded", "source_type": None,
-        "id": sensor.id, "name": "power", "resolution": "15 minutes", "asset_name": "ACME site",
+        "id": sensor.id, "name": "power", "resolution": "PT15M", "asset_name": "ACME site",
         "relation": "sensor belongs to this asset"}], "status": 200}
 
     now = datetime.now(timezone.utc).replace(microsecond=0)
@@ -245,13 +252,14 @@ def test_status_per_source_type(api, site, make_user):
     items = api.get(f"/api/v3_0/sensors/{sensor.id}/status", token=token).json["sensors_data"]
     assert [i["source_type"] for i in items] == ["user", "scheduler"]
     user, sched = items
-    assert user["stale"] is False and user["staleness"] in ("20 minutes", "21 minutes")
+    # ISO durations and times, as FlexMeasures 1.0 shows them.
+    assert user["stale"] is False and user["staleness"].startswith(("PT20M", "PT21M"))
     assert user["reason"].startswith("most recent data is ") and user["reason"].endswith(
         "old, which is not more than 30 minutes old")
-    assert user["staleness_since"] == str(now - timedelta(minutes=20))
+    assert user["staleness_since"] == (now - timedelta(minutes=20)).isoformat()
     assert sched["stale"] is True
     assert sched["reason"].endswith("in the future, but should be more than 12 hours in the future")
-    assert sched["staleness_since"] == str(starts[-1])
+    assert sched["staleness_since"] == starts[-1].isoformat()
     assert api.get(f"/api/v3_0/sensors/{sensor.id}/status", token=make_user().token).status == 403
 
 

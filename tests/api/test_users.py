@@ -31,7 +31,7 @@ def team(make_account, make_user):
 
 # --- GET /users ---------------------------------------------------------------------------------------------
 
-def test_list_users_of_own_account_with_account_and_naturalized_times(api, team):
+def test_list_users_of_own_account_with_account_and_iso_times(api, team):
     from chalicelib.store import users
 
     member = team["member"]
@@ -41,11 +41,13 @@ def test_list_users_of_own_account_with_account_and_naturalized_times(api, team)
     assert [u["username"] for u in resp.json] == ["member", "boss"]
     me = resp.json[0]
     assert me["flexmeasures_roles"] == [] and resp.json[1]["flexmeasures_roles"] == ["account-admin"]
-    assert me["last_login_at"] == "now" and resp.json[1]["last_login_at"] == "never"
+    # ISO times, as FlexMeasures 1.0 lists them (the seed's code naturalized them: "now", "never").
+    stored = users.get(member.id)
+    assert me["last_login_at"] == stored.last_login_at.isoformat() and resp.json[1]["last_login_at"] is None
     assert me["account"] == {"id": team["account"].id, "name": "Client Co", "primary_color": None,
-                             "secondary_color": None, "logo_url": None,
+                             "secondary_color": None, "logo_url": None, "attributes": "{}",
                              "account_roles": [{"id": 1, "name": "Prosumer"}],
-                             "consultancy_account_id": team["consultancy"].id}
+                             "consultancy_account_id": team["consultancy"].id, "plan_id": None}
     assert "password_hash" not in me and "fs_uniquifier" not in me
 
 
@@ -76,6 +78,12 @@ def test_list_users_paged_filtered_sorted(api, team):
     resp = api.get("/api/v3_0/users", token=member.token, query={"page": 1, "per_page": 5, "filter": "boss client"})
     assert resp.json["filtered-records"] == 1 and resp.json["num-records"] == 2
     assert api.get("/api/v3_0/users", token=member.token, query={"page": 3}).status == 404
+    # FlexMeasures 1.0's spellings: per-page, sort-by, sort-dir, account
+    resp = api.get("/api/v3_0/users", token=member.token,
+                   query={"page": 1, "per-page": 5, "sort-by": "email", "sort-dir": "desc", "account":
+                          team["account"].id})
+    assert [u["email"] for u in resp.json["data"]] == ["member@client.co", "boss@client.co"]
+    assert api.get("/api/v3_0/users", token=member.token, query={"account": 9999}).status == 404
     assert error_of(api.get("/api/v3_0/users", token=member.token, query={"sort_by": "id"}), "query")
 
 
@@ -160,9 +168,9 @@ def test_role_edits_follow_the_rules_and_are_audited(api, team, admin):
                               json={"flexmeasures_roles": [42]})) == {"flexmeasures_roles": ["Role with id 42 doesn't exist."]}
     log = api.get(f"/api/v3_0/users/{member.id}/auditlog", token=admin.token).json
     assert [row["event"] for row in log] == [
-        "Added role(s): ['consultant'].",
-        "Added role(s): ['account-admin'].",
-        "Removed role(s): ['consultant'].",
+        "Added role(s): [consultant].",
+        "Added role(s): [account-admin].",
+        "Removed role(s): [consultant].",
     ]
     assert log[1]["active_user_name"] == "advisor" and log[1]["active_user_id"] == consultant.id
 
@@ -218,12 +226,14 @@ def test_user_auditlog_access_paging_and_old_times(api, team, make_user):
 
     member, aa = team["member"], team["aa"]
     old = audit.record_user_event("Old event", member.user, aa.user)
-    old.update(actions=[type(old).event_datetime.set(datetime.now(timezone.utc) - timedelta(days=400))])
-    audit.record_user_event("Recent event", member.user, aa.user)
+    long_ago = datetime.now(timezone.utc) - timedelta(days=400)
+    old.update(actions=[type(old).event_datetime.set(long_ago)])
+    recent = audit.record_user_event("Recent event", member.user, aa.user)
     rows = api.get(f"/api/v3_0/users/{member.id}/auditlog", token=member.token).json
     assert isinstance(rows, list) and [r["event"] for r in rows] == ["Old event", "Recent event"]
-    assert rows[1]["event_datetime"] == "now" and rows[0]["event_datetime"].endswith(
-        str((datetime.now(timezone.utc) - timedelta(days=400)).year))
+    # ISO times, as FlexMeasures 1.0 shows them (the seed's code naturalized them).
+    assert rows[1]["event_datetime"] == recent.event_datetime.isoformat()
+    assert rows[0]["event_datetime"] == long_ago.isoformat()
     page = api.get(f"/api/v3_0/users/{member.id}/auditlog", token=aa.token,
                    query={"page": 1, "per_page": 1, "sort_by": "event_datetime", "sort_dir": "desc"}).json
     assert page["num-records"] == 2 and [r["event"] for r in page["data"]] == ["Recent event"]
@@ -252,6 +262,54 @@ def test_sorting_by_last_login_puts_never_as_postgresql_does(api, team):
     users.record_login(team["member"].user)
     token = team["aa"].token
     asc = api.get("/api/v3_0/users", token=token, query={"sort_by": "lastLogin", "sort_dir": "asc"}).json
-    assert [(u["username"], u["last_login_at"]) for u in asc] == [("member", "now"), ("boss", "never")]
+    assert [(u["username"], u["last_login_at"] is None) for u in asc] == [("member", False), ("boss", True)]
     desc = api.get("/api/v3_0/users", token=token, query={"sort_by": "lastLogin", "sort_dir": "desc"}).json
     assert [u["username"] for u in desc] == ["boss", "member"]
+
+
+# --- POST /users (FlexMeasures 1.0) -------------------------------------------------------------------------------
+
+def test_account_admins_and_consultants_create_users(api, team, make_user):
+    from chalicelib.store import audit, users
+
+    aa, consultant = team["aa"], team["consultant"]
+    before = len(_sent_mails())
+    body = {"email": "new@client.co", "username": "newbie", "account_id": team["account"].id}
+    resp = api.post("/api/v3_0/users", body, token=aa.token)
+    assert resp.status == 201
+    created = users.find_by_email("new@client.co")
+    # FlexMeasures' create is not wrapped by as_json: no "status" key.
+    assert resp.json == {"id": created.id, "email": "new@client.co", "username": "newbie",
+                         "account_id": team["account"].id, "active": True, "timezone": "Europe/Amsterdam",
+                         "flexmeasures_roles": [], "last_login_at": None, "last_seen_at": None}
+    assert created.password_hash  # a random one; the user is mailed how to set their own
+    mails = _sent_mails()[before:]
+    assert len(mails) == 1 and mails[0].destinations["ToAddresses"] == ["new@client.co"]
+    (row,) = audit.entries_for_user(created.id)
+    assert (row.event, row.active_user_id, row.affected_account_id) == (
+        "User newbie created", aa.id, team["account"].id)
+    body2 = {"email": "second@client.co", "username": "second", "account_id": team["account"].id}
+    assert api.post("/api/v3_0/users", body2, token=consultant.token).status == 201
+    # plain members, other accounts' account-admins and admin-readers may not
+    other_aa = make_user(roles=["account-admin"])
+    for actor in (team["member"], other_aa, make_user(roles=["admin-reader"])):
+        body3 = {"email": "x@client.co", "username": "x", "account_id": team["account"].id}
+        assert api.post("/api/v3_0/users", body3, token=actor.token).json == FORBIDDEN
+    assert users.find_by_email("x@client.co") is None
+
+
+def test_create_user_errors(api, team, admin):
+    account_id = team["account"].id
+    post = lambda body: api.post("/api/v3_0/users", body, token=admin.token)  # noqa: E731
+    assert error_of(post({"email": "boss@client.co", "username": "b2", "account_id": account_id})) == {
+        "email": ["User with email boss@client.co already exists."]}
+    assert error_of(post({"email": "b2@client.co", "username": "boss", "account_id": account_id})) == {
+        "username": ["User with username boss already exists."]}
+    assert error_of(post({"email": "nope", "username": "n", "account_id": account_id})) == {
+        "email": ["Not a valid email address."]}
+    assert error_of(post({"email": "a@b.co", "account_id": account_id})) == {
+        "username": ["Missing data for required field."]}
+    assert error_of(post({"email": "a@b.co", "username": "a", "account_id": account_id, "password": "x"})) == {
+        "password": ["Unknown field."]}
+    resp = post({"email": "a@b.co", "username": "a", "account_id": 9999})
+    assert resp.status == 404 and resp.json == {"message": "Account 9999 not found", "status": 404}

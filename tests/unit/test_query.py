@@ -56,4 +56,21 @@ def test_parse_query_booleans_and_unknown_keys():
         assert parse_query(Args, {"flag": text, "unknown": "ignored"}).flag is value
     with pytest.raises(ApiError) as caught:
         parse_query(Args, {"per_page": "0"})
-    assert caught.value.body["message"] == {"query": {"per_page": ["Must be greater than or equal to 1."]}}
+    # Errors name FlexMeasures 1.0's spelling, whichever one was sent.
+    assert caught.value.body["message"] == {"query": {"per-page": ["Must be greater than or equal to 1."]}}
+
+
+def test_new_spellings_are_read_and_win_over_old_ones():
+    args = parse_query(ListingArgs, {"per-page": "3", "sort-by": "name", "sort-dir": "desc"})
+    assert (args.per_page, args.sort_by, args.sort_dir) == (3, "name", "desc")
+    assert parse_query(ListingArgs, {"per_page": "4", "per-page": "5"}).per_page == 5
+    assert parse_query(ListingArgs, {"per_page": "4"}).per_page == 4
+
+
+def test_numeric_filter_terms_match_id_prefixes():
+    from chalicelib.services.listing import id_has_prefix, matches_all
+
+    assert id_has_prefix(123, "12") and id_has_prefix(123, "123") and not id_has_prefix(123, "23")
+    assert not id_has_prefix(12, "012") and not id_has_prefix(None, "1") and not id_has_prefix(12, "1a")
+    assert matches_all(["12", "solar"], "Solar park", item_id=125)
+    assert not matches_all(["12"], "Solar park", item_id=31)

@@ -21,7 +21,8 @@ def _beliefs(starts, source_id, belief_time=NOW - timedelta(days=1)):
 def test_user_data_within_twice_the_resolution_is_fresh():
     data = _beliefs([NOW - timedelta(minutes=44)], 1)  # ends 29 minutes ago
     [item] = statuses(data, {1: "user"}, Q, specs_for(Q, None, parse_duration), NOW, timezone.utc)
-    assert item == {"staleness": "29 minutes", "stale": False, "staleness_since": "2025-01-02 08:00:00+00:00",
+    assert item == {"staleness": timedelta(minutes=29), "stale": False,
+                    "staleness_since": datetime(2025, 1, 2, 8, 0, tzinfo=timezone.utc),
                     "reason": "most recent data is 29 minutes old, which is not more than 30 minutes old",
                     "source_type": "user"}
 
@@ -56,7 +57,7 @@ def test_types_in_order_and_beliefs_from_the_future_ignored():
                            _beliefs([NOW], 1, belief_time=NOW + timedelta(hours=1))])
     items = statuses(data, {1: "user", 2: "scheduler"}, Q, specs_for(Q, None, parse_duration), NOW, timezone.utc)
     assert [i["source_type"] for i in items] == ["user", "scheduler"]
-    assert items[0]["staleness_since"] == "2025-01-02 08:14:00+00:00"  # the not-yet-formed belief is ignored
+    assert items[0]["staleness_since"] == datetime(2025, 1, 2, 8, 14, tzinfo=timezone.utc)  # the not-yet-formed belief is ignored
     assert statuses(Beliefs.empty(), {}, Q, specs_for(Q, None, parse_duration), NOW, timezone.utc)[0]["reason"] == \
         "no data recorded"
 
