@@ -18,7 +18,9 @@ from chalicelib.auth.access import owner_of_account
 from chalicelib.errors import ApiError, field_error, unprocessable
 from chalicelib.scheduling.flex_context import merge_flex_contexts
 from chalicelib.schemas.durations import format_hours_duration
+from chalicelib.schemas.results import Reply, accepted, processed
 from chalicelib.schemas.validation import nest_errors
+from chalicelib.services.job_responses import legacy_job_responses
 from chalicelib.store import asset_types, assets, jobs, queue, schedule_results, sensors
 from chalicelib.store.solver_data import sensor_info
 from chalicelib.timeseries import units
@@ -48,6 +50,22 @@ def unrecognized_job(job_id: str) -> ApiError:
 
 # ---- triggers -----------------------------------------------------------------------------------
 
+JOBS_PATH = "/api/v3_0/jobs"
+
+
+def trigger_reply(job_id: str, asset: Any, results_url: str | None = None) -> Reply:
+    """The seed's 200 PROCESSED, or FlexMeasures 1.0.1's 202 ACCEPTED with the legacy `schedule` key (the job is
+    pending, so a Retry-After comes with it)."""
+    if legacy_job_responses(asset):
+        return Reply(processed(schedule=job_id))
+    return Reply(accepted(job_id, f"{JOBS_PATH}/{job_id}", results_url, legacy_key="schedule"), 202,
+                 _retry_after())
+
+
+def _retry_after() -> dict[str, str]:
+    return {"Retry-After": str(settings.job_retry_after_seconds())}
+
+
 def sensor_trigger_args(raw: Any) -> tuple[dict, bool]:
     """The sensor trigger's body and its force flag, with the plain argument errors (webargs' 422) first."""
     from chalicelib.scheduling.request import TriggerArgs
@@ -57,8 +75,9 @@ def sensor_trigger_args(raw: Any) -> tuple[dict, bool]:
     return raw, force
 
 
-def trigger_for_sensor(user: Any, sensor: Any, raw: dict, force: bool) -> str:
-    """POST /sensors/<id>/schedules/trigger -> the job id (new, or cached for an identical trigger)."""
+def trigger_for_sensor(user: Any, sensor: Any, raw: dict, force: bool) -> Reply:
+    """POST /sensors/<id>/schedules/trigger -> the job (new, or cached for an identical trigger), in the reply
+    style of the sensor's asset."""
     asset = assets.find(sensor.generic_asset_id)
     scheduler = _scheduler_for(asset)
     if "flex-model" in raw:
@@ -69,8 +88,9 @@ def trigger_for_sensor(user: Any, sensor: Any, raw: dict, force: bool) -> str:
     request = scheduler.sensor_request(sensor.id, body)
     _check_request(user, request, {sensor.id: sensor}, scheduler)
     stored = {**raw, "flex-context": context}
-    return _enqueue(user, "sensor", stored, request, force, scheduler, asset_id=sensor.generic_asset_id,
-                    sensor_id=sensor.id)
+    job_id = _enqueue(user, "sensor", stored, request, force, scheduler, asset_id=sensor.generic_asset_id,
+                      sensor_id=sensor.id)
+    return trigger_reply(job_id, asset, f"/api/v3_0/sensors/{sensor.id}/schedules/{job_id}")
 
 
 def asset_trigger_args(raw: Any, query: dict[str, str]) -> tuple[dict, bool]:
@@ -83,7 +103,7 @@ def asset_trigger_args(raw: Any, query: dict[str, str]) -> tuple[dict, bool]:
     return raw, force
 
 
-def trigger_for_asset(user: Any, asset: Any, raw: dict, force: bool) -> str:
+def trigger_for_asset(user: Any, asset: Any, raw: dict, force: bool) -> Reply:
     """POST /assets/<id>/schedules/trigger: several devices, joint or sequential, in one job (always the
     StorageScheduler: a process flex-model describes one device)."""
     from chalicelib.scheduling import choice
@@ -95,7 +115,9 @@ def trigger_for_asset(user: Any, asset: Any, raw: dict, force: bool) -> str:
     request = ScheduleRequest.from_asset_trigger(body)
     _check_request(user, request, devices, choice.STORAGE)
     stored = {**raw, "flex-context": context}
-    return _enqueue(user, "asset", stored, request, force, choice.STORAGE, asset_id=asset.id, sensor_id=None)
+    job_id = _enqueue(user, "asset", stored, request, force, choice.STORAGE, asset_id=asset.id, sensor_id=None)
+    # FlexMeasures' asset trigger names no results-url (one job, several sensors).
+    return trigger_reply(job_id, asset)
 
 
 def _scheduler_for(asset: Any) -> Any:
@@ -264,14 +286,22 @@ def status_detail(job: Any) -> str:
             "finished": "Scheduling job has finished."}.get(job.status, "Scheduling job has an unknown status.")
 
 
-def schedule_result(sensor: Any, job_id: str, duration: timedelta | None, unit: str | None) -> dict:
-    """GET /sensors/<id>/schedules/<uuid>: every state of §10.4, or the schedule (consumption positive)."""
+PENDING = ("queued", "started", "deferred")
+
+
+def schedule_result(sensor: Any, job_id: str, duration: timedelta | None, unit: str | None,
+                    sign_convention: str = "consumption-positive") -> Reply:
+    """GET /sensors/<id>/schedules/<uuid>: every state of §10.4, or the schedule in the sign convention asked
+    for. A pending job: 400 (seed) or 202 with the job's status and a Retry-After (FlexMeasures 1.0.1)."""
     horizon = min(duration or DEFAULT_RESULT_DURATION, settings.planning_horizon())
     job = jobs.find(job_id)
     if job is None:
         raise unrecognized_job(job_id)
     scheduler_info = (job.meta or {}).get("scheduler_info") or {"scheduler": ""}
     used = f"{scheduler_info.get('scheduler', '')} was used."
+    if job.status in PENDING and not legacy_job_responses(assets.find(sensor.generic_asset_id)):
+        return Reply({"status": job.status.upper(), "message": f"{status_detail(job)} {used}"}, 202,
+                     _retry_after())
     if job.status != "finished":
         raise unknown_schedule(f"{status_detail(job)} {used}")
     stored = schedule_results.find(job_id, sensor.id)
@@ -279,11 +309,24 @@ def schedule_result(sensor: Any, job_id: str, duration: timedelta | None, unit: 
         raise unknown_schedule("A scheduling job has been processed with your job ID, but  the schedule was not "
                                f"found in the database. {used}")
     values, shown = _trimmed(stored, horizon)
+    values = _signed(values, stored, sensor, sign_convention)
     values, shown_unit = _in_unit(values, stored, unit)
     start = stored.start.astimezone(timezone.utc).isoformat()
-    return {"scheduler_info": scheduler_info, "values": values, "start": start,
-            "duration": format_hours_duration(shown), "unit": shown_unit, "costs": (job.meta or {}).get("costs"),
-            "status": "PROCESSED", "message": f"Request has been processed. {used}"}
+    return Reply({"scheduler_info": scheduler_info, "values": values, "start": start,
+                  "duration": format_hours_duration(shown), "unit": shown_unit,
+                  "costs": (job.meta or {}).get("costs"), "status": "PROCESSED",
+                  "message": f"Request has been processed. {used}"})
+
+
+def _signed(values: list[float], stored: Any, sensor: Any, sign_convention: str) -> list[float]:
+    """Stored results are consumption positive. FlexMeasures flips power schedules only: production-positive
+    negates them, wysiwyg shows them as the database holds them (the sign the sensor stores, §10.3)."""
+    if stored.kind != "power" or sign_convention == "consumption-positive":
+        return values
+    from chalicelib.scheduling.outputs import stored_sign
+
+    sign = -1 if sign_convention == "production-positive" else stored_sign(sensor_info(sensor))
+    return [sign * v + 0.0 for v in values]
 
 
 def _trimmed(stored: Any, horizon: timedelta) -> tuple[list[float], timedelta]:
@@ -335,14 +378,21 @@ def _job_item(job: Any, asset: Any, sensor_items: dict[int, Any]) -> dict:
 JOB_STATUS_CODES = {"finished": 200, "failed": 422}
 
 
-def job_status(job: Any) -> tuple[dict, int]:
-    """GET /jobs/<uuid> as [CURRENT] FlexMeasures reports it (flexmeasures-client's wait_for_job)."""
-    return {
-        "status": job.status.upper(), "message": status_detail(job), "result": (job.meta or {}).get("costs"),
-        "func-name": "flexcloud.scheduling.worker.run_job", "origin": "scheduling",
+def job_status(job: Any) -> Reply:
+    """GET /jobs/<uuid> as FlexMeasures 1.0.1 reports it (flexmeasures-client's wait_for_job), in both styles:
+    hyphenated fields and their underscore twins; a pending job (202) comes with a Retry-After."""
+    body = {
+        "status": job.status.upper(), "message": status_detail(job), "result": (job.meta or {}).get("result"),
+        "origin": "scheduling", "func-name": "flexcloud.scheduling.worker.run_job",
         "enqueued-at": _iso(job.enqueued_at), "started-at": _iso(job.started_at), "ended-at": _iso(job.ended_at),
         "exc-info": job.error if job.status == "failed" else None,
-    }, JOB_STATUS_CODES.get(job.status, 202)
+    }
+    body.update({key.replace("-", "_"): body[key] for key in UNDERSCORE_TWINS})
+    code = JOB_STATUS_CODES.get(job.status, 202)
+    return Reply(body, code, _retry_after() if code == 202 else None)
+
+
+UNDERSCORE_TWINS = ("func-name", "enqueued-at", "started-at", "ended-at", "exc-info")
 
 
 def _iso(moment: Any) -> str | None:

@@ -87,6 +87,14 @@ def finished_meta(request: Any, result: ScheduleResult, source: DataSource) -> d
         "data_source_info": {"name": source.name, "model": source.model, "version": source.version,
                              "id": int(source.id)},
         "costs": result.costs_json(), "warnings": result.warnings, "timings": result.timings,
+        "result": job_result(result),
         "start": result.window.start.isoformat(), "end": result.window.end.isoformat(),
         "prior": request.prior.isoformat(),
     }
+
+
+def job_result(result: ScheduleResult) -> dict[str, Any]:
+    """FlexMeasures 1.0's return value of a scheduling job (GET /jobs/<uuid> `result`): the soft SoC constraint
+    analysis and how many beliefs were saved. The analysis lists are left empty (not computed here)."""
+    count = sum(len(schedule.values) for schedule in [*result.power, *result.soc])
+    return {"unresolved": [], "resolved": [], "num-beliefs": count}

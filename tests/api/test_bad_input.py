@@ -364,6 +364,8 @@ def _is_error_shape(path: str, status: int, body: dict[str, Any]) -> bool:
     if keys == {"message", "status"}:
         if status == 401:
             return body == {"message": UNAUTHORIZED_MESSAGE, "status": "UNAUTHORIZED"}
+        if path.startswith("/api/v3_0/jobs/") and status == 404:  # FlexMeasures' jobs endpoint: its own body
+            return body["status"] == "ERROR" and isinstance(body["message"], str)
         return body["status"] == status and isinstance(body["message"], str)  # Werkzeug-style HTTP error
     if keys != {"message", "result", "status"} or body["result"] != "Rejected":
         return False

@@ -393,22 +393,28 @@ def test_asset_jobs_and_job_status(api, ems):
     failing = trigger(api, ems.battery, token, **{"flex-context": {}}).json["schedule"]
 
     r = api.get(f"/api/v3_0/jobs/{asset_job}", token=token)
-    assert r.status == 202 and r.json["status"] == "QUEUED"
+    assert r.status == 202 and r.json["status"] == "QUEUED" and int(r.headers["retry-after"]) >= 1
     assert r.json["message"] == "Scheduling job waiting to be processed." and r.json["enqueued-at"]
     assert r.json["started-at"] is None and r.json["exc-info"] is None and r.json["origin"] == "scheduling"
+    # FlexMeasures 1.0 sends the underscore spellings beside the hyphenated ones.
+    for hyphenated in ("func-name", "enqueued-at", "started-at", "ended-at", "exc-info"):
+        assert r.json[hyphenated.replace("-", "_")] == r.json[hyphenated]
+    assert r.json["result"] is None
     assert jobs.claim(jobs.find(sensor_job))
     r = api.get(f"/api/v3_0/jobs/{sensor_job}", token=token)
     assert (r.status, r.json["status"], r.json["message"]) == (202, "STARTED", "Scheduling job in progress.")
     assert r.json["started-at"] and r.json["ended-at"] is None
     run_queue()
     r = api.get(f"/api/v3_0/jobs/{asset_job}", token=token)
-    assert r.status == 200 and r.json["status"] == "FINISHED" and r.json["ended-at"]
-    assert r.json["result"]["currency"] == "EUR"
+    assert r.status == 200 and r.json["status"] == "FINISHED" and r.json["ended-at"] == r.json["ended_at"]
+    # 16 quarter-hours of battery power.
+    assert r.json["result"] == {"unresolved": [], "resolved": [], "num-beliefs": 16}
     r = api.get(f"/api/v3_0/jobs/{failing}", token=token)
-    assert r.status == 422 and r.json["status"] == "FAILED"
+    assert r.status == 422 and r.json["status"] == "FAILED" and r.json["exc_info"] == r.json["exc-info"]
     assert r.json["message"] == ("Scheduling job failed with UnknownPricesException: Prices unknown for planning "
                                  "window..")
-    assert api.get("/api/v3_0/jobs/unknown-job", token=token).status == 404
+    r = api.get("/api/v3_0/jobs/unknown-job", token=token)
+    assert r.status == 404 and r.json == {"status": "ERROR", "message": "Job unknown-job not found."}
     assert api.get(f"/api/v3_0/jobs/{asset_job}", token=ems.outsider.token).status == 403
 
     r = api.get(f"/api/v3_0/assets/{ems.asset.id}/jobs", token=token)
