@@ -51,7 +51,7 @@ def plan_window(request: ScheduleRequest, data: SensorData, *, default_duration:
     devices = devices or request.devices
     resolutions = [data.sensor(d.sensor_id, "sensor").resolution for d in devices]
     nonzero = [r for r in resolutions if r > timedelta(0)]
-    resolution = min(nonzero) if nonzero else timedelta(0)
+    resolution = request.resolution or (min(nonzero) if nonzero else timedelta(0))
     return resolve_window(request.start, request.duration, resolution, default_duration=default_duration,
                           max_steps=max_steps, target_ends=target_ends([d.model for d in devices]))
 
@@ -69,7 +69,8 @@ def compute_schedule(request: ScheduleRequest, data: SensorData, *, default_dura
                             sensor_trigger=request.sensor_trigger)
     prepared = time.perf_counter()
     solution = solve(problem, time_limit=time_limit)
-    result = result_of(solution, resample=not request.sensor_trigger)
+    # A requested resolution is kept (FlexMeasures resamples to the sensors' resolutions only without one).
+    result = result_of(solution, resample=not request.sensor_trigger and request.resolution is None)
     result.timings = {"build": prepared - began + solution.timings["build"], "solve": solution.timings["solve"],
                       "cbc": solution.timings["cbc"], "total": time.perf_counter() - began}
     result.solver_stats = dict(solution.stats)

@@ -85,6 +85,7 @@ def trigger_for_sensor(user: Any, sensor: Any, raw: dict, force: bool) -> Reply:
                                                            asset.attributes if asset is not None else None)
     context = _merged_context(raw, asset)
     body = _validate_trigger(scheduler.trigger_body, {**raw, "flex-context": context}, "json")
+    _check_resolution(body.resolution, sensor)
     request = scheduler.sensor_request(sensor.id, body)
     _check_request(user, request, {sensor.id: sensor}, scheduler)
     stored = {**raw, "flex-context": context}
@@ -118,6 +119,14 @@ def trigger_for_asset(user: Any, asset: Any, raw: dict, force: bool) -> Reply:
     job_id = _enqueue(user, "asset", stored, request, force, choice.STORAGE, asset_id=asset.id, sensor_id=None)
     # FlexMeasures' asset trigger names no results-url (one job, several sensors).
     return trigger_reply(job_id, asset)
+
+
+def _check_resolution(resolution: timedelta | None, sensor: Any) -> None:
+    """FlexMeasures: a sensor trigger's resolution must be a whole multiple of the sensor's."""
+    own = timedelta(minutes=int(sensor.event_resolution_minutes or 0))
+    if resolution is not None and own > timedelta(0) and resolution % own != timedelta(0):
+        raise unprocessable("json", {"resolution": [
+            f"Resolution of {resolution} is incompatible with the sensor's required resolution of {own}."]})
 
 
 def _scheduler_for(asset: Any) -> Any:
@@ -271,7 +280,8 @@ def _fingerprint(trigger: str, target: int, stored: dict, request: Any, horizon:
            "duration": (request.duration or horizon).total_seconds(),
            "prior": request.prior.astimezone(timezone.utc).isoformat() if request.prior else None,
            "flex-model": stored.get("flex-model"), "flex-context": stored.get("flex-context"),
-           "sequential": bool(stored.get("sequential", False))}
+           "sequential": bool(stored.get("sequential", False)),
+           "resolution": request.resolution.total_seconds() if request.resolution else None}
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -455,3 +455,29 @@ def test_a_trigger_too_large_to_keep_with_its_job_is_refused(api, site):
     r = trigger(api, site.battery, site.member.token, **{"flex-context": {"consumption-price": hourly}})
     assert r.status == 413 and r.json["status"] == "PAYLOAD_TOO_LARGE"
     assert jobs.list_for_asset(site.asset.id) == []
+
+
+def test_trigger_resolution_schedules_coarser_and_keeps_it(api, site):
+    """FlexMeasures 1.0.1's `resolution`: hourly set points for a 15-minute battery, kept hourly (not resampled)."""
+    member = site.member.token
+    r = trigger(api, site.battery, member, resolution="PT1H")
+    assert r.status == 200, r.json
+    hourly = r.json["schedule"]
+    assert trigger(api, site.battery, member).json["schedule"] != hourly  # not the same cached job
+    run_queue()
+    r = get_schedule(api, site.battery, hourly, member, duration="PT4H")
+    assert r.status == 200 and r.json["duration"] == "PT4H"
+    assert r.json["values"] == pytest.approx([50, 50, -50, -50], abs=1e-4)
+
+    r = trigger(api, site.battery, member, resolution="PT20M")
+    assert r.status == 422 and r.json["message"] == {"json": {"resolution": [
+        "Resolution of 0:20:00 is incompatible with the sensor's required resolution of 0:15:00."]}}
+    r = trigger(api, site.battery, member, resolution="PT0M")
+    assert r.status == 422 and "resolution" in r.json["message"]["json"]
+    body = {"start": START, "duration": "PT4H", "resolution": "PT2H",
+            "flex-model": [{"sensor": site.battery.id, **BATTERY}], "flex-context": {"consumption-price": PRICES}}
+    r = api.post(f"/api/v3_0/assets/{site.asset.id}/schedules/trigger", body, token=member)
+    assert r.status == 200, r.json
+    run_queue()
+    r = get_schedule(api, site.battery, r.json["schedule"], member)
+    assert r.json["values"] == pytest.approx([50, -50], abs=1e-4)
