@@ -55,7 +55,8 @@ class SensorTriggerBody(_TriggerBody):
 class AssetTriggerBody(_TriggerBody):
     """POST /assets/<id>/schedules/trigger (also the body of an offline problem file)."""
 
-    flex_model: list[DeviceFlexModel] = Field(alias="flex-model", min_length=1)
+    # FlexMeasures 1.0.1: may be left out when the asset tree stores its flex-models (the API merges them in first).
+    flex_model: list[DeviceFlexModel] = Field(default_factory=list, alias="flex-model")
     sequential: bool = False
 
     @model_validator(mode="after")

@@ -20,6 +20,7 @@ from chalicelib.scheduling.flex_context import merge_flex_contexts
 from chalicelib.schemas.durations import format_hours_duration
 from chalicelib.schemas.results import Reply, accepted, processed
 from chalicelib.schemas.validation import nest_errors
+from chalicelib.services import flex_config
 from chalicelib.services.job_responses import legacy_job_responses
 from chalicelib.store import asset_types, assets, jobs, queue, schedule_results, sensors
 from chalicelib.store.solver_data import sensor_info
@@ -80,6 +81,10 @@ def trigger_for_sensor(user: Any, sensor: Any, raw: dict, force: bool) -> Reply:
     style of the sensor's asset."""
     asset = assets.find(sensor.generic_asset_id)
     scheduler = _scheduler_for(asset)
+    stored_model = asset.flex_model if asset is not None else None
+    if stored_model and isinstance(raw.get("flex-model", {}), dict):
+        # The sensor's asset's stored flex-model, under what the trigger sends (FlexMeasures 1.0.1).
+        raw["flex-model"] = {**stored_model, **raw.get("flex-model", {})}
     if "flex-model" in raw:
         raw["flex-model"] = scheduler.completed_flex_model(raw["flex-model"], sensor.attributes,
                                                            asset.attributes if asset is not None else None)
@@ -111,6 +116,12 @@ def trigger_for_asset(user: Any, asset: Any, raw: dict, force: bool) -> Reply:
     from chalicelib.scheduling.request import AssetTriggerBody, ScheduleRequest
 
     context = _merged_context(raw, asset)
+    if isinstance(raw.get("flex-model", []), list):
+        raw["flex-model"] = flex_config.merged_asset_flex_model(asset, raw.get("flex-model", []), _asset_of_sensor,
+                                                                _power_sensor_of)
+    if not raw["flex-model"]:
+        raise flex_error({"flex-model": ["No flex-model was given, and none is stored on the asset or its "
+                                         "offspring."]})
     body = _validate_trigger(AssetTriggerBody, {**raw, "flex-context": context}, "args_and_json")
     devices = _device_sensors(asset, [entry.sensor for entry in body.flex_model])
     request = ScheduleRequest.from_asset_trigger(body)
@@ -127,6 +138,17 @@ def _check_resolution(resolution: timedelta | None, sensor: Any) -> None:
     if resolution is not None and own > timedelta(0) and resolution % own != timedelta(0):
         raise unprocessable("json", {"resolution": [
             f"Resolution of {resolution} is incompatible with the sensor's required resolution of {own}."]})
+
+
+def _asset_of_sensor(sensor_id: int) -> int | None:
+    sensor = sensors.find(sensor_id) if isinstance(sensor_id, int) else None
+    return int(sensor.generic_asset_id) if sensor is not None else None
+
+
+def _power_sensor_of(asset_id: int) -> int | None:
+    """The sensor a stored flex-model's schedule goes to: the asset's (first) sensor with a power unit."""
+    power = [s for s in sensors.list_for_asset(asset_id) if units.is_power_unit(s.unit)]
+    return min(int(s.id) for s in power) if power else None
 
 
 def _scheduler_for(asset: Any) -> Any:

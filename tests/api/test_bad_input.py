@@ -115,7 +115,8 @@ def _bodies(ids: dict[str, Any]) -> dict[str, dict[str, Any]]:
     window = {"start": START, "duration": "PT1H", "unit": "kW", "horizon": "PT0H", "prior": START}
     asset = {"name": "new", "generic_asset_type_id": ids["type"], "latitude": 52.0, "longitude": 4.0,
              "parent_asset_id": ids["parent"], "attributes": '{"a": 1}', "sensors_to_show": f"[{ids['sensor']}]",
-             "flex_context": "{}", "sensors_to_show_as_kpis": "[]"}
+             "flex_context": "{}", "sensors_to_show_as_kpis": "[]", "flex_model": '{"soc-max": "1 kWh"}',
+             "description": "d", "external_id": "x"}
     storage = {"soc-at-start": 10, "soc-unit": "kWh", "soc-min": 0, "soc-max": 100, "power-capacity": "10 kW",
                "soc-targets": [{"datetime": "2025-01-01T01:00:00+00:00", "value": 50}],
                "roundtrip-efficiency": "90%"}
