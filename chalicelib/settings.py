@@ -185,6 +185,20 @@ def job_retry_after_seconds() -> int:
     return max(1, _int("FLEXCLOUD_JOB_RETRY_AFTER", 1))
 
 
+def job_status_wait_seconds() -> float:
+    """How long GET /jobs/<uuid> may hold a pending job's request for it to end (long polling). 0, the default,
+    answers at once as FlexMeasures does; a client that waits seconds between polls (flexmeasures-client: 2 s
+    first) then sees a short job end on its first poll. Held requests cost API Lambda time and job reads."""
+    raw = _env("FLEXCLOUD_JOB_STATUS_WAIT", "0")
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"FLEXCLOUD_JOB_STATUS_WAIT must be a number of seconds, got {raw!r}") from exc
+    if not 0 <= value <= 25:  # API Gateway ends a request after 29 s
+        raise ConfigurationError(f"FLEXCLOUD_JOB_STATUS_WAIT must be within 0..25 seconds, got {raw!r}")
+    return value
+
+
 def _json_or_none(name: str) -> object:
     raw = _env(name)
     if raw is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from datetime import timedelta, timezone
 from typing import Any, Iterator
 
@@ -410,9 +411,15 @@ def _job_item(job: Any, asset: Any, sensor_items: dict[int, Any]) -> dict:
 JOB_STATUS_CODES = {"finished": 200, "failed": 422}
 
 
+# How often a held GET /jobs/<uuid> reads the job again (one GetItem each time).
+JOB_STATUS_POLL_SECONDS = 0.05
+
+
 def job_status(job: Any) -> Reply:
     """GET /jobs/<uuid> as FlexMeasures 1.0.1 reports it (flexmeasures-client's wait_for_job), in both styles:
-    hyphenated fields and their underscore twins; a pending job (202) comes with a Retry-After."""
+    hyphenated fields and their underscore twins; a pending job (202) comes with a Retry-After. A pending job may
+    first be waited for, up to settings.job_status_wait_seconds (long polling; 0 by default)."""
+    job = _waited_for(job, settings.job_status_wait_seconds())
     body = {
         "status": job.status.upper(), "message": status_detail(job), "result": (job.meta or {}).get("result"),
         "origin": "scheduling", "func-name": "flexcloud.scheduling.worker.run_job",
@@ -425,6 +432,14 @@ def job_status(job: Any) -> Reply:
 
 
 UNDERSCORE_TWINS = ("func-name", "enqueued-at", "started-at", "ended-at", "exc-info")
+
+
+def _waited_for(job: Any, seconds: float) -> Any:
+    deadline = time.monotonic() + seconds
+    while job.status in PENDING and time.monotonic() < deadline:
+        time.sleep(JOB_STATUS_POLL_SECONDS)
+        job = jobs.find(job.id) or job
+    return job
 
 
 def _iso(moment: Any) -> str | None:

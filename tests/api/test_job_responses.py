@@ -4,6 +4,7 @@ client version. Plus the schedule GET's sign conventions."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -144,3 +145,37 @@ def test_sign_conventions(api, site):
     assert wysiwyg.json["values"] == pytest.approx([-v for v in consumption])
     bad = get_schedule(api, site.battery, job_id, member, **{"sign-convention": "upside-down"})
     assert bad.status == 422 and list(bad.json["message"]["query"]) == ["sign-convention"]
+
+
+def test_job_status_may_hold_a_pending_job_until_it_ends(api, site, monkeypatch):
+    """FLEXCLOUD_JOB_STATUS_WAIT (long polling, 0 = FlexMeasures' immediate answer): the job ends during the wait."""
+    from chalicelib.services import schedules
+
+    job_id = trigger(api, site.battery, site.member.token).json["schedule"]
+    assert api.get(f"/api/v3_0/jobs/{job_id}", token=site.member.token).status == 202  # no wait by default
+    monkeypatch.setenv("FLEXCLOUD_JOB_STATUS_WAIT", "5")
+    naps = []
+
+    def nap(seconds):  # the worker finishes the job while the request is held
+        naps.append(seconds)
+        run_queue()
+
+    monkeypatch.setattr(schedules.time, "sleep", nap)
+    r = api.get(f"/api/v3_0/jobs/{job_id}", token=site.member.token)
+    assert r.status == 200 and r.json["status"] == "FINISHED" and naps == [schedules.JOB_STATUS_POLL_SECONDS]
+
+    monkeypatch.setenv("FLEXCLOUD_JOB_STATUS_WAIT", "0.2")
+    monkeypatch.setattr(schedules.time, "sleep", lambda seconds: None)
+    pending = trigger(api, site.battery, site.member.token, duration="PT2H").json["schedule"]
+    began = time.monotonic()
+    r = api.get(f"/api/v3_0/jobs/{pending}", token=site.member.token)
+    assert r.status == 202 and time.monotonic() - began >= 0.2
+
+
+def test_job_status_wait_setting_is_bounded(monkeypatch):
+    from chalicelib import settings
+
+    for bad in ("60", "-1", "soon"):
+        monkeypatch.setenv("FLEXCLOUD_JOB_STATUS_WAIT", bad)
+        with pytest.raises(settings.ConfigurationError):
+            settings.job_status_wait_seconds()
