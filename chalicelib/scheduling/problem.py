@@ -46,6 +46,10 @@ class Device:
     p_max: np.ndarray
     stock: Stock | None = None
     soc_sensor: SensorInfo | None = None
+    # The flex-model's soc-minima / soc-maxima on t_1 … t_N in MWh (NaN where unset), for the job's constraint
+    # analysis; None when the flex-model has none.
+    soc_minima: np.ndarray | None = None
+    soc_maxima: np.ndarray | None = None
 
 
 @dataclass
@@ -358,8 +362,11 @@ def _stock(index: int, model: StorageFlexModel, settings: SocSettings, device: D
     soft_minima = breach.soc_minima is not None and model.soc_minima is not None
     soft_maxima = breach.soc_maxima is not None and model.soc_maxima is not None
     # Overlapping segments: v0.28 writes hard SoC constraints in order (the last wins); soft ones combine.
-    minima = relative(resolver.state(model.soc_minima, "soc-minima", factor, "max" if soft_minima else "last"))
-    maxima = relative(resolver.state(model.soc_maxima, "soc-maxima", factor, "min" if soft_maxima else "last"))
+    absolute_minima = resolver.state(model.soc_minima, "soc-minima", factor, "max" if soft_minima else "last")
+    absolute_maxima = resolver.state(model.soc_maxima, "soc-maxima", factor, "min" if soft_maxima else "last")
+    device.soc_minima = absolute_minima if model.soc_minima is not None else None
+    device.soc_maxima = absolute_maxima if model.soc_maxima is not None else None
+    minima, maxima = relative(absolute_minima), relative(absolute_maxima)
     targets = relative(resolver.state(model.soc_targets, "soc-targets", factor, "last"))
     m_min, m_max = (settings.soc_min - s0) * sigma, (settings.soc_max - s0) * sigma
     commitments = []

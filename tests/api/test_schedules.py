@@ -481,3 +481,24 @@ def test_trigger_resolution_schedules_coarser_and_keeps_it(api, site):
     run_queue()
     r = get_schedule(api, site.battery, r.json["schedule"], member)
     assert r.json["values"] == pytest.approx([50, -50], abs=1e-4)
+
+
+def test_job_result_reports_soc_minima_and_maxima_as_flexmeasures_does(api, site):
+    """GET /jobs/<uuid> `result`: violated soft minima under `unresolved`, fields met everywhere under `resolved`
+    (with their margins), keyed by the device's asset."""
+    member = site.member.token
+    model = {**BATTERY, "soc-minima": [{"datetime": "2026-01-01T00:15:00+00:00", "value": "30 kWh"}],
+             "soc-maxima": [{"datetime": "2026-01-01T04:00:00+00:00", "value": "90 kWh"}]}
+    context = {"consumption-price": PRICES, "soc-minima-breach-price": "1 EUR/kWh"}
+    job_id = trigger(api, site.battery, member, **{"flex-model": model, "flex-context": context}).json["schedule"]
+    run_queue()
+    r = api.get(f"/api/v3_0/jobs/{job_id}", token=member)
+    assert r.status == 200, r.json
+    result = r.json["result"]
+    # At most 50 kW for 15 minutes: 12.5 kWh of the 30 kWh minimum.
+    assert result["unresolved"] == [{"asset": site.asset.id, "soc-minima": [
+        {"datetime": "2026-01-01T00:15:00+00:00", "violation": "17.5 kWh"}]}]
+    # All sold by the end: 90 kWh of headroom below the maximum.
+    assert result["resolved"] == [{"asset": site.asset.id, "soc-maxima": [
+        {"datetime": "2026-01-01T04:00:00+00:00", "margin": "90.0 kWh"}]}]
+    assert result["num-beliefs"] == 16
