@@ -88,6 +88,9 @@ def test_consumption_is_positive_false_stores_and_returns_the_solver_sign(api, s
     stored = beliefs.read_latest(sensor, datetime(2026, 1, 1, tzinfo=timezone.utc),
                                  datetime(2026, 1, 1, 4, tzinfo=timezone.utc))
     assert list(stored.value) == pytest.approx(values)
+    # wysiwyg shows what the database holds: here the same sign.
+    wysiwyg = get_schedule(api, sensor, job_id, site.member.token, duration="PT4H", **{"sign-convention": "wysiwyg"})
+    assert wysiwyg.json["values"] == values
 
 
 def test_trigger_validation_errors(api, site):
