@@ -32,8 +32,9 @@ def write(sensor, times, values, user):
 
 
 def store_site_config(site, **battery_over):
-    """Prices cheap for 2 hours, dear for 2; the site's flex-context, the battery's flex-model, SoC 20 kWh at T0."""
-    write(site.prices, [T0 + timedelta(hours=h) for h in range(4)], [10, 10, 100, 100], site.admin.user)
+    """Prices cheap for 2 hours, then dear over the rest of the 48-hour planning horizon; the site's flex-context,
+    the battery's flex-model, SoC 20 kWh at T0."""
+    write(site.prices, [T0 + timedelta(hours=h) for h in range(48)], [10, 10] + [100] * 46, site.admin.user)
     write(site.soc, [T0], [20], site.admin.user)
     assets.update(site.asset, {"flex_context": {"consumption-price": {"sensor": site.prices.id},
                                                 "site-power-capacity": "100 kW"}})
@@ -136,10 +137,11 @@ def test_sensors_to_show_plots_and_y_axis(api, site):
 # --- triggers merge the stored config ---------------------------------------------------------------------
 
 def test_asset_trigger_with_only_start_schedules_the_stored_config(api, site):
-    """The site's flex-context and its battery's flex-model, SoC from the battery's SoC sensor: 20 kWh at the
-    start. Buy 80 kWh while cheap, sell all 100 kWh while dear."""
+    """Nothing but `start`: the site's flex-context and its battery's flex-model, SoC from the battery's SoC
+    sensor (20 kWh at the start), over the default 48-hour horizon. Buy 80 kWh while cheap, sell all 100 kWh
+    while dear."""
     store_site_config(site)
-    r = api.post(f"/api/v3_0/assets/{site.asset.id}/schedules/trigger", {"start": START, "duration": "PT4H"},
+    r = api.post(f"/api/v3_0/assets/{site.asset.id}/schedules/trigger", {"start": START},
                  token=site.member.token)
     assert r.status == 200, r.json
     job_id = r.json["schedule"]
@@ -148,9 +150,10 @@ def test_asset_trigger_with_only_start_schedules_the_stored_config(api, site):
                                           "state-of-charge": {"sensor": site.soc.id}}]
     assert stored_body["flex-context"]["consumption-price"] == {"sensor": site.prices.id}
     assert run_queue() == [job_id]
-    r = get_schedule(api, site.battery, job_id, site.member.token, duration="PT4H")
+    r = get_schedule(api, site.battery, job_id, site.member.token, duration="PT48H")
     assert r.status == 200, r.json
     values = r.json["values"]
+    assert len(values) == 192 and r.json["duration"] == "PT48H"
     assert sum(values[:8]) / 4 == pytest.approx(80) and sum(values[8:]) / 4 == pytest.approx(-100)
     costs = jobs.find(job_id).meta["costs"]
     assert costs["currency"] == "EUR"
@@ -160,12 +163,13 @@ def test_asset_trigger_with_only_start_schedules_the_stored_config(api, site):
 
 def test_sensor_trigger_with_only_start_and_the_trigger_wins(api, site):
     store_site_config(site)
-    r = api.post(f"/api/v3_0/sensors/{site.battery.id}/schedules/trigger",
-                 {"start": START, "duration": "PT4H"}, token=site.member.token)
+    r = api.post(f"/api/v3_0/sensors/{site.battery.id}/schedules/trigger", {"start": START},
+                 token=site.member.token)
     assert r.status == 200, r.json
     run_queue()
     values = get_schedule(api, site.battery, r.json["schedule"], site.member.token).json["values"]
     assert sum(values[:8]) / 4 == pytest.approx(80)
+    assert jobs.find(r.json["schedule"]).meta["costs"]["energy"] == pytest.approx(0.08 * 10 - 0.1 * 100, abs=1e-3)
     # The trigger's own flex-model and flex-context values win over the stored ones.
     r = api.post(f"/api/v3_0/sensors/{site.battery.id}/schedules/trigger",
                  {"start": START, "duration": "PT4H", "flex-model": {"soc-at-start": "0 kWh", "power-capacity": "10 kW"},
