@@ -106,8 +106,30 @@ def asset_trigger_args(raw: Any, query: dict[str, str]) -> tuple[dict, bool]:
 
     raw = _args_and_json(raw, query)
     raw, force = _take_force(raw, "args_and_json", allow_seed_key=False)
+    if isinstance(raw.get("flex-model"), list):
+        raw["flex-model"] = [_entry_with_sensor(entry) for entry in raw["flex-model"]]
     _validate_trigger(AssetTriggerBody, raw, "args_and_json")
     return raw, force
+
+
+def _entry_with_sensor(entry: Any) -> Any:
+    """FlexMeasures 1.0.1 lets a device entry name its asset instead of (or besides) its power sensor; here the
+    asset's power sensor schedules it, and the asset's stored flex-model is merged in as for a sensor entry."""
+    if not isinstance(entry, dict) or "asset" not in entry:
+        return entry
+    entry = dict(entry)
+    asset_id = entry.pop("asset")
+    found = assets.find(asset_id) if isinstance(asset_id, int) and not isinstance(asset_id, bool) else None
+    if found is None:
+        raise flex_error({"flex-model": [f"No asset found with ID {asset_id}."]})
+    if "sensor" in entry:
+        if _asset_of_sensor(entry["sensor"]) != found.id:
+            raise flex_error({"flex-model": ["Sensor does not belong to asset."]})
+        return entry
+    sensor_id = _power_sensor_of(found.id)
+    if sensor_id is None:
+        raise flex_error({"flex-model": [f"Asset {found.id} has no power sensor to schedule."]})
+    return {"sensor": sensor_id, **entry}
 
 
 def trigger_for_asset(user: Any, asset: Any, raw: dict, force: bool) -> Reply:

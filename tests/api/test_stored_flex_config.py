@@ -243,3 +243,23 @@ def test_deleting_an_asset_prunes_plots_of_it(api, site):
                                        token=site.admin.token).json["data"]]
     assert (f"Removed asset reference 'battery': {site.battery_asset.id} from sensors-to-show (because asset has "
             "been deleted).") in log
+
+
+def test_asset_trigger_entries_may_name_their_asset(api, site):
+    """FlexMeasures 1.0.1: {"asset": id, ...} instead of a sensor; the asset's power sensor is scheduled, with its
+    stored flex-model merged in."""
+    store_site_config(site)
+    url = f"/api/v3_0/assets/{site.asset.id}/schedules/trigger"
+    body = {"start": START, "duration": "PT4H",
+            "flex-model": [{"asset": site.battery_asset.id, "power-capacity": "20 kW"}]}
+    r = api.post(url, body, token=site.member.token)
+    assert r.status == 200, r.json
+    assert jobs.find(r.json["schedule"]).request["body"]["flex-model"] == [
+        {"sensor": site.battery.id, **BATTERY_MODEL, "state-of-charge": {"sensor": site.soc.id},
+         "power-capacity": "20 kW"}]
+    for entry, message in (({"asset": 999999}, "No asset found with ID 999999."),
+                           ({"asset": site.battery_asset.id, "sensor": site.prices.id},
+                            "Sensor does not belong to asset."),
+                           ({"asset": site.asset.id}, f"Asset {site.asset.id} has no power sensor to schedule.")):
+        r = api.post(url, {**body, "flex-model": [entry]}, token=site.member.token)
+        assert r.status == 422 and r.json["message"] == {"json": {"flex-model": [message]}}, r.json
