@@ -374,10 +374,11 @@ def schedule_result(sensor: Any, job_id: str, duration: timedelta | None, unit: 
 
 
 def _signed(values: list[float], stored: Any, sensor: Any, sign_convention: str) -> list[float]:
-    """Stored results are consumption positive. FlexMeasures flips power schedules only: production-positive
-    negates them, wysiwyg shows them as the database holds them (the sign the sensor stores, §10.3)."""
-    if stored.kind != "power" or sign_convention == "consumption-positive":
-        return values
+    """Stored results are consumption positive. FlexMeasures flips schedules of power sensors only:
+    production-positive negates them, wysiwyg shows them as the database holds them (the sign the sensor stores,
+    §10.3)."""
+    if stored.kind != "power" or sign_convention == "consumption-positive" or not units.is_power_unit(sensor.unit):
+        return values  # FlexMeasures flips only sensors that measure power
     from chalicelib.scheduling.outputs import stored_sign
 
     sign = -1 if sign_convention == "production-positive" else stored_sign(sensor_info(sensor))

@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib.services.job_responses import legacy_job_responses
 from chalicelib.store import assets, jobs
-from tests.factories import make_asset, make_site
+from tests.factories import make_asset, make_sensor, make_site
 from tests.schedule_jobs import BATTERY, BATTERY_POWER, PRICES, START, get_schedule, run_queue
 
 MAX_VERSION = "FLEXMEASURES_LEGACY_JOB_RESPONSES_MAX_INCOMPATIBLE_CLIENT_VERSION"
@@ -145,6 +145,13 @@ def test_sign_conventions(api, site):
     assert wysiwyg.json["values"] == pytest.approx([-v for v in consumption])
     bad = get_schedule(api, site.battery, job_id, member, **{"sign-convention": "upside-down"})
     assert bad.status == 422 and list(bad.json["message"]["query"]) == ["sign-convention"]
+    # Only sensors that measure power are flipped (an energy-per-step sensor is not).
+    energy = make_sensor(site.asset, name="battery energy", unit="kWh", minutes=15)
+    job_id = trigger(api, energy, member).json["schedule"]
+    run_queue()
+    plain = get_schedule(api, energy, job_id, member).json["values"]
+    assert any(plain) and get_schedule(api, energy, job_id, member,
+                                       **{"sign-convention": "production-positive"}).json["values"] == plain
 
 
 def test_job_status_may_hold_a_pending_job_until_it_ends(api, site, monkeypatch):
