@@ -332,8 +332,13 @@ def _fingerprint(trigger: str, target: int, stored: dict, request: Any, horizon:
 
 # ---- results --------------------------------------------------------------------------------------
 
-def status_detail(job: Any) -> str:
-    """FlexMeasures' text for a job's state (without the "<scheduler> was used." suffix)."""
+def status_detail(job: Any, current: bool = False) -> str:
+    """FlexMeasures' text for a job's state (without the "<scheduler> was used." suffix); `current`: FlexMeasures
+    1.0's wording for a failure (the reason's own final period dropped), as GET /jobs/<uuid> has it."""
+    if job.status == "failed" and current:
+        if not job.error:
+            return "Scheduling job failed, but no exception information was stored."
+        return f"Scheduling job failed with {job.error.rstrip('.')}."
     if job.status == "failed":
         return f"Scheduling job failed with {job.error or 'ValueError: The job does not state why it failed'}."
     return {"started": "Scheduling job in progress.", "queued": "Scheduling job waiting to be processed.",
@@ -354,11 +359,12 @@ def schedule_result(sensor: Any, job_id: str, duration: timedelta | None, unit: 
         raise unrecognized_job(job_id)
     scheduler_info = (job.meta or {}).get("scheduler_info") or {"scheduler": ""}
     used = f"{scheduler_info.get('scheduler', '')} was used."
-    if job.status in PENDING and not legacy_job_responses(assets.find(sensor.generic_asset_id)):
-        return Reply({"status": job.status.upper(), "message": f"{status_detail(job)} {used}"}, 202,
-                     _retry_after())
     if job.status != "finished":
-        raise unknown_schedule(f"{status_detail(job)} {used}")
+        current = not legacy_job_responses(assets.find(sensor.generic_asset_id))
+        if job.status in PENDING and current:
+            return Reply({"status": job.status.upper(), "message": f"{status_detail(job)} {used}"}, 202,
+                         _retry_after())
+        raise unknown_schedule(f"{status_detail(job, current)} {used}")
     stored = schedule_results.find(job_id, sensor.id)
     if stored is None or not stored.values:
         raise unknown_schedule("A scheduling job has been processed with your job ID, but  the schedule was not "
@@ -444,7 +450,8 @@ def job_status(job: Any) -> Reply:
     first be waited for, up to settings.job_status_wait_seconds (long polling; 0 by default)."""
     job = _waited_for(job, settings.job_status_wait_seconds())
     body = {
-        "status": job.status.upper(), "message": status_detail(job), "result": (job.meta or {}).get("result"),
+        "status": job.status.upper(), "message": status_detail(job, current=True),
+        "result": (job.meta or {}).get("result"),
         "origin": "scheduling", "func-name": "flexcloud.scheduling.worker.run_job",
         "enqueued-at": _iso(job.enqueued_at), "started-at": _iso(job.started_at), "ended-at": _iso(job.ended_at),
         "exc-info": job.error if job.status == "failed" else None,

@@ -75,7 +75,9 @@ def test_flexmeasures_style_failed_job_is_400_on_the_schedule_and_422_on_the_job
     run_queue()
     r = get_schedule(api, site.battery, failing, member)
     assert r.status == 400 and r.json["status"] == "UNKNOWN_SCHEDULE"
-    assert r.json["message"].startswith("No known schedule for this time period. Scheduling job failed with")
+    assert r.json["message"] == ("No known schedule for this time period. Scheduling job failed with "
+                                 "UnknownPricesException: Prices unknown for planning window. StorageScheduler was "
+                                 "used.")  # FlexMeasures 1.0's wording: the reason's own final period dropped
     r = api.get(f"/api/v3_0/jobs/{failing}", token=member)
     assert r.status == 422 and r.json["status"] == "FAILED" and "retry-after" not in r.headers
 
