@@ -164,6 +164,71 @@ def plan_cache_seconds() -> int:
     return _int("FLEXCLOUD_PLAN_CACHE_SECONDS", 60)
 
 
+JOB_RESPONSE_STYLES = ("seed", "flexmeasures")
+
+
+def job_response_style() -> str:
+    """How triggers and the schedule GET answer while a job is pending: "seed" (200 PROCESSED, then 400 until
+    done; the default, so existing scripts keep working) or "flexmeasures" (1.0.1: 202 ACCEPTED, then 202)."""
+    raw = _env("FLEXCLOUD_JOB_RESPONSES", "seed")
+    if raw not in JOB_RESPONSE_STYLES:
+        raise ConfigurationError(f"FLEXCLOUD_JOB_RESPONSES must be one of {', '.join(JOB_RESPONSE_STYLES)}: {raw!r}")
+    return raw
+
+
+# FlexMeasures 1.0.1 reads the maximum incompatible client versions under this name, and the pre-1.0 name if unset.
+MAX_INCOMPATIBLE_CLIENT_VERSION = "FLEXMEASURES_LEGACY_JOB_RESPONSES_MAX_INCOMPATIBLE_CLIENT_VERSION"
+DEPRECATED_MAX_INCOMPATIBLE_CLIENT_VERSION = (
+    "FLEXMEASURES_LEGACY_SCHEDULEACCEPTED_STATUS_MAX_INCOMPATIBLE_CLIENT_VERSION")
+ASSUME_CLIENT_VERSION = "FLEXMEASURES_LEGACY_JOB_RESPONSES_ASSUME_THIS_CLIENT_VERSION"
+
+
+def legacy_job_responses_max_incompatible_client_version() -> tuple[str, object]:
+    """(setting name, JSON value): asset attribute name -> the highest client version that still gets the legacy
+    (seed) job responses. A value that is not a mapping is returned as is; the caller ignores it, as FlexMeasures
+    does."""
+    for name in (MAX_INCOMPATIBLE_CLIENT_VERSION, DEPRECATED_MAX_INCOMPATIBLE_CLIENT_VERSION):
+        value = _json_or_none(name)
+        if value:
+            return name, value
+    return MAX_INCOMPATIBLE_CLIENT_VERSION, {}
+
+
+def legacy_job_responses_assumed_client_version() -> object:
+    """QA's fallback: asset attribute name -> the client version to assume where no asset sets it."""
+    value = _json_or_none(ASSUME_CLIENT_VERSION)
+    return {} if value is None else value
+
+
+def job_retry_after_seconds() -> int:
+    """The Retry-After (whole seconds) sent with every 202 for a pending job."""
+    return max(1, _int("FLEXCLOUD_JOB_RETRY_AFTER", 1))
+
+
+def job_status_wait_seconds() -> float:
+    """How long GET /jobs/<uuid> may hold a pending job's request for it to end (long polling). 0, the default,
+    answers at once as FlexMeasures does; a client that waits seconds between polls (flexmeasures-client: 2 s
+    first) then sees a short job end on its first poll. Held requests cost API Lambda time and job reads."""
+    raw = _env("FLEXCLOUD_JOB_STATUS_WAIT", "0")
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"FLEXCLOUD_JOB_STATUS_WAIT must be a number of seconds, got {raw!r}") from exc
+    if not 0 <= value <= 25:  # API Gateway ends a request after 29 s
+        raise ConfigurationError(f"FLEXCLOUD_JOB_STATUS_WAIT must be within 0..25 seconds, got {raw!r}")
+    return value
+
+
+def _json_or_none(name: str) -> object:
+    raw = _env(name)
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} is not JSON: {exc}") from exc
+
+
 def mail_sender() -> str:
     return _env("FLEXCLOUD_MAIL_SENDER", "no-reply@flexcloud.example")
 

@@ -65,6 +65,9 @@ def _local_defaults() -> None:
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
     os.environ.setdefault("FLEXCLOUD_STAGE", "local")
+    # Hold a pending job's GET /jobs up to 2 s, so flexmeasures-client (first wait 2 s) sees a short job end on
+    # its first poll; deployments answer at once, as FlexMeasures does (settings.job_status_wait_seconds).
+    os.environ.setdefault("FLEXCLOUD_JOB_STATUS_WAIT", "2")
 
 
 def provision(admin_email: str, admin_password: str) -> int:

@@ -21,7 +21,7 @@ for _name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_REGION"):
 from moto import mock_aws  # noqa: E402
 
 from chalicelib import aws as aws_clients  # noqa: E402
-from chalicelib.services import rate_limits  # noqa: E402
+from chalicelib.services import job_responses, rate_limits  # noqa: E402
 from chalicelib.store import queue, tables  # noqa: E402
 from tests import factories  # noqa: E402
 
@@ -62,6 +62,7 @@ def aws(_moto, monkeypatch):
     tables.verify_mail_sender()
     factories.reset_numbering()
     rate_limits.forget_plans()  # account ids start again at 1 in every test's tables
+    job_responses.forget_retry_after()  # and asset ids
     yield
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.api.responses import render_reply
 from chalicelib.api.routing import ApiRequest
 from chalicelib.auth.access import require_sensor
 from chalicelib.auth.permissions import CREATE_CHILDREN, READ
@@ -17,10 +18,10 @@ def trigger_forecast(req: ApiRequest, id: int) -> Any:
     args = validate(ForecastTrigger, req.json(), location="json")
     # The forecasts are stored on the sensor itself, so triggering needs what posting data to it needs.
     require_sensor(req.user, CREATE_CHILDREN, sensor)
-    return service.accepted(sensor.id, service.trigger(req.user, sensor, args))
+    return render_reply(service.accepted(sensor, service.trigger(req.user, sensor, args)), wrap=False)
 
 
 def get_forecast(req: ApiRequest, id: int, uuid: str) -> Any:
     sensor = sensor_or_422(id)
     require_sensor(req.user, READ, sensor)
-    return service.result(sensor, uuid)
+    return render_reply(service.result(sensor, uuid), wrap=False)

@@ -22,6 +22,11 @@ def respond(body: Any, status_code: int = 200, *, wrap: bool = True,
                     headers={**(headers or {}), "Content-Type": content_type})
 
 
+def render_reply(reply: Any, *, wrap: bool = True) -> Response:
+    """A service's `Reply` (body, status code, headers)."""
+    return respond(reply.body, reply.status_code, wrap=wrap, headers=reply.headers)
+
+
 def render_error(error: ApiError) -> Response:
     return respond(error.body, error.status_code, wrap=False, headers=error.headers)
 

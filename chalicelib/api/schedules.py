@@ -1,13 +1,15 @@
 """Schedule endpoints: sensor and asset triggers, schedule results, asset jobs, job status (§7.3, §6, §11)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import Field
+
+from chalicelib.api.responses import render_reply
 from chalicelib.api.routing import ApiRequest
 from chalicelib.auth.access import require_asset, require_sensor
 from chalicelib.auth.permissions import CREATE_CHILDREN, READ
 from chalicelib.schemas.common import Duration, QueryArgs
-from chalicelib.schemas.results import processed
 from chalicelib.schemas.validation import validate
 from chalicelib.services import schedules as service
 from chalicelib.services.loaders import asset_or_422, job_with_asset_or_404, sensor_or_422
@@ -16,6 +18,8 @@ from chalicelib.services.loaders import asset_or_422, job_with_asset_or_404, sen
 class ScheduleArgs(QueryArgs):
     duration: Duration | None = None
     unit: str | None = None
+    sign_convention: Literal["consumption-positive", "production-positive", "wysiwyg"] = Field(
+        "consumption-positive", alias="sign-convention")
 
 
 def trigger_sensor_schedule(req: ApiRequest, id: int) -> Any:
@@ -23,7 +27,7 @@ def trigger_sensor_schedule(req: ApiRequest, id: int) -> Any:
     raw, force = service.sensor_trigger_args(req.json())
     sensor = sensor_or_422(id)
     require_sensor(req.user, CREATE_CHILDREN, sensor)
-    return processed(schedule=service.trigger_for_sensor(req.user, sensor, raw, force))
+    return render_reply(service.trigger_for_sensor(req.user, sensor, raw, force), wrap=False)
 
 
 def trigger_asset_schedule(req: ApiRequest, id: int) -> Any:
@@ -31,7 +35,7 @@ def trigger_asset_schedule(req: ApiRequest, id: int) -> Any:
     raw, force = service.asset_trigger_args(req.json(), req.query)
     asset = asset_or_422(id)
     require_asset(req.user, CREATE_CHILDREN, asset)
-    return processed(schedule=service.trigger_for_asset(req.user, asset, raw, force))
+    return render_reply(service.trigger_for_asset(req.user, asset, raw, force), wrap=False)
 
 
 def get_schedule(req: ApiRequest, id: int, uuid: str) -> Any:
@@ -41,7 +45,7 @@ def get_schedule(req: ApiRequest, id: int, uuid: str) -> Any:
     args = validate(ScheduleArgs, raw, location="query")
     sensor = sensor_or_422(id)
     require_sensor(req.user, READ, sensor)
-    return service.schedule_result(sensor, uuid, args.duration, args.unit)
+    return render_reply(service.schedule_result(sensor, uuid, args.duration, args.unit, args.sign_convention))
 
 
 def get_asset_jobs(req: ApiRequest, id: int) -> Any:
@@ -53,4 +57,4 @@ def get_asset_jobs(req: ApiRequest, id: int) -> Any:
 def get_job_status(req: ApiRequest, uuid: str) -> Any:
     job, asset = job_with_asset_or_404(uuid)
     require_asset(req.user, READ, asset)
-    return service.job_status(job)
+    return render_reply(service.job_status(job))

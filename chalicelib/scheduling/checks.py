@@ -78,6 +78,10 @@ def _model_errors(model: StorageFlexModel, sensor: SensorInfo, lookup: Lookup, r
                    else soc_sensor_error(soc_sensor))
         if message:
             errors.append(("state-of-charge", message))
+    if model.soc_at_start is None and model.state_of_charge is not None and not request.sensor_trigger:
+        # An asset trigger's soc-at-start then comes from the state-of-charge sensor's data: the job checks it
+        # (a sensor trigger falls back to the sensor's attributes, as the seed does, so it is checked here).
+        return errors
     try:
         soc_settings(model, sensor, sensor_trigger=request.sensor_trigger, start=request.start)
     except FlexConfigError as exc:

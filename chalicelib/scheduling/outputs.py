@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
@@ -78,6 +78,33 @@ def soc_curve(device: Device, power_mw: np.ndarray, h: float) -> np.ndarray:
     for j in range(len(power_mw)):
         soc[j + 1] = eta[j] * soc[j] + delta[j] * decay[j]
     return soc
+
+
+def soc_constraint_analysis(device: Device, power_mw: np.ndarray, window: Window) -> tuple[dict, dict]:
+    """FlexMeasures 1.0's analysis of a device's soc-minima / soc-maxima against its SoC schedule, on t_1 … t_N
+    (t_0 is the given soc-at-start): ({field: [{"datetime", "violation"}]} for violated slots, {field:
+    [{"datetime", "margin"}]} for a field met everywhere), in kWh rounded to 6 decimals; empty without them."""
+    if device.stock is None:
+        return {}, {}
+    soc = soc_curve(device, power_mw, window.hours)[1:]
+    unresolved, resolved = {}, {}
+    for field, bounds, sign in (("soc-minima", device.soc_minima, 1), ("soc-maxima", device.soc_maxima, -1)):
+        if bounds is None or np.isnan(bounds).all():
+            continue
+        defined = ~np.isnan(bounds)
+        # Shortage below a minimum, or excess above a maximum; a tiny solver tolerance is no violation.
+        excess = np.where(defined, sign * (bounds - soc), np.nan)
+        violated = defined & (excess > 1e-9)
+        if violated.any():
+            unresolved[field] = _slots(window, violated, excess, "violation")
+        else:
+            resolved[field] = _slots(window, defined, -excess, "margin")
+    return unresolved, resolved
+
+
+def _slots(window: Window, which: np.ndarray, mwh: np.ndarray, key: str) -> list[dict]:
+    return [{"datetime": (window.start + (j + 1) * window.resolution).astimezone(timezone.utc).isoformat(),
+             key: f"{round(float(max(mwh[j], 0.0)) * 1000, 6)} kWh"} for j in np.flatnonzero(which)]
 
 
 def _rounded(values: np.ndarray) -> list[float]:

@@ -12,7 +12,7 @@ from chalicelib.scheduling import quantities as q
 from chalicelib.scheduling.errors import FlexConfigError, UnknownPricesException
 from chalicelib.scheduling.flex_context import FlexContext
 from chalicelib.scheduling.flex_model import StorageFlexModel
-from chalicelib.scheduling.grid import Window
+from chalicelib.scheduling.grid import Window, to_ns
 from chalicelib.scheduling.resolve import Resolver
 from chalicelib.scheduling.sources import SensorData, SensorInfo
 from chalicelib.scheduling.storage import SocSettings, StockColumns, soc_settings, validate_stock
@@ -46,6 +46,10 @@ class Device:
     p_max: np.ndarray
     stock: Stock | None = None
     soc_sensor: SensorInfo | None = None
+    # The flex-model's soc-minima / soc-maxima on t_1 … t_N in MWh (NaN where unset), for the job's constraint
+    # analysis; None when the flex-model has none.
+    soc_minima: np.ndarray | None = None
+    soc_maxima: np.ndarray | None = None
 
 
 @dataclass
@@ -277,6 +281,8 @@ def _device(index: int, sensor: SensorInfo, model: StorageFlexModel, context: Fl
     device = Device(sensor, p_min, p_max)
     if model.state_of_charge is not None:
         device.soc_sensor = _soc_sensor(model.state_of_charge.sensor, resolver)
+        if model.soc_at_start is None:
+            model = _soc_at_start_from_sensor(model, device.soc_sensor, resolver)
     settings = soc_settings(model, sensor, sensor_trigger=sensor_trigger, start=resolver.window.start)
     if settings.s0 is not None:
         device.stock, stock_commitments = _stock(index, model, settings, device, resolver, breach, validate)
@@ -298,6 +304,21 @@ def _power_capacity(sensor: SensorInfo, model: StorageFlexModel, context: FlexCo
         raise FlexConfigError("power-capacity",
                               "Power capacity is not defined in the sensor attributes or the flex-model.")
     return np.maximum(capacity, 0)
+
+
+def _soc_at_start_from_sensor(model: StorageFlexModel, soc_sensor: SensorInfo, resolver: Resolver) -> StorageFlexModel:
+    """FlexMeasures 1.0.1: without soc-at-start, the state-of-charge sensor's value at the start (what a stored
+    flex-model relies on, as it cannot hold soc-at-start). No value there: no soc-at-start, as before."""
+    start = resolver.window.start
+    times, values = resolver.data.events(soc_sensor.id, start, start + resolver.window.resolution, resolver.prior)
+    at_start = values[times == to_ns(start)] if len(times) else values
+    if len(at_start) == 0 or np.isnan(at_start[-1]):
+        return model
+    try:
+        mwh = float(at_start[-1]) * units.conversion_factor(soc_sensor.unit, "MWh")
+    except units.UnitError:  # e.g. a % sensor: needs a capacity to mean MWh; left to soc-at-start
+        return model
+    return model.model_copy(update={"soc_at_start": q.Constant(mwh, "MWh")})
 
 
 def _soc_sensor(sensor_id: int, resolver: Resolver) -> SensorInfo:
@@ -341,8 +362,11 @@ def _stock(index: int, model: StorageFlexModel, settings: SocSettings, device: D
     soft_minima = breach.soc_minima is not None and model.soc_minima is not None
     soft_maxima = breach.soc_maxima is not None and model.soc_maxima is not None
     # Overlapping segments: v0.28 writes hard SoC constraints in order (the last wins); soft ones combine.
-    minima = relative(resolver.state(model.soc_minima, "soc-minima", factor, "max" if soft_minima else "last"))
-    maxima = relative(resolver.state(model.soc_maxima, "soc-maxima", factor, "min" if soft_maxima else "last"))
+    absolute_minima = resolver.state(model.soc_minima, "soc-minima", factor, "max" if soft_minima else "last")
+    absolute_maxima = resolver.state(model.soc_maxima, "soc-maxima", factor, "min" if soft_maxima else "last")
+    device.soc_minima = absolute_minima if model.soc_minima is not None else None
+    device.soc_maxima = absolute_maxima if model.soc_maxima is not None else None
+    minima, maxima = relative(absolute_minima), relative(absolute_maxima)
     targets = relative(resolver.state(model.soc_targets, "soc-targets", factor, "last"))
     m_min, m_max = (settings.soc_min - s0) * sigma, (settings.soc_max - s0) * sigma
     commitments = []

@@ -108,6 +108,7 @@ class ProcessRequest:
     sensor_id: int
     model: ProcessFlexModel
     flex_context: FlexContext
+    resolution: timedelta | None = None
 
     @property
     def sensor_ids(self) -> list[int]:
@@ -115,13 +116,15 @@ class ProcessRequest:
 
     @classmethod
     def from_sensor_trigger(cls, sensor_id: int, body: ProcessTriggerBody) -> "ProcessRequest":
-        return cls(body.start, body.duration, body.prior, sensor_id, body.flex_model, body.flex_context)
+        return cls(body.start, body.duration, body.prior, sensor_id, body.flex_model, body.flex_context,
+                   body.resolution)
 
 
 def process_window(request: ProcessRequest, sensor: SensorInfo, *, default_duration: timedelta,
                    max_steps: int | None) -> Window:
-    """Δt is the sensor's resolution."""
-    return resolve_window(request.start, request.duration, sensor.resolution, default_duration=default_duration,
+    """Δt is the requested resolution, else the sensor's."""
+    return resolve_window(request.start, request.duration, request.resolution or sensor.resolution,
+                          default_duration=default_duration,
                           max_steps=max_steps)
 
 

@@ -18,9 +18,19 @@ class _TriggerBody(BaseModel):
 
     start: AwareDatetime
     duration: Duration | None = None
+    # FlexMeasures 1.0.1: schedule at this resolution (a coarser one than the sensors', e.g. set points changed
+    # less often); the schedule is then kept at it, not resampled to each sensor's resolution.
+    resolution: Duration | None = None
     prior: AwareDatetime | None = None
     flex_context: FlexContext = Field(default_factory=FlexContext, alias="flex-context")
     force_new_job_creation: bool = False
+
+    @field_validator("resolution")
+    @classmethod
+    def _positive(cls, value: Any) -> Any:
+        if value is not None and value <= timedelta(0):
+            raise ValueError("The resolution must be a positive duration.")
+        return value
 
     @field_validator("flex_context", mode="before")
     @classmethod
@@ -45,7 +55,8 @@ class SensorTriggerBody(_TriggerBody):
 class AssetTriggerBody(_TriggerBody):
     """POST /assets/<id>/schedules/trigger (also the body of an offline problem file)."""
 
-    flex_model: list[DeviceFlexModel] = Field(alias="flex-model", min_length=1)
+    # FlexMeasures 1.0.1: may be left out when the asset tree stores its flex-models (the API merges them in first).
+    flex_model: list[DeviceFlexModel] = Field(default_factory=list, alias="flex-model")
     sequential: bool = False
 
     @model_validator(mode="after")
@@ -69,6 +80,7 @@ class ScheduleRequest:
     flex_context: FlexContext
     sequential: bool = False
     sensor_trigger: bool = False
+    resolution: timedelta | None = None
 
     @property
     def sensor_ids(self) -> list[int]:
@@ -77,9 +89,10 @@ class ScheduleRequest:
     @classmethod
     def from_sensor_trigger(cls, sensor_id: int, body: SensorTriggerBody) -> "ScheduleRequest":
         return cls(body.start, body.duration, body.prior, (DeviceRequest(sensor_id, body.flex_model),),
-                   body.flex_context, sequential=False, sensor_trigger=True)
+                   body.flex_context, sequential=False, sensor_trigger=True, resolution=body.resolution)
 
     @classmethod
     def from_asset_trigger(cls, body: AssetTriggerBody) -> "ScheduleRequest":
         devices = tuple(DeviceRequest(entry.sensor, entry) for entry in body.flex_model)
-        return cls(body.start, body.duration, body.prior, devices, body.flex_context, body.sequential)
+        return cls(body.start, body.duration, body.prior, devices, body.flex_context, body.sequential,
+                   resolution=body.resolution)

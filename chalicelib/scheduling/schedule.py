@@ -10,7 +10,8 @@ import numpy as np
 
 from chalicelib.scheduling.errors import FlexConfigError
 from chalicelib.scheduling.grid import Window, resolve_window
-from chalicelib.scheduling.outputs import SensorSchedule, cost_summary, power_schedule, soc_schedule
+from chalicelib.scheduling.outputs import (SensorSchedule, cost_summary, power_schedule, soc_constraint_analysis,
+                                           soc_schedule)
 from chalicelib.scheduling.problem import DeviceRequest, build_problem, target_ends
 from chalicelib.scheduling.request import ScheduleRequest
 from chalicelib.scheduling.solver import Solution, solve
@@ -28,6 +29,9 @@ class ScheduleResult:
     timings: dict[str, float] = field(default_factory=dict)  # seconds: build, solve (cbc of it), total
     solver_stats: dict[str, int] = field(default_factory=dict)  # Solution.stats, summed over sequential steps
     site_commitments: frozenset[str] = frozenset()  # names of commitments on the site's net power
+    # Per device with soc-minima/-maxima, keyed by its power sensor id: FlexMeasures 1.0's constraint analysis.
+    unresolved: dict[int, dict] = field(default_factory=dict)
+    resolved: dict[int, dict] = field(default_factory=dict)
 
     @property
     def cost_summary(self) -> dict[str, float]:
@@ -51,7 +55,7 @@ def plan_window(request: ScheduleRequest, data: SensorData, *, default_duration:
     devices = devices or request.devices
     resolutions = [data.sensor(d.sensor_id, "sensor").resolution for d in devices]
     nonzero = [r for r in resolutions if r > timedelta(0)]
-    resolution = min(nonzero) if nonzero else timedelta(0)
+    resolution = request.resolution or (min(nonzero) if nonzero else timedelta(0))
     return resolve_window(request.start, request.duration, resolution, default_duration=default_duration,
                           max_steps=max_steps, target_ends=target_ends([d.model for d in devices]))
 
@@ -69,7 +73,8 @@ def compute_schedule(request: ScheduleRequest, data: SensorData, *, default_dura
                             sensor_trigger=request.sensor_trigger)
     prepared = time.perf_counter()
     solution = solve(problem, time_limit=time_limit)
-    result = result_of(solution, resample=not request.sensor_trigger)
+    # A requested resolution is kept (FlexMeasures resamples to the sensors' resolutions only without one).
+    result = result_of(solution, resample=not request.sensor_trigger and request.resolution is None)
     result.timings = {"build": prepared - began + solution.timings["build"], "solve": solution.timings["solve"],
                       "cbc": solution.timings["cbc"], "total": time.perf_counter() - began}
     result.solver_stats = dict(solution.stats)
@@ -82,8 +87,15 @@ def result_of(solution: Solution, resample: bool) -> ScheduleResult:
     power = [power_schedule(device, p, window, resample) for device, p in zip(problem.devices, solution.power)]
     soc = [s for s in (soc_schedule(device, p, window) for device, p in zip(problem.devices, solution.power)) if s]
     site = frozenset(c.name for c in problem.commitments if c.target == "ems")
-    return ScheduleResult(window, power, soc, solution.costs, problem.currency, list(problem.warnings),
-                          site_commitments=site)
+    result = ScheduleResult(window, power, soc, solution.costs, problem.currency, list(problem.warnings),
+                            site_commitments=site)
+    for device, p in zip(problem.devices, solution.power):
+        unresolved, resolved = soc_constraint_analysis(device, p, window)
+        if unresolved:
+            result.unresolved[device.sensor.id] = unresolved
+        if resolved:
+            result.resolved[device.sensor.id] = resolved
+    return result
 
 
 def compute_sequentially(request: ScheduleRequest, data: SensorData, *, default_duration: timedelta,
@@ -95,6 +107,8 @@ def compute_sequentially(request: ScheduleRequest, data: SensorData, *, default_
     costs: dict[str, float] = {}
     build = solve_seconds = cbc_seconds = 0.0
     stats: dict[str, int] = {}
+    unresolved: dict[int, dict] = {}
+    resolved: dict[int, dict] = {}
     window = None
     for step in sequential_steps(request):
         step_data = data.with_overrides(earlier)
@@ -116,10 +130,12 @@ def compute_sequentially(request: ScheduleRequest, data: SensorData, *, default_
         stats = {key: stats.get(key, 0) + value for key, value in sub.solver_stats.items()}
         window = window or sub.window
         currency = sub.currency
+        unresolved.update(sub.unresolved)
+        resolved.update(sub.resolved)
     return ScheduleResult(window, power, soc, costs, currency, warnings,
                           {"build": build, "solve": solve_seconds, "cbc": cbc_seconds,
                            "total": time.perf_counter() - began},
-                          solver_stats=stats)
+                          solver_stats=stats, unresolved=unresolved, resolved=resolved)
 
 
 def sequential_steps(request: ScheduleRequest) -> list[ScheduleRequest]:

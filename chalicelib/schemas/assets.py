@@ -12,7 +12,9 @@ from chalicelib.schemas.common import JsonString, QueryArgs, StrictBody
 
 # Fields an asset stores as JSON and the API carries as JSON-encoded strings, with their defaults.
 JSON_FIELDS: dict[str, type] = {"attributes": dict, "sensors_to_show": list, "flex_context": dict,
-                                "sensors_to_show_as_kpis": list}
+                                "sensors_to_show_as_kpis": list, "flex_model": dict}
+# FlexMeasures 1.0.1's plain-text asset fields (null when unset).
+TEXT_FIELDS = ("description", "external_id")
 ASSET_VIEWS = ("Audit Log", "Context", "Graphs", "Properties", "Status")
 
 
@@ -41,7 +43,9 @@ class AssetFields(StrictBody):
     sensors_to_show: JsonString = None
     flex_context: JsonString = None
     sensors_to_show_as_kpis: JsonString = None
-    flex_model: JsonString = None  # accepted as [CURRENT] does, so flexmeasures-client's add_asset works
+    flex_model: JsonString = None  # FlexMeasures 1.0.1: the stored flex-model (checked by services.flex_config)
+    description: str | None = None
+    external_id: str | None = None
 
     @field_validator("latitude")
     @classmethod
@@ -60,16 +64,22 @@ class AssetFields(StrictBody):
             raise ValueError("Field may not be null.")
         return value
 
-    @field_validator(*JSON_FIELDS, "flex_model")
+    @field_validator(*JSON_FIELDS)
     @classmethod
     def _json_shape(cls, value: Any, info) -> Any:
-        expected = JSON_FIELDS.get(info.field_name, dict)
+        expected = JSON_FIELDS[info.field_name]
         if value is None:
             raise ValueError("Field may not be null.")
-        # A flex_context of the wrong shape fails the stored flex-context rules instead (own error shape).
-        if info.field_name != "flex_context" and not isinstance(value, expected):
+        # Stored flex config of the wrong shape fails the stored flex-config rules instead (own error shape).
+        if info.field_name not in ("flex_context", "flex_model") and not isinstance(value, expected):
             raise ValueError("Not a valid JSON string." if expected is list else "Not a valid mapping type.")
         return value
+
+    @field_validator("external_id")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        # FlexMeasures: an empty (or blank) external_id means none.
+        return None if value is None or not value.strip() else value
 
     def given(self) -> dict[str, Any]:
         """Only the fields the client sent (a PATCH replaces exactly these)."""
@@ -189,6 +199,8 @@ def asset_json(asset: Any, related: Related) -> dict[str, Any]:
     for name, default in JSON_FIELDS.items():
         value = getattr(asset, name)
         out[name] = json.dumps(default() if value is None else value)
+    for name in TEXT_FIELDS:
+        out[name] = getattr(asset, name)
     return out
 
 

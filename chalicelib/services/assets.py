@@ -13,6 +13,7 @@ from chalicelib.schemas.assets import (AssetCreate, AssetFields, AssetListArgs, 
 from chalicelib.schemas.audit import AuditLogArgs
 from chalicelib.schemas.sensors import sensor_json
 from chalicelib.schemas.validation import nest_errors
+from chalicelib.services import flex_config
 from chalicelib.services.auditlog import audit_listing
 from chalicelib.services.listing import (filter_terms, first_term_words, list_or_page, matches_all, matches_any,
                                          sort_items)
@@ -238,18 +239,122 @@ def _sensor_ids_of(item: Any) -> list[Any]:
     if isinstance(item, int):
         return [item]
     if isinstance(item, list):
-        if not all(isinstance(i, int) and not isinstance(i, bool) for i in item):
+        if not all(_is_id(i) for i in item):
             raise ValueError("All elements in a list within 'sensors_to_show' must be integers.")
         return item
     if isinstance(item, dict):
-        if "title" not in item:
-            raise ValueError("Dictionary must contain a 'title' key.")
-        if "sensor" in item:
-            return [item["sensor"]]
-        if "sensors" in item and isinstance(item["sensors"], list):
-            return list(item["sensors"])
-        raise ValueError("Dictionary must contain either 'sensor' or 'sensors' key.")
+        return _graph_sensor_ids(item)
     raise ValueError("Invalid item type in 'sensors_to_show'. Expected int, list, or dict.")
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _graph_sensor_ids(item: dict) -> list[Any]:
+    """One graph: the seed's {"title", "sensor"|"sensors"}, or FlexMeasures 1.0.1's {"title"?, "y-axis"?,
+    "plots": [{"sensor"|"sensors"|"asset"+"flex-model"/"flex-context"}]}."""
+    if item.get("title") is not None and not isinstance(item["title"], str):
+        raise ValueError("'title' value must be a string.")
+    if "y-axis" in item:
+        _check_y_axis(item["y-axis"])
+    if "plots" in item and "sensor" not in item and "sensors" not in item:
+        if not isinstance(item["plots"], list):
+            raise ValueError("'plots' must be a list or dictionary.")
+        return [i for plot in item["plots"] for i in _plot_sensor_ids(plot)]
+    if "title" not in item:  # the seed's forms still need their title
+        raise ValueError("Dictionary must contain a 'title' key.")
+    if "sensor" in item:
+        return [item["sensor"]]
+    if "sensors" in item and isinstance(item["sensors"], list):
+        return list(item["sensors"])
+    raise ValueError("Dictionary must contain either 'sensor', 'sensors' or 'plots' key.")
+
+
+Y_AXIS_ERROR = "'y-axis' must be 'zero', 'data', a [min, max] list of two numbers, or a {'min': min, 'max': max} dict."
+
+
+def _check_y_axis(value: Any) -> None:
+    """'zero' (the default), 'data', a [min, max] floor domain or a strict {"min", "max"} domain."""
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    if isinstance(value, str):
+        if value not in ("zero", "data"):
+            raise ValueError(Y_AXIS_ERROR)
+        return
+    if isinstance(value, list):
+        if len(value) != 2 or not all(number(v) for v in value):
+            raise ValueError(Y_AXIS_ERROR)
+        if value[0] > value[1]:
+            raise ValueError("'y-axis' domain minimum cannot exceed its maximum.")
+        return
+    if isinstance(value, dict):
+        if set(value) != {"min", "max"} or not all(number(v) for v in value.values()):
+            raise ValueError(Y_AXIS_ERROR)
+        if value["min"] > value["max"]:
+            raise ValueError("'y-axis' domain minimum cannot exceed its maximum.")
+        if value["min"] == value["max"]:
+            raise ValueError("'y-axis' strict domain minimum and maximum cannot be equal.")
+        return
+    raise ValueError(Y_AXIS_ERROR)
+
+
+def _plot_sensor_ids(plot: Any) -> list[Any]:
+    if not isinstance(plot, dict):
+        raise ValueError("Each plot in 'plots' must be a dictionary.")
+    if not {"sensor", "sensors", "asset"} & set(plot):
+        raise ValueError("Each plot must contain either 'sensor', 'sensors' or an 'asset' key.")
+    if "asset" in plot:
+        _check_asset_plot(plot)
+    ids: list[Any] = []
+    if "sensor" in plot:
+        if not _is_id(plot["sensor"]):
+            raise ValueError("'sensor' value must be an integer.")
+        ids.append(plot["sensor"])
+    if "sensors" in plot:
+        if not isinstance(plot["sensors"], list) or not all(_is_id(i) for i in plot["sensors"]):
+            raise ValueError("'sensors' value must be a list of integers.")
+        ids += plot["sensors"]
+    return ids
+
+
+def _check_asset_plot(plot: dict) -> None:
+    """An asset plot shows one stored flex-config field of that asset, which it must have."""
+    if "flex-context" not in plot and "flex-model" not in plot:
+        raise ValueError("When 'asset' is provided in a plot, 'flex-context' or 'flex-model' must also be provided.")
+    asset = store.find(plot["asset"]) if _is_id(plot["asset"]) else None
+    if asset is None:
+        raise ValueError(f"Asset with ID {plot['asset']} does not exist.")
+    for key, attribute in (("flex-context", "flex_context"), ("flex-model", "flex_model")):
+        if key not in plot:
+            continue
+        if not isinstance(plot[key], str):
+            raise ValueError(f"The value for '{key}' must be a string.")
+        if plot[key] not in (getattr(asset, attribute) or {}):
+            raise ValueError(f"The asset with ID '{asset.id}' does not have a '{plot[key]}' set in its "
+                             f"'{attribute}'.")
+
+
+def _check_sensors_to_show_field(value: Any) -> None:
+    """The sensors_to_show field itself: its structure only (FlexMeasures' asset-write error shape)."""
+    try:
+        if not isinstance(value, list):
+            raise ValueError("sensors_to_show should be a list.")
+        for item in value:
+            _sensor_ids_of(item)
+    except ValueError as exc:
+        raise flex_config.stored_config_error(str(exc)) from None
+
+
+def _check_stored_config(user: Any, changes: dict[str, Any]) -> None:
+    """Stored flex config and sensors_to_show, checked when written (POST and PATCH)."""
+    if "flex_context" in changes:
+        flex_config.check_stored_flex_context(user, changes["flex_context"])
+    if "flex_model" in changes:
+        flex_config.check_stored_flex_model(user, changes["flex_model"])
+    if "sensors_to_show" in changes:
+        _check_sensors_to_show_field(changes["sensors_to_show"])
 
 
 def _account_for_new_asset(user: Any, body: AssetCreate, errors: _Errors) -> int | None:
@@ -275,6 +380,7 @@ def create(user: Any, body: AssetCreate) -> dict[str, Any]:
     if "account_id" not in errors:
         _check_references(body, account_id, errors)
     errors.raise_if_any()
+    _check_stored_config(user, body.given())
     fields = {k: v for k, v in body.given().items() if k not in ("account_id", "name", "generic_asset_type_id",
                                                                     "parent_asset_id")}
     try:
@@ -291,8 +397,7 @@ def update(user: Any, asset: Asset, body: AssetFields) -> dict[str, Any]:
     _check_references(body, asset.account_id, errors, asset=asset)
     errors.raise_if_any()
     changes = body.given()
-    if "flex_context" in changes:
-        _check_flex_context(changes["flex_context"])
+    _check_stored_config(user, changes)
     events = change_events(asset, changes)
     try:
         store.update(asset, changes)
@@ -301,26 +406,6 @@ def update(user: Any, asset: Asset, body: AssetFields) -> dict[str, Any]:
     for event in events:
         audit.record_asset_event(event, asset.id, user)
     return full_json(asset)
-
-
-def _check_flex_context(flex_context: Any) -> None:
-    """The stored flex-context rules (contract §8.3), answered in their own shape: {"error", "status"}.
-
-    The text is the field -> messages mapping, as FlexMeasures prints its ValidationError.
-    """
-    if not isinstance(flex_context, dict):
-        raise ApiError(422, {"error": "The flex-context should be a JSON object.", "status": 422})
-    errors = {key: ["A stored flex-context cannot hold time series."] for key, value in flex_context.items()
-              if isinstance(value, list) and key != "inflexible-device-sensors"}
-    if not errors:
-        from chalicelib.scheduling.flex_context import FlexContext
-
-        try:
-            FlexContext.model_validate(flex_context)
-        except ValidationError as exc:
-            errors = nest_errors(exc.errors(include_url=False))
-    if errors:
-        raise ApiError(422, {"error": str(errors), "status": 422})
 
 
 def change_events(asset: Asset, changes: dict[str, Any]) -> list[str]:
@@ -343,3 +428,4 @@ def delete(user: Any, asset: Asset) -> None:
     automations.delete_for_assets([asset.id, *store.offspring_ids(asset.id)])  # and their schedules
     store.delete(asset)
     audit.record_asset_event(f"Deleted asset '{asset.name}': {asset.id}", asset.id, user)
+    flex_config.forget_asset(asset, user)

@@ -327,7 +327,8 @@ def _start_job(automation: Any, scheduled_at: datetime) -> str:
     if not permissions.asset_permits(creator, permissions.CREATE_CHILDREN, owner_of_account(asset.account_id)):
         raise ApiError(403, {"message": f"The creator may no longer schedule asset {asset.id}."})
     raw, _ = schedules.asset_trigger_args(_schedule_body(automation.parameters, scheduled_at), {})
-    return schedules.trigger_for_asset(creator, asset, raw, True)  # force: each run is a new job
+    # force: each run is a new job. Both job-response styles carry the job id under `schedule`.
+    return schedules.trigger_for_asset(creator, asset, raw, True).body["schedule"]
 
 
 def _floored(moment: datetime, sensor: Any) -> datetime:

@@ -15,8 +15,11 @@ from chalicelib.errors import ApiError, field_error, unprocessable
 from chalicelib.forecasting.plan import ForecastPlan, PlanError, plan_forecasts
 from chalicelib.schemas.durations import format_hours_duration
 from chalicelib.schemas.forecasts import MODEL, ForecastTrigger, forecast_result
+from chalicelib.schemas import results
+from chalicelib.schemas.results import Reply, processed
+from chalicelib.services.job_responses import legacy_job_responses, retry_after
 from chalicelib.services.schedules import status_detail
-from chalicelib.store import beliefs, jobs, queue, sensors
+from chalicelib.store import assets, beliefs, jobs, queue, sensors
 
 KIND = "forecasting"
 
@@ -47,11 +50,15 @@ def trigger(user: Any, sensor: Any, args: ForecastTrigger) -> str:
     return job.id
 
 
-def accepted(sensor_id: int, job_id: str) -> tuple[dict, int]:
-    """FlexMeasures 1.0.1's 202, with `forecast` as the legacy key for the job id."""
-    return {"status": "ACCEPTED", "message": "Forecasting job has been queued.", "job": job_id,
-            "job-url": f"/api/v3_0/jobs/{job_id}",
-            "results-url": f"/api/v3_0/sensors/{sensor_id}/forecasts/{job_id}", "forecast": job_id}, 202
+def accepted(sensor: Any, job_id: str) -> Reply:
+    """FlexMeasures 1.0.1's 202, with `forecast` as the legacy key for the job id; or, where the deployment (or the
+    asset's client version) asks for the legacy job responses, 200 PROCESSED with `forecast`."""
+    if legacy_job_responses(assets.find(sensor.generic_asset_id)):
+        return Reply(processed(forecast=job_id))
+    return Reply(results.accepted(job_id, f"/api/v3_0/jobs/{job_id}",
+                                  f"/api/v3_0/sensors/{sensor.id}/forecasts/{job_id}", legacy_key="forecast",
+                                  message="Forecasting job has been queued."), 202,
+                 retry_after(sensor.generic_asset_id, KIND))
 
 
 def _plan(sensor: Any, args: ForecastTrigger) -> ForecastPlan:
@@ -77,23 +84,32 @@ def _require_regressors(user: Any, sensor_ids: list[int]) -> None:
 
 # ---- results --------------------------------------------------------------------------------------
 
-def result(sensor: Any, job_id: str) -> tuple[dict, int]:
-    """GET /sensors/<id>/forecasts/<uuid>: pending 202, failed 422, finished 200 with the values."""
+def result(sensor: Any, job_id: str) -> Reply:
+    """GET /sensors/<id>/forecasts/<uuid>: pending 202 (legacy style: 400), failed 422 (legacy: 400), finished 200
+    with the values."""
     job = jobs.find(job_id)
     if job is None or job.kind != KIND:
         raise _rejected(f"Job {job_id} not found.")
     if job.sensor_id is None or int(job.sensor_id) != int(sensor.id):
         raise _rejected(f"Sensor ID mismatch: job {job_id} is for sensor {job.sensor_id}, not sensor {sensor.id}.")
     if job.status != "finished":
-        return {"status": job.status.upper(), "message": status_detail(job)}, 422 if job.status == "failed" else 202
+        if legacy_job_responses(assets.find(sensor.generic_asset_id)):
+            raise unknown_forecast(status_detail(job))
+        if job.status == "failed":
+            return Reply({"status": "FAILED", "message": status_detail(job)}, 422)
+        return Reply({"status": job.status.upper(), "message": status_detail(job)}, 202,
+                     retry_after(job.asset_id, job.kind))
     source_id = ((job.meta or {}).get("data_source_info") or {}).get("id")
     found = _stored_forecast(sensor, job, source_id)
     if found is None:
-        raise ApiError(400, {"result": "Rejected", "status": "UNKNOWN_FORECAST", "message": (
-            "A forecasting job has been processed with your job ID, but the forecast was not found in the "
-            "database.")})
+        raise unknown_forecast("A forecasting job has been processed with your job ID, but the forecast was not "
+                               "found in the database.")
     start, duration, values = found
-    return forecast_result(start, format_hours_duration(duration), values, sensor.unit), 200
+    return Reply(forecast_result(start, format_hours_duration(duration), values, sensor.unit))
+
+
+def unknown_forecast(message: str) -> ApiError:
+    return ApiError(400, {"result": "Rejected", "status": "UNKNOWN_FORECAST", "message": message})
 
 
 def _stored_forecast(sensor: Any, job: Any, source_id: int | None) -> tuple[datetime, timedelta, list] | None:

@@ -1,7 +1,7 @@
 """Load the entity a request names, or answer as the contract does when it is unknown (404 or 422 per endpoint)."""
 from __future__ import annotations
 
-from chalicelib.errors import field_error, http_error, not_found
+from chalicelib.errors import ApiError, field_error, http_error, not_found
 from chalicelib.schemas.entity_address import EntityAddressError, parse
 from chalicelib.store import accounts, assets, jobs, sensors, sources, users
 from chalicelib.store.models import Account, Asset, DataSource, Job, Sensor, User
@@ -68,5 +68,6 @@ def job_with_asset_or_404(job_id: str) -> tuple[Job, Asset]:
     job = jobs.find(job_id)
     asset = assets.find(job.asset_id) if job is not None and job.asset_id is not None else None
     if job is None or asset is None:
-        raise http_error(404, f"Job {job_id} not found.")
+        # FlexMeasures' jobs endpoint answers with its own body here, not the int status of abort(404).
+        raise ApiError(404, {"status": "ERROR", "message": f"Job {job_id} not found."})
     return job, asset

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from datetime import timedelta, timezone
 from typing import Any, Iterator
 
@@ -18,7 +19,10 @@ from chalicelib.auth.access import owner_of_account
 from chalicelib.errors import ApiError, field_error, unprocessable
 from chalicelib.scheduling.flex_context import merge_flex_contexts
 from chalicelib.schemas.durations import format_hours_duration
+from chalicelib.schemas.results import Reply, accepted, processed
 from chalicelib.schemas.validation import nest_errors
+from chalicelib.services import flex_config
+from chalicelib.services.job_responses import legacy_job_responses, retry_after
 from chalicelib.store import asset_types, assets, jobs, queue, schedule_results, sensors
 from chalicelib.store.solver_data import sensor_info
 from chalicelib.timeseries import units
@@ -48,6 +52,18 @@ def unrecognized_job(job_id: str) -> ApiError:
 
 # ---- triggers -----------------------------------------------------------------------------------
 
+JOBS_PATH = "/api/v3_0/jobs"
+
+
+def trigger_reply(job_id: str, asset: Any, results_url: str | None = None) -> Reply:
+    """The seed's 200 PROCESSED, or FlexMeasures 1.0.1's 202 ACCEPTED with the legacy `schedule` key (the job is
+    pending, so a Retry-After comes with it)."""
+    if legacy_job_responses(asset):
+        return Reply(processed(schedule=job_id))
+    return Reply(accepted(job_id, f"{JOBS_PATH}/{job_id}", results_url, legacy_key="schedule"), 202,
+                 retry_after(asset.id if asset is not None else None, "scheduling"))
+
+
 def sensor_trigger_args(raw: Any) -> tuple[dict, bool]:
     """The sensor trigger's body and its force flag, with the plain argument errors (webargs' 422) first."""
     from chalicelib.scheduling.request import TriggerArgs
@@ -57,20 +73,27 @@ def sensor_trigger_args(raw: Any) -> tuple[dict, bool]:
     return raw, force
 
 
-def trigger_for_sensor(user: Any, sensor: Any, raw: dict, force: bool) -> str:
-    """POST /sensors/<id>/schedules/trigger -> the job id (new, or cached for an identical trigger)."""
+def trigger_for_sensor(user: Any, sensor: Any, raw: dict, force: bool) -> Reply:
+    """POST /sensors/<id>/schedules/trigger -> the job (new, or cached for an identical trigger), in the reply
+    style of the sensor's asset."""
     asset = assets.find(sensor.generic_asset_id)
     scheduler = _scheduler_for(asset)
+    stored_model = asset.flex_model if asset is not None else None
+    if stored_model and isinstance(raw.get("flex-model", {}), dict):
+        # The sensor's asset's stored flex-model, under what the trigger sends (FlexMeasures 1.0.1).
+        raw["flex-model"] = {**stored_model, **raw.get("flex-model", {})}
     if "flex-model" in raw:
         raw["flex-model"] = scheduler.completed_flex_model(raw["flex-model"], sensor.attributes,
                                                            asset.attributes if asset is not None else None)
     context = _merged_context(raw, asset)
     body = _validate_trigger(scheduler.trigger_body, {**raw, "flex-context": context}, "json")
+    _check_resolution(body.resolution, sensor)
     request = scheduler.sensor_request(sensor.id, body)
     _check_request(user, request, {sensor.id: sensor}, scheduler)
     stored = {**raw, "flex-context": context}
-    return _enqueue(user, "sensor", stored, request, force, scheduler, asset_id=sensor.generic_asset_id,
-                    sensor_id=sensor.id)
+    job_id = _enqueue(user, "sensor", stored, request, force, scheduler, asset_id=sensor.generic_asset_id,
+                      sensor_id=sensor.id)
+    return trigger_reply(job_id, asset, f"/api/v3_0/sensors/{sensor.id}/schedules/{job_id}")
 
 
 def asset_trigger_args(raw: Any, query: dict[str, str]) -> tuple[dict, bool]:
@@ -79,23 +102,72 @@ def asset_trigger_args(raw: Any, query: dict[str, str]) -> tuple[dict, bool]:
 
     raw = _args_and_json(raw, query)
     raw, force = _take_force(raw, "args_and_json", allow_seed_key=False)
+    if isinstance(raw.get("flex-model"), list):
+        raw["flex-model"] = [_entry_with_sensor(entry) for entry in raw["flex-model"]]
     _validate_trigger(AssetTriggerBody, raw, "args_and_json")
     return raw, force
 
 
-def trigger_for_asset(user: Any, asset: Any, raw: dict, force: bool) -> str:
+def _entry_with_sensor(entry: Any) -> Any:
+    """FlexMeasures 1.0.1 lets a device entry name its asset instead of (or besides) its power sensor; here the
+    asset's power sensor schedules it, and the asset's stored flex-model is merged in as for a sensor entry."""
+    if not isinstance(entry, dict) or "asset" not in entry:
+        return entry
+    entry = dict(entry)
+    asset_id = entry.pop("asset")
+    found = assets.find(asset_id) if isinstance(asset_id, int) and not isinstance(asset_id, bool) else None
+    if found is None:
+        raise flex_error({"flex-model": [f"No asset found with ID {asset_id}."]})
+    if "sensor" in entry:
+        if _asset_of_sensor(entry["sensor"]) != found.id:
+            raise flex_error({"flex-model": ["Sensor does not belong to asset."]})
+        return entry
+    sensor_id = _power_sensor_of(found.id)
+    if sensor_id is None:
+        raise flex_error({"flex-model": [f"Asset {found.id} has no power sensor to schedule."]})
+    return {"sensor": sensor_id, **entry}
+
+
+def trigger_for_asset(user: Any, asset: Any, raw: dict, force: bool) -> Reply:
     """POST /assets/<id>/schedules/trigger: several devices, joint or sequential, in one job (always the
     StorageScheduler: a process flex-model describes one device)."""
     from chalicelib.scheduling import choice
     from chalicelib.scheduling.request import AssetTriggerBody, ScheduleRequest
 
     context = _merged_context(raw, asset)
+    if isinstance(raw.get("flex-model", []), list):
+        raw["flex-model"] = flex_config.merged_asset_flex_model(asset, raw.get("flex-model", []), _asset_of_sensor,
+                                                                _power_sensor_of)
+    if not raw["flex-model"]:
+        raise flex_error({"flex-model": ["No flex-model was given, and none is stored on the asset or its "
+                                         "offspring."]})
     body = _validate_trigger(AssetTriggerBody, {**raw, "flex-context": context}, "args_and_json")
     devices = _device_sensors(asset, [entry.sensor for entry in body.flex_model])
     request = ScheduleRequest.from_asset_trigger(body)
     _check_request(user, request, devices, choice.STORAGE)
     stored = {**raw, "flex-context": context}
-    return _enqueue(user, "asset", stored, request, force, choice.STORAGE, asset_id=asset.id, sensor_id=None)
+    job_id = _enqueue(user, "asset", stored, request, force, choice.STORAGE, asset_id=asset.id, sensor_id=None)
+    # FlexMeasures' asset trigger names no results-url (one job, several sensors).
+    return trigger_reply(job_id, asset)
+
+
+def _check_resolution(resolution: timedelta | None, sensor: Any) -> None:
+    """FlexMeasures: a sensor trigger's resolution must be a whole multiple of the sensor's."""
+    own = timedelta(minutes=int(sensor.event_resolution_minutes or 0))
+    if resolution is not None and own > timedelta(0) and resolution % own != timedelta(0):
+        raise unprocessable("json", {"resolution": [
+            f"Resolution of {resolution} is incompatible with the sensor's required resolution of {own}."]})
+
+
+def _asset_of_sensor(sensor_id: int) -> int | None:
+    sensor = sensors.find(sensor_id) if isinstance(sensor_id, int) else None
+    return int(sensor.generic_asset_id) if sensor is not None else None
+
+
+def _power_sensor_of(asset_id: int) -> int | None:
+    """The sensor a stored flex-model's schedule goes to: the asset's (first) sensor with a power unit."""
+    power = [s for s in sensors.list_for_asset(asset_id) if units.is_power_unit(s.unit)]
+    return min(int(s.id) for s in power) if power else None
 
 
 def _scheduler_for(asset: Any) -> Any:
@@ -249,15 +321,22 @@ def _fingerprint(trigger: str, target: int, stored: dict, request: Any, horizon:
            "duration": (request.duration or horizon).total_seconds(),
            "prior": request.prior.astimezone(timezone.utc).isoformat() if request.prior else None,
            "flex-model": stored.get("flex-model"), "flex-context": stored.get("flex-context"),
-           "sequential": bool(stored.get("sequential", False))}
+           "sequential": bool(stored.get("sequential", False)),
+           "resolution": request.resolution.total_seconds() if request.resolution else None}
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
 
 
 # ---- results --------------------------------------------------------------------------------------
 
-def status_detail(job: Any) -> str:
-    """FlexMeasures' text for a job's state, named after its queue (without the "<scheduler> was used." suffix)."""
+def status_detail(job: Any, current: bool = False) -> str:
+    """FlexMeasures' text for a job's state, named after its queue (without the "<scheduler> was used." suffix);
+    `current`: FlexMeasures 1.0's wording for a failure (the reason's own final period dropped), as GET /jobs/<uuid>
+    has it."""
     noun = f"{(job.kind or 'scheduling').capitalize()} job"
+    if job.status == "failed" and current:
+        if not job.error:
+            return f"{noun} failed, but no exception information was stored."
+        return f"{noun} failed with {job.error.rstrip('.')}."
     if job.status == "failed":
         return f"{noun} failed with {job.error or 'ValueError: The job does not state why it failed'}."
     return {"started": f"{noun} in progress.", "queued": f"{noun} waiting to be processed.",
@@ -265,8 +344,13 @@ def status_detail(job: Any) -> str:
             "finished": f"{noun} has finished."}.get(job.status, f"{noun} has an unknown status.")
 
 
-def schedule_result(sensor: Any, job_id: str, duration: timedelta | None, unit: str | None) -> dict:
-    """GET /sensors/<id>/schedules/<uuid>: every state of §10.4, or the schedule (consumption positive)."""
+PENDING = ("queued", "started", "deferred")
+
+
+def schedule_result(sensor: Any, job_id: str, duration: timedelta | None, unit: str | None,
+                    sign_convention: str = "consumption-positive") -> Reply:
+    """GET /sensors/<id>/schedules/<uuid>: every state of §10.4, or the schedule in the sign convention asked
+    for. A pending job: 400 (seed) or 202 with the job's status and a Retry-After (FlexMeasures 1.0.1)."""
     horizon = min(duration or DEFAULT_RESULT_DURATION, settings.planning_horizon())
     job = jobs.find(job_id)
     if job is None:
@@ -274,17 +358,35 @@ def schedule_result(sensor: Any, job_id: str, duration: timedelta | None, unit: 
     scheduler_info = (job.meta or {}).get("scheduler_info") or {"scheduler": ""}
     used = f"{scheduler_info.get('scheduler', '')} was used."
     if job.status != "finished":
-        raise unknown_schedule(f"{status_detail(job)} {used}")
+        current = not legacy_job_responses(assets.find(sensor.generic_asset_id))
+        if job.status in PENDING and current:
+            return Reply({"status": job.status.upper(), "message": f"{status_detail(job)} {used}"}, 202,
+                         retry_after(job.asset_id, job.kind))
+        raise unknown_schedule(f"{status_detail(job, current)} {used}")
     stored = schedule_results.find(job_id, sensor.id)
     if stored is None or not stored.values:
         raise unknown_schedule("A scheduling job has been processed with your job ID, but  the schedule was not "
                                f"found in the database. {used}")
     values, shown = _trimmed(stored, horizon)
+    values = _signed(values, stored, sensor, sign_convention)
     values, shown_unit = _in_unit(values, stored, unit)
     start = stored.start.astimezone(timezone.utc).isoformat()
-    return {"scheduler_info": scheduler_info, "values": values, "start": start,
-            "duration": format_hours_duration(shown), "unit": shown_unit, "costs": (job.meta or {}).get("costs"),
-            "status": "PROCESSED", "message": f"Request has been processed. {used}"}
+    return Reply({"scheduler_info": scheduler_info, "values": values, "start": start,
+                  "duration": format_hours_duration(shown), "unit": shown_unit,
+                  "costs": (job.meta or {}).get("costs"), "status": "PROCESSED",
+                  "message": f"Request has been processed. {used}"})
+
+
+def _signed(values: list[float], stored: Any, sensor: Any, sign_convention: str) -> list[float]:
+    """Stored results are consumption positive. FlexMeasures flips schedules of power sensors only:
+    production-positive negates them, wysiwyg shows them as the database holds them (the sign the sensor stores,
+    §10.3)."""
+    if stored.kind != "power" or sign_convention == "consumption-positive" or not units.is_power_unit(sensor.unit):
+        return values  # FlexMeasures flips only sensors that measure power
+    from chalicelib.scheduling.outputs import stored_sign
+
+    sign = -1 if sign_convention == "production-positive" else stored_sign(sensor_info(sensor))
+    return [sign * v + 0.0 for v in values]
 
 
 def _trimmed(stored: Any, horizon: timedelta) -> tuple[list[float], timedelta]:
@@ -339,15 +441,38 @@ WORKER_FUNCTIONS = {"scheduling": "flexcloud.workers.scheduling.solve_job",
 JOB_STATUS_CODES = {"finished": 200, "failed": 422}
 
 
-def job_status(job: Any) -> tuple[dict, int]:
-    """GET /jobs/<uuid> as [CURRENT] FlexMeasures reports it (flexmeasures-client's wait_for_job)."""
-    return {
-        "status": job.status.upper(), "message": status_detail(job), "result": (job.meta or {}).get("costs"),
-        "func-name": WORKER_FUNCTIONS.get(job.kind, WORKER_FUNCTIONS["scheduling"]), "origin": job.kind or "scheduling",
+# How often a held GET /jobs/<uuid> reads the job again (one GetItem each time).
+JOB_STATUS_POLL_SECONDS = 0.05
+
+
+def job_status(job: Any) -> Reply:
+    """GET /jobs/<uuid> as FlexMeasures 1.0.1 reports it (flexmeasures-client's wait_for_job), in both styles:
+    hyphenated fields and their underscore twins; a pending job (202) comes with a Retry-After. A pending job may
+    first be waited for, up to settings.job_status_wait_seconds (long polling; 0 by default)."""
+    job = _waited_for(job, settings.job_status_wait_seconds())
+    body = {
+        "status": job.status.upper(), "message": status_detail(job, current=True),
+        "result": (job.meta or {}).get("result"),
+        "origin": job.kind or "scheduling",
+        "func-name": WORKER_FUNCTIONS.get(job.kind, WORKER_FUNCTIONS["scheduling"]),
         "enqueued-at": _iso(job.enqueued_at), "started-at": _iso(job.started_at), "ended-at": _iso(job.ended_at),
         "exc-info": job.error if job.status == "failed" else None,
         **({"automation": int((job.meta or {})["automation_id"])} if (job.meta or {}).get("automation_id") else {}),
-    }, JOB_STATUS_CODES.get(job.status, 202)
+    }
+    body.update({key.replace("-", "_"): body[key] for key in UNDERSCORE_TWINS})
+    code = JOB_STATUS_CODES.get(job.status, 202)
+    return Reply(body, code, retry_after(job.asset_id, job.kind) if code == 202 else None)
+
+
+UNDERSCORE_TWINS = ("func-name", "enqueued-at", "started-at", "ended-at", "exc-info")
+
+
+def _waited_for(job: Any, seconds: float) -> Any:
+    deadline = time.monotonic() + seconds
+    while job.status in PENDING and time.monotonic() < deadline:
+        time.sleep(JOB_STATUS_POLL_SECONDS)
+        job = jobs.find(job.id) or job
+    return job
 
 
 def _iso(moment: Any) -> str | None:

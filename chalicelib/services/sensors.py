@@ -12,6 +12,7 @@ from chalicelib.schemas.durations import format_duration, parse_duration
 from chalicelib.schemas.sensors import (DataDeletion, SensorCreate, SensorListArgs, SensorPatch,
                                         resolution_of, zone_of)
 from chalicelib.services.listing import filter_terms, matches_any
+from chalicelib.services import flex_config
 from chalicelib.services.loaders import account_or_404, asset_or_422
 from chalicelib.store import accounts, assets, audit, beliefs, sensors, sources
 from chalicelib.store.errors import DuplicateError
@@ -52,6 +53,7 @@ def update(user: Any, sensor: Any, body: SensorPatch) -> Any:
 def delete(user: Any, sensor: Any) -> None:
     audit.record_asset_event(f"Deleted sensor '{sensor.name}': {sensor.id}", sensor.generic_asset_id, user)
     sensors.delete(sensor)
+    flex_config.forget_sensor(sensor, user)
 
 
 def delete_data(user: Any, sensor: Any, body: DataDeletion) -> None:

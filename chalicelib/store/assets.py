@@ -47,6 +47,12 @@ def list_for_accounts(account_ids: Iterable[int | None]) -> list[Asset]:
     return sorted(out, key=lambda a: a.id)
 
 
+def scan_all() -> list[Asset]:
+    """Every asset (a table scan): for the rare sweeps over all stored config, e.g. after a sensor is deleted,
+    which any account's assets may refer to (public price sensors)."""
+    return list(Asset.scan())
+
+
 def children_of(asset_id: int) -> list[Asset]:
     return list(Asset.by_parent.query(parent_key(asset_id)))
 

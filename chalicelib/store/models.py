@@ -134,6 +134,8 @@ class Asset(BaseModel):
     sensors_to_show_as_kpis = JSONAttribute(default=list)
     # [CURRENT] clients (flexmeasures-client add_asset) may send one; kept, not shown by the [SEED] JSON.
     flex_model = JSONAttribute(null=True)
+    description = UnicodeAttribute(null=True)  # FlexMeasures 1.0.1
+    external_id = UnicodeAttribute(null=True)  # FlexMeasures 1.0.1: the asset's id in another system
     by_account = _gsi("by-account", "account_key", UnicodeAttribute, "id", NumberAttribute)
     by_parent = _gsi("by-parent", "parent_key", UnicodeAttribute, "id", NumberAttribute)
 

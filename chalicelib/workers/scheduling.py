@@ -45,7 +45,8 @@ def solve_job(job: Job) -> dict[str, Any]:
     except SchedulingError as exc:
         raise runner.JobFailed(exc.reason, scheduler.info) from None
     source = store_result(job, request, result, scheduler, sensors)
-    return {**scheduler.info, **finished_meta(request, result, source)}
+    return {**scheduler.info, **finished_meta(request, result, source),
+            "result": job_result(result, lambda sensor_id: int(sensors.item(sensor_id).generic_asset_id))}
 
 
 def schedule_request(job: Job, scheduler: choice.Scheduler) -> Any:
@@ -92,3 +93,12 @@ def finished_meta(request: Any, result: ScheduleResult, source: DataSource) -> d
         "start": result.window.start.isoformat(), "end": result.window.end.isoformat(),
         "prior": request.prior.isoformat(),
     }
+
+
+def job_result(result: ScheduleResult, asset_of: Any) -> dict[str, Any]:
+    """FlexMeasures 1.0's return value of a scheduling job (GET /jobs/<uuid> `result`): the SoC constraint
+    analysis per device's asset (`asset_of`: power sensor id -> asset id) and how many beliefs were saved."""
+    count = sum(len(schedule.values) for schedule in [*result.power, *result.soc])
+    return {"unresolved": [{"asset": asset_of(sensor_id), **fields} for sensor_id, fields in result.unresolved.items()],
+            "resolved": [{"asset": asset_of(sensor_id), **fields} for sensor_id, fields in result.resolved.items()],
+            "num-beliefs": count}

@@ -52,6 +52,7 @@ def test_list_own_assets_bare_list_with_full_json(api, make_user, make_asset, ba
         "generic_asset_type": {"id": battery_type.id, "name": "battery"}, "parent_asset_id": parent.id,
         "child_assets": [], "sensors": [{"id": sensor.id, "name": "power"}],
         "attributes": "{}", "sensors_to_show": "[]", "flex_context": "{}", "sensors_to_show_as_kpis": "[]",
+        "flex_model": "{}", "description": None, "external_id": None,
     }
 
 

@@ -122,7 +122,8 @@ def _bodies(ids: dict[str, Any]) -> dict[str, dict[str, Any]]:
     window = {"start": START, "duration": "PT1H", "unit": "kW", "horizon": "PT0H", "prior": START}
     asset = {"name": "new", "generic_asset_type_id": ids["type"], "latitude": 52.0, "longitude": 4.0,
              "parent_asset_id": ids["parent"], "attributes": '{"a": 1}', "sensors_to_show": f"[{ids['sensor']}]",
-             "flex_context": "{}", "sensors_to_show_as_kpis": "[]"}
+             "flex_context": "{}", "sensors_to_show_as_kpis": "[]", "flex_model": '{"soc-max": "1 kWh"}',
+             "description": "d", "external_id": "x"}
     storage = {"soc-at-start": 10, "soc-unit": "kWh", "soc-min": 0, "soc-max": 100, "power-capacity": "10 kW",
                "soc-targets": [{"datetime": "2025-01-01T01:00:00+00:00", "value": 50}],
                "roundtrip-efficiency": "90%"}
@@ -137,7 +138,7 @@ def _bodies(ids: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "annotation": {"content": "note", "start": START, "end": "2025-01-01T01:00:00+00:00", "type": "alert",
                        "prior": START},
         "asset_trigger": {"start": START, "duration": "PT2H", "flex-model": [{"sensor": ids["sensor"], **storage}],
-                          "flex-context": context, "sequential": False},
+                          "flex-context": context, "sequential": False, "resolution": "PT30M"},
         "automation_create": {"name": "nightly", "cron": "0 6 * * *", "timezone": "UTC", "type": "forecasting",
                               "active": True, "parameters": {"sensor": ids["sensor"], "duration": "PT2H"},
                               "config": {"train-period": "P3D"}},
@@ -147,7 +148,7 @@ def _bodies(ids: dict[str, Any]) -> dict[str, dict[str, Any]]:
                              "config": {"train-period": "P3D", "missing-threshold": 0.5, "regressors": [ids["sensor"]],
                                         "lower": 0, "upper": 100}},
         "sensor_trigger": {"start": START, "duration": "PT2H", "flex-model": storage, "flex-context": context,
-                           "force_new_job_creation": False},
+                           "force_new_job_creation": False, "resolution": "PT30M"},
         "sensor_create": {"name": "new", "unit": "kW", "event_resolution": "PT15M",
                           "generic_asset_id": ids["asset"], "timezone": "UTC", "attributes": "{}"},
         "sensor_patch": {"name": "renamed", "unit": "kW", "timezone": "UTC", "event_resolution": "PT15M",
@@ -236,7 +237,8 @@ ROUTES: dict[tuple[str, str], tuple[str | None, str, dict[str, str]]] = {
     ("/v3_0/sensors/{id}/schedules/trigger", "POST"): ("sensor", "sensor_trigger", {}),
     ("/v3_0/sensors/{id}/forecasts/trigger", "POST"): ("sensor", "forecast_trigger", {}),
     ("/v3_0/sensors/{id}/forecasts/{uuid}", "GET"): ("sensor", "none", {}),
-    ("/v3_0/sensors/{id}/schedules/{uuid}", "GET"): ("sensor", "none", {"duration": "PT1H", "unit": "kW"}),
+    ("/v3_0/sensors/{id}/schedules/{uuid}", "GET"): ("sensor", "none", {"duration": "PT1H", "unit": "kW",
+                                                                        "sign-convention": "wysiwyg"}),
     ("/v3_0/sensors/{id}/stats", "GET"): ("sensor", "none", {"sort": "false", "event_start_time": START,
                                                             "event_end_time": "2025-01-02T00:00:00+00:00"}),
     ("/v3_0/sensors/{id}/status", "GET"): ("sensor", "none", {}),
@@ -413,6 +415,8 @@ def _is_error_shape(path: str, status: int, body: dict[str, Any]) -> bool:
     if keys == {"message", "status"}:
         if status == 401:
             return body == {"message": UNAUTHORIZED_MESSAGE, "status": "UNAUTHORIZED"}
+        if path.startswith("/api/v3_0/jobs/") and status == 404:  # FlexMeasures' jobs endpoint: its own body
+            return body["status"] == "ERROR" and isinstance(body["message"], str)
         return body["status"] == status and isinstance(body["message"], str)  # Werkzeug-style HTTP error
     if keys != {"message", "result", "status"} or body["result"] != "Rejected":
         return False

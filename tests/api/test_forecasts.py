@@ -21,6 +21,12 @@ def daily_pattern(hour: int) -> float:
     return round(10 + 5 * math.sin(2 * math.pi * hour / 24), 6)
 
 
+@pytest.fixture(autouse=True)
+def flexmeasures_job_responses(monkeypatch):
+    """These tests read FlexMeasures 1.0.1's job responses (the seed's: test_seed_style_job_responses)."""
+    monkeypatch.setenv("FLEXCLOUD_JOB_RESPONSES", "flexmeasures")
+
+
 @pytest.fixture
 def site(aws):
     site = make_site(outsider=True, sensors={"load": dict(unit="kW", minutes=60),
@@ -52,7 +58,7 @@ def test_trigger_worker_and_forecast_round_trip(api, site):
                       "results-url": f"/api/v3_0/sensors/{site.load.id}/forecasts/{job_id}", "forecast": job_id}
 
     pending = get_forecast(api, site.load, job_id, site.member.token)
-    assert pending.status == 202
+    assert pending.status == 202 and pending.headers["retry-after"].isdigit()
     assert pending.json == {"status": "QUEUED", "message": "Forecasting job waiting to be processed."}
     status = api.get(f"/api/v3_0/jobs/{job_id}", token=site.member.token)
     assert status.status == 202 and status.json["origin"] == "forecasting"
@@ -73,6 +79,19 @@ def test_trigger_worker_and_forecast_round_trip(api, site):
     assert api.get(f"/api/v3_0/jobs/{job_id}", token=site.member.token).json["status"] == "FINISHED"
     listed = api.get(f"/api/v3_0/assets/{site.asset.id}/jobs", token=site.member.token).json["jobs"]
     assert [(j["job_id"], j["queue"], j["status"]) for j in listed] == [(job_id, "forecasting", "finished")]
+
+
+def test_seed_style_job_responses(api, site, monkeypatch):
+    monkeypatch.setenv("FLEXCLOUD_JOB_RESPONSES", "seed")
+    r = trigger(api, site.load, site.member.token, start=START.isoformat(), duration="PT24H")
+    assert r.status == 200, r.json
+    job_id = r.json["forecast"]
+    assert r.json == {"status": "PROCESSED", "message": "Request has been processed.", "forecast": job_id}
+    pending = get_forecast(api, site.load, job_id, site.member.token)
+    assert pending.status == 400 and pending.json == {
+        "result": "Rejected", "status": "UNKNOWN_FORECAST", "message": "Forecasting job waiting to be processed."}
+    run_forecasts()
+    assert get_forecast(api, site.load, job_id, site.member.token).status == 200
 
 
 def test_viewpoints_every_forecast_frequency_believe_at_their_own_time(api, site):

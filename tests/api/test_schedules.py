@@ -88,6 +88,9 @@ def test_consumption_is_positive_false_stores_and_returns_the_solver_sign(api, s
     stored = beliefs.read_latest(sensor, datetime(2026, 1, 1, tzinfo=timezone.utc),
                                  datetime(2026, 1, 1, 4, tzinfo=timezone.utc))
     assert list(stored.value) == pytest.approx(values)
+    # wysiwyg shows what the database holds: here the same sign.
+    wysiwyg = get_schedule(api, sensor, job_id, site.member.token, duration="PT4H", **{"sign-convention": "wysiwyg"})
+    assert wysiwyg.json["values"] == values
 
 
 def test_trigger_validation_errors(api, site):
@@ -393,22 +396,29 @@ def test_asset_jobs_and_job_status(api, ems):
     failing = trigger(api, ems.battery, token, **{"flex-context": {}}).json["schedule"]
 
     r = api.get(f"/api/v3_0/jobs/{asset_job}", token=token)
-    assert r.status == 202 and r.json["status"] == "QUEUED"
+    assert r.status == 202 and r.json["status"] == "QUEUED" and int(r.headers["retry-after"]) >= 1
     assert r.json["message"] == "Scheduling job waiting to be processed." and r.json["enqueued-at"]
     assert r.json["started-at"] is None and r.json["exc-info"] is None and r.json["origin"] == "scheduling"
+    # FlexMeasures 1.0 sends the underscore spellings beside the hyphenated ones.
+    for hyphenated in ("func-name", "enqueued-at", "started-at", "ended-at", "exc-info"):
+        assert r.json[hyphenated.replace("-", "_")] == r.json[hyphenated]
+    assert r.json["result"] is None
     assert jobs.claim(jobs.find(sensor_job))
     r = api.get(f"/api/v3_0/jobs/{sensor_job}", token=token)
     assert (r.status, r.json["status"], r.json["message"]) == (202, "STARTED", "Scheduling job in progress.")
     assert r.json["started-at"] and r.json["ended-at"] is None
     run_queue()
     r = api.get(f"/api/v3_0/jobs/{asset_job}", token=token)
-    assert r.status == 200 and r.json["status"] == "FINISHED" and r.json["ended-at"]
-    assert r.json["result"]["currency"] == "EUR"
+    assert r.status == 200 and r.json["status"] == "FINISHED" and r.json["ended-at"] == r.json["ended_at"]
+    # 16 quarter-hours of battery power.
+    assert r.json["result"] == {"unresolved": [], "resolved": [], "num-beliefs": 16}
     r = api.get(f"/api/v3_0/jobs/{failing}", token=token)
-    assert r.status == 422 and r.json["status"] == "FAILED"
+    assert r.status == 422 and r.json["status"] == "FAILED" and r.json["exc_info"] == r.json["exc-info"]
+    # FlexMeasures 1.0 drops the reason's own final period here (the schedule GET keeps v0.28's "window..").
     assert r.json["message"] == ("Scheduling job failed with UnknownPricesException: Prices unknown for planning "
-                                 "window..")
-    assert api.get("/api/v3_0/jobs/unknown-job", token=token).status == 404
+                                 "window.")
+    r = api.get("/api/v3_0/jobs/unknown-job", token=token)
+    assert r.status == 404 and r.json == {"status": "ERROR", "message": "Job unknown-job not found."}
     assert api.get(f"/api/v3_0/jobs/{asset_job}", token=ems.outsider.token).status == 403
 
     r = api.get(f"/api/v3_0/assets/{ems.asset.id}/jobs", token=token)
@@ -449,3 +459,50 @@ def test_a_trigger_too_large_to_keep_with_its_job_is_refused(api, site):
     r = trigger(api, site.battery, site.member.token, **{"flex-context": {"consumption-price": hourly}})
     assert r.status == 413 and r.json["status"] == "PAYLOAD_TOO_LARGE"
     assert jobs.list_for_asset(site.asset.id) == []
+
+
+def test_trigger_resolution_schedules_coarser_and_keeps_it(api, site):
+    """FlexMeasures 1.0.1's `resolution`: hourly set points for a 15-minute battery, kept hourly (not resampled)."""
+    member = site.member.token
+    r = trigger(api, site.battery, member, resolution="PT1H")
+    assert r.status == 200, r.json
+    hourly = r.json["schedule"]
+    assert trigger(api, site.battery, member).json["schedule"] != hourly  # not the same cached job
+    run_queue()
+    r = get_schedule(api, site.battery, hourly, member, duration="PT4H")
+    assert r.status == 200 and r.json["duration"] == "PT4H"
+    assert r.json["values"] == pytest.approx([50, 50, -50, -50], abs=1e-4)
+
+    r = trigger(api, site.battery, member, resolution="PT20M")
+    assert r.status == 422 and r.json["message"] == {"json": {"resolution": [
+        "Resolution of 0:20:00 is incompatible with the sensor's required resolution of 0:15:00."]}}
+    r = trigger(api, site.battery, member, resolution="PT0M")
+    assert r.status == 422 and "resolution" in r.json["message"]["json"]
+    body = {"start": START, "duration": "PT4H", "resolution": "PT2H",
+            "flex-model": [{"sensor": site.battery.id, **BATTERY}], "flex-context": {"consumption-price": PRICES}}
+    r = api.post(f"/api/v3_0/assets/{site.asset.id}/schedules/trigger", body, token=member)
+    assert r.status == 200, r.json
+    run_queue()
+    r = get_schedule(api, site.battery, r.json["schedule"], member)
+    assert r.json["values"] == pytest.approx([50, -50], abs=1e-4)
+
+
+def test_job_result_reports_soc_minima_and_maxima_as_flexmeasures_does(api, site):
+    """GET /jobs/<uuid> `result`: violated soft minima under `unresolved`, fields met everywhere under `resolved`
+    (with their margins), keyed by the device's asset."""
+    member = site.member.token
+    model = {**BATTERY, "soc-minima": [{"datetime": "2026-01-01T00:15:00+00:00", "value": "30 kWh"}],
+             "soc-maxima": [{"datetime": "2026-01-01T04:00:00+00:00", "value": "90 kWh"}]}
+    context = {"consumption-price": PRICES, "soc-minima-breach-price": "1 EUR/kWh"}
+    job_id = trigger(api, site.battery, member, **{"flex-model": model, "flex-context": context}).json["schedule"]
+    run_queue()
+    r = api.get(f"/api/v3_0/jobs/{job_id}", token=member)
+    assert r.status == 200, r.json
+    result = r.json["result"]
+    # At most 50 kW for 15 minutes: 12.5 kWh of the 30 kWh minimum.
+    assert result["unresolved"] == [{"asset": site.asset.id, "soc-minima": [
+        {"datetime": "2026-01-01T00:15:00+00:00", "violation": "17.5 kWh"}]}]
+    # All sold by the end: 90 kWh of headroom below the maximum.
+    assert result["resolved"] == [{"asset": site.asset.id, "soc-maxima": [
+        {"datetime": "2026-01-01T04:00:00+00:00", "margin": "90.0 kWh"}]}]
+    assert result["num-beliefs"] == 16
