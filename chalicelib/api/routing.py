@@ -20,7 +20,6 @@ response, errors and 405s included, gets the version headers and, when counted, 
 from __future__ import annotations
 
 import importlib
-import json
 import logging
 import threading
 import uuid
@@ -33,7 +32,11 @@ from chalice import Chalice, Response
 from chalicelib.api.responses import render_error, respond
 from chalicelib.api.versions import version_headers
 from chalicelib.auth.current_user import authenticate
-from chalicelib.errors import ApiError, http_error, not_found, out_of_range, payload_too_large, too_large_to_store
+from chalicelib.errors import (ApiError, http_error, not_found, out_of_range, payload_too_large, too_large_to_store,
+                               unprocessable)
+from chalicelib.schemas import json_text
+from chalicelib.schemas.json_text import JsonRefused
+from chalicelib.schemas.validation import nested_error
 from chalicelib.services.rate_limits import RETRY_AFTER_HEADER, Meter
 from chalicelib.store.errors import item_too_large, number_out_of_range
 
@@ -87,11 +90,21 @@ class ApiRequest:
                 self._json = None
             else:
                 try:
-                    self._json = json.loads(body)
-                except (ValueError, UnicodeDecodeError, RecursionError):
-                    # RecursionError: absurdly deep nesting, which json.loads cannot parse either.
+                    self._json = json_text.loads(body)
+                except JsonRefused as refused:  # well-formed JSON holding NaN, a lone surrogate, ...: a 422
+                    raise unprocessable("json", nested_error(refused.path, refused.message)) from None
+                except (ValueError, UnicodeDecodeError):
                     raise http_error(400, "Invalid JSON body.") from None
         return self._json
+
+    def json_object(self, location: str = "json") -> dict[str, Any]:
+        """The JSON body as arguments to merge with others: {} when empty, a 422 when it is not an object."""
+        body = self.json()
+        if body is None:
+            return {}
+        if not isinstance(body, dict):
+            raise unprocessable(location, {"_schema": ["Invalid input type."]})
+        return body
 
 
 # DynamoDB numbers hold at most 38 significant digits; a longer id cannot exist, and asking for it fails.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from datetime import datetime, timedelta, tzinfo
 
 from chalicelib.timeseries.beliefs import Beliefs, duration_us, to_us
@@ -115,16 +116,19 @@ def _moment(cell, zone: tzinfo, line: int, what: str) -> datetime:
 
 
 def _number(cell, line: int) -> float:
+    """A finite number; an empty cell is a gap (NaN, dropped later). "inf", "nan" and 1e400 are refused, as
+    FlexMeasures' finite Float fields refuse them: they could not be served as JSON again."""
     if isinstance(cell, bool):
         raise UploadError(f"line {line}: event values should be numeric, got '{cell}'")
-    if isinstance(cell, (int, float)):
-        return float(cell)
-    if not _present(cell):
+    if not isinstance(cell, (int, float)) and not _present(cell):
         return float("nan")
     try:
-        return float(cell)
-    except ValueError:
+        number = float(cell)
+    except (ValueError, OverflowError):
         raise UploadError(f"line {line}: event values should be numeric, got '{cell}'") from None
+    if not math.isfinite(number):
+        raise UploadError(f"line {line}: event values should be numeric (finite), got '{cell}'")
+    return number
 
 
 def to_sensor_beliefs(starts: list[int], values: list[float], belief_times: list[int] | None,
