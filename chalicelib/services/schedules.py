@@ -232,12 +232,18 @@ def _enqueue(user: Any, trigger: str, stored: dict, request: Any, force: bool, s
                       request={"trigger": trigger, "body": stored, "user_id": int(user.id),
                                "scheduler": scheduler.name},
                       meta=scheduler.info)
+    # The cache entry is written only if no identical trigger holds it (a conditional write): of concurrent
+    # identical triggers, one queues its job; the others drop theirs and answer with that one.
+    holder = jobs.remember(fingerprint, job.id, replace=force)
+    if holder != job.id:
+        jobs.discard(job)
+        return holder
     try:
         queue.send_job(job.id)
     except Exception:
         jobs.fail(job, "QueueError: The scheduling job could not be queued.")
+        jobs.forget(fingerprint, job.id)
         raise
-    jobs.remember(fingerprint, job.id)
     return job.id
 
 

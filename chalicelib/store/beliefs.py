@@ -27,7 +27,11 @@ MAX_BELIEFS_PER_PART = 15_000
 MAX_TRANSACTION_ACTIONS = 100
 MAX_TRANSACTION_BYTES = 3_500_000
 ITEM_OVERHEAD_BYTES = 200
-MAX_ATTEMPTS = 8
+# Concurrent writers of one (day, source) retry their lost version checks: with N writers the unluckiest loses N-1
+# rounds, so retries are bounded by time (well inside the API's 30 s) more than by count. Full jitter, capped.
+MAX_ATTEMPTS = 100
+WRITE_RETRY_SECONDS = 10.0
+MAX_RETRY_SLEEP_SECONDS = 0.2
 _CONFLICT_CODES = {"TransactionCanceledException", "TransactionConflictException",
                    "ConditionalCheckFailedException"}
 _RETRYABLE_REASONS = {"None", "ConditionalCheckFailed", "TransactionConflict"}
@@ -213,6 +217,7 @@ def _apply(sensor_id: int, first_day: int, last_day: int, source_id: int | None,
            plan: Callable[[dict[Key, list[BeliefChunk]], set[Key] | None], dict[Key, Beliefs]]) -> None:
     """Read, plan the changes, write them version-conditionally; redo only the days that conflicted."""
     only: set[Key] | None = None
+    deadline = time.monotonic() + WRITE_RETRY_SECONDS
     for attempt in range(MAX_ATTEMPTS):
         chunks = _load(sensor_id, first_day, last_day, source_id)
         changes = plan(chunks, only)
@@ -221,8 +226,10 @@ def _apply(sensor_id: int, first_day: int, last_day: int, source_id: int | None,
             return
         only = failed
         first_day, last_day = min(d for d, _ in failed), max(d for d, _ in failed)
-        time.sleep(random.uniform(0, 0.01 * 2 ** attempt))
-    raise WriteConflict(f"Gave up writing sensor {sensor_id} after {MAX_ATTEMPTS} conflicting attempts.")
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(random.uniform(0, min(MAX_RETRY_SLEEP_SECONDS, 0.005 * 2 ** attempt)))
+    raise WriteConflict(f"Gave up writing sensor {sensor_id} after {attempt + 1} conflicting attempts.")
 
 
 def _actions_for(sensor_id: int, key: Key, old_parts: list[BeliefChunk], beliefs: Beliefs) -> list[tuple]:

@@ -145,3 +145,31 @@ def test_responses_are_standard_json(api, site):
     assert response.status_code == 200
     assert json.loads(response.body, parse_constant=lambda c: pytest.fail(c)) == {"values": [1.0, None, None],
                                                                                    "status": 200}
+
+
+def test_an_asset_change_and_its_audit_rows_commit_together_or_not_at_all(api, site, monkeypatch):
+    """An audit row that cannot be stored fails the whole change: the asset is not half-updated."""
+    from chalicelib.store import audit as audit_store
+
+    make_entry = audit_store.asset_entry
+
+    def unstorable_entry(event, asset_id, active_user):
+        entry = make_entry(event, asset_id, active_user)
+        entry.event = "x" * 500_000  # over DynamoDB's 400 KB per item: the transaction is refused
+        return entry
+
+    monkeypatch.setattr(audit_store, "asset_entry", unstorable_entry)
+    r = api.patch(f"/api/v3_0/assets/{site.asset.id}", {"name": "Renamed", "attributes": '{"a": 1}'},
+                  token=site.admin.token)
+    assert r.status == 413, (r.status, r.body)
+    stored = assets.find(site.asset.id)
+    assert (stored.name, stored.attributes) == ("ACME site", {})
+    assert audit.entries_for_asset(site.asset.id) == []
+
+
+def test_a_change_to_many_attributes_audits_each_one(api, site):
+    attributes = {f"key{i}": i for i in range(150)}  # more rows than one DynamoDB transaction holds
+    r = api.patch(f"/api/v3_0/assets/{site.asset.id}", {"attributes": json.dumps(attributes)},
+                  token=site.admin.token)
+    assert r.status == 200, r.body
+    assert len(audit.entries_for_asset(site.asset.id)) == 150
