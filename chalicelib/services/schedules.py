@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from chalicelib import settings
 from chalicelib.auth import permissions
-from chalicelib.auth.access import owner_of_account
+from chalicelib.auth.access import owner_of_account, require_sensor
 from chalicelib.errors import ApiError, field_error, unprocessable
 from chalicelib.scheduling.flex_context import merge_flex_contexts
 from chalicelib.schemas.durations import format_hours_duration
@@ -68,6 +68,7 @@ def trigger_for_sensor(user: Any, sensor: Any, raw: dict, force: bool) -> str:
     body = _validate_trigger(scheduler.trigger_body, {**raw, "flex-context": context}, "json")
     request = scheduler.sensor_request(sensor.id, body)
     _check_request(user, request, {sensor.id: sensor}, scheduler)
+    _require_output_writes(user, request, {sensor.id: sensor})
     stored = {**raw, "flex-context": context}
     return _enqueue(user, "sensor", stored, request, force, scheduler, asset_id=sensor.generic_asset_id,
                     sensor_id=sensor.id)
@@ -94,6 +95,7 @@ def trigger_for_asset(user: Any, asset: Any, raw: dict, force: bool) -> str:
     devices = _device_sensors(asset, [entry.sensor for entry in body.flex_model])
     request = ScheduleRequest.from_asset_trigger(body)
     _check_request(user, request, devices, choice.STORAGE)
+    _require_output_writes(user, request, devices)
     stored = {**raw, "flex-context": context}
     return _enqueue(user, "asset", stored, request, force, choice.STORAGE, asset_id=asset.id, sensor_id=None)
 
@@ -195,6 +197,18 @@ def _check_request(user: Any, request: Any, devices: dict[int, Any], scheduler: 
         raise flex_error(errors)
 
 
+def _require_output_writes(user: Any, request: Any, known: dict[int, Any]) -> None:
+    """The job writes each device's schedule and its state-of-charge series: every such sensor needs the permission
+    a direct post of that data needs (create-children), or the trigger is a 403 (after the flex-config checks,
+    which answer for sensors the user may not even read)."""
+    models = [device.model for device in getattr(request, "devices", ())]
+    soc_ids = [soc.sensor for soc in (getattr(m, "state_of_charge", None) for m in models) if soc is not None]
+    for sensor_id in [*request.sensor_ids, *soc_ids]:
+        sensor = known.get(sensor_id) or sensors.find(sensor_id)
+        if sensor is not None:
+            require_sensor(user, permissions.CREATE_CHILDREN, sensor)
+
+
 def _readable_lookup(user: Any, known: dict[int, Any]):
     """A core `lookup` over stored sensors: None for unknown sensors and those `user` may not read."""
 
@@ -274,7 +288,9 @@ def schedule_result(sensor: Any, job_id: str, duration: timedelta | None, unit: 
     """GET /sensors/<id>/schedules/<uuid>: every state of §10.4, or the schedule (consumption positive)."""
     horizon = min(duration or DEFAULT_RESULT_DURATION, settings.planning_horizon())
     job = jobs.find(job_id)
-    if job is None:
+    if job is None or not _of_sensor_account(job, sensor):
+        # Another sensor's job (another account's, maybe) is as unknown here as a missing one: its state and
+        # failure text are not this sensor's to show.
         raise unrecognized_job(job_id)
     scheduler_info = (job.meta or {}).get("scheduler_info") or {"scheduler": ""}
     used = f"{scheduler_info.get('scheduler', '')} was used."
@@ -290,6 +306,12 @@ def schedule_result(sensor: Any, job_id: str, duration: timedelta | None, unit: 
     return {"scheduler_info": scheduler_info, "values": values, "start": start,
             "duration": format_hours_duration(shown), "unit": shown_unit, "costs": (job.meta or {}).get("costs"),
             "status": "PROCESSED", "message": f"Request has been processed. {used}"}
+
+
+def _of_sensor_account(job: Any, sensor: Any) -> bool:
+    """Whether the job schedules an asset of the sensor's account (a public one for a public sensor)."""
+    asset = assets.find(job.asset_id) if job.asset_id is not None else None
+    return asset is not None and asset.account_id == sensor.account_id
 
 
 def _trimmed(stored: Any, horizon: timedelta) -> tuple[list[float], timedelta]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -68,15 +69,25 @@ def run(job: Job, work: Work) -> None:
         meta = work(job)
     except JobFailed as exc:
         log.info("Job %s failed: %s", job.id, exc.reason)
-        jobs.fail(job, exc.reason, exc.meta)
+        jobs.fail(job, without_paths(exc.reason), exc.meta)
         return
     except Exception as exc:  # noqa: BLE001 - a bug must fail the job, not loop through SQS for hours
         if is_transient(exc):
             raise
-        log.exception("Job %s crashed", job.id)
-        jobs.fail(job, f"{type(exc).__name__}: {exc}")
+        log.exception("Job %s crashed", job.id)  # the full text and traceback stay in the log
+        jobs.fail(job, without_paths(f"{type(exc).__name__}: {exc}"))
         return
     jobs.finish(job, meta)
+
+
+# An absolute file path (two or more segments), e.g. /var/task/pulp/solverdir/cbc/linux/64/cbc or C:\\x\\y.
+_PATH = re.compile(r"(?<![\w/\\])(?:[A-Za-z]:)?(?:[\\/][\w.+@~-]+){2,}[\\/]?")
+
+
+def without_paths(text: str) -> str:
+    """The reason a user reads, without the server's file paths (which tell where and what is installed): each
+    path becomes its last part."""
+    return _PATH.sub(lambda match: re.split(r"[\\/]", match.group(0).rstrip("\\/"))[-1], text)
 
 
 def is_transient(exc: Exception) -> bool:
