@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from chalicelib.api.hardening import GATEWAY_CSP, security_headers
 from chalicelib.api.versions import FLEXMEASURES_VERSION
 from chalicelib.errors import NOT_FOUND_MESSAGE, too_many_requests
 
@@ -51,19 +52,25 @@ API_ALIAS_URI = ("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/20
 # over 10 MB, an integration timeout) keep API Gateway's body.
 _VERSION_HEADER = {"gatewayresponse.header.FlexMeasures-Version": f"'{FLEXMEASURES_VERSION}'"}
 _JSON_HEADER = {"gatewayresponse.header.Content-Type": "'application/json'"}
+# The app's hardening headers (chalicelib/api/hardening.py) on API Gateway's own answers too, with HSTS: the gateway
+# only ever answers over HTTPS. A static value is written in single quotes, so the policy is the quote-free
+# `sandbox` (no scripts, a unique origin): these bodies are API Gateway's short JSON texts.
+_SECURITY_HEADERS = {f"gatewayresponse.header.{name}": f"'{value}'" for name, value in
+                     {**security_headers(https=True), "Content-Security-Policy": GATEWAY_CSP}.items()}
 _API_GATEWAY_DEFAULT_TEMPLATE = '{"message":$context.error.messageString}'  # its body, kept as it is
 GATEWAY_RESPONSES = {
     "MISSING_AUTHENTICATION_TOKEN": {
         "statusCode": 404,
-        "responseParameters": {**_JSON_HEADER, **_VERSION_HEADER},
+        "responseParameters": {**_JSON_HEADER, **_VERSION_HEADER, **_SECURITY_HEADERS},
         "responseTemplates": {"application/json": json.dumps({"message": NOT_FOUND_MESSAGE, "status": 404})},
     },
     "THROTTLED": {
         "statusCode": 429,
-        "responseParameters": {**_JSON_HEADER, **_VERSION_HEADER, "gatewayresponse.header.Retry-After": "'1'"},
+        "responseParameters": {**_JSON_HEADER, **_VERSION_HEADER, **_SECURITY_HEADERS,
+                               "gatewayresponse.header.Retry-After": "'1'"},
         "responseTemplates": {"application/json": json.dumps(too_many_requests().body)},
     },
-    **{default: {"responseParameters": {**_VERSION_HEADER},
+    **{default: {"responseParameters": {**_VERSION_HEADER, **_SECURITY_HEADERS},
                  "responseTemplates": {"application/json": _API_GATEWAY_DEFAULT_TEMPLATE}}
        for default in ("DEFAULT_4XX", "DEFAULT_5XX")},
 }

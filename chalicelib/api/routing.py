@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable
 
 from chalice import Chalice, Response
 
+from chalicelib.api.hardening import is_https, security_headers
 from chalicelib.api.responses import render_error, respond
 from chalicelib.api.versions import version_headers
 from chalicelib.auth.current_user import authenticate
@@ -209,6 +210,7 @@ def _handler(app: Chalice, route: Route) -> Callable[..., Response]:
         meter.settle(response.status_code)
         response.headers.update(meter.headers(response.headers.get(RETRY_AFTER_HEADER)))
         response.headers.update(version_headers(route.path))
+        response.headers.update(security_headers(is_https(request.headers)))
         return response
 
     return handler
@@ -285,13 +287,14 @@ def _add_method_fallbacks(app: Chalice) -> None:
         if missing:
             app.route(path, methods=missing, cors=True, content_types=["*/*"],
                       name="method_not_allowed" + path.replace("/", "_").replace("{", "").replace("}", ""))(
-                _not_allowed(path))
+                _not_allowed(app, path))
 
 
-def _not_allowed(path: str) -> Callable[..., Response]:
+def _not_allowed(app: Chalice, path: str) -> Callable[..., Response]:
     def not_allowed(**_: str) -> Response:
+        https = is_https(getattr(app.current_request, "headers", None))
         return respond({"message": "The method is not allowed for the requested URL.", "status": 405}, 405,
-                       wrap=False, headers=version_headers(path))
+                       wrap=False, headers={**version_headers(path), **security_headers(https)})
 
     not_allowed.is_fallback = True  # not an endpoint: the route table's consumers (tests, listings) skip it
     return not_allowed

@@ -199,3 +199,22 @@ def test_another_stage_renders_its_own_names_outside_the_committed_files(tmp_pat
     assert prod["APIHandler"]["Properties"]["FunctionName"] == "flexcloud-prod"
     assert prod["TokenSecret"]["Properties"]["Name"] == "flexcloud/prod/token-secret"
     assert not (tmp_path / "infra").exists()
+
+
+def test_gateway_responses_carry_the_hardening_headers_with_hsts():
+    from infra.resources import GATEWAY_RESPONSES
+
+    for response in GATEWAY_RESPONSES.values():
+        headers = response["responseParameters"]
+        assert headers["gatewayresponse.header.X-Content-Type-Options"] == "'nosniff'"
+        assert headers["gatewayresponse.header.Content-Security-Policy"] == "'sandbox'"
+        assert headers["gatewayresponse.header.Strict-Transport-Security"] == "'max-age=31536000; includeSubDomains'"
+        assert all(value.count("'") == 2 for value in headers.values())  # static values: one quoted string each
+
+
+def test_the_local_server_never_logs_query_string_tokens():
+    from infra.local_stack import without_tokens
+
+    line = '"GET /api/v3_0/sensors?auth_token=eyJ1.aw9.zdc&x=1 HTTP/1.1" 200 -'
+    assert without_tokens(line) == '"GET /api/v3_0/sensors?auth_token=<redacted>&x=1 HTTP/1.1" 200 -'
+    assert without_tokens("/api?AUTH_TOKEN=abc") == "/api?AUTH_TOKEN=<redacted>"
