@@ -23,6 +23,11 @@ class WriteConflict(Exception):
     """Concurrent writers kept winning; the caller may retry the whole request."""
 
 
+class StorageUnavailable(Exception):
+    """An AWS service (S3, DynamoDB) failed or throttled the request beyond its retries; nothing was written by
+    the call that raised it."""
+
+
 def item_too_large(exc: BaseException) -> bool:
     """Whether DynamoDB refused a write because an item would exceed its 400 KB limit."""
     return _refused(exc, ("Item size has exceeded",))

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.timeseries import resampling, units
-from chalicelib.timeseries.beliefs import Beliefs, duration_us, to_us
+from chalicelib.timeseries.beliefs import EARLIEST, LATEST, Beliefs, duration_us, outside_storable_years, to_us
 
 DAY = timedelta(days=1)
 METER, PROGNOSIS, PRICE = "PostMeterDataRequest", "PostPrognosisRequest", "PostPriceDataRequest"
@@ -74,6 +74,9 @@ def to_beliefs(posted: Any, sensor: SensorSpec, now: datetime, current: bool = F
     if not current:
         values = _converted(values, posted, sensor, resolution or step)
     belief_times = _belief_times(posted, starts, duration_us(resolution), now)
+    if outside_storable_years(starts) or outside_storable_years(belief_times):
+        raise PostingError("_schema", f"Data can be stored for the years {EARLIEST.year} to {LATEST.year - 1} "
+                                      "only (event starts and belief times).")
     _check_type_timing(posted.type, starts + duration_us(resolution) - belief_times)
     return Beliefs.of(starts, belief_times, values)
 

@@ -173,3 +173,12 @@ def test_a_change_to_many_attributes_audits_each_one(api, site):
                   token=site.admin.token)
     assert r.status == 200, r.body
     assert len(audit.entries_for_asset(site.asset.id)) == 150
+
+
+@pytest.mark.parametrize("start", ["0001-01-01T00:00:00+00:00", "9999-12-30T00:00:00+00:00",
+                                   "1677-01-01T00:00:00+00:00", "2262-06-01T00:00:00+00:00"])
+def test_posted_data_that_could_not_be_read_back_is_refused(api, site, start):
+    r = api.post(f"/api/v3_0/sensors/{site.sensor.id}/data",
+                 {"values": [1.5], "start": start, "duration": "PT15M", "unit": "kW"}, token=site.member.token)
+    assert r.status == 422, (r.status, r.body)
+    assert len(beliefs.read_all_beliefs(site.sensor.id)) == 0

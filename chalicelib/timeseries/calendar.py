@@ -1,0 +1,58 @@
+"""The sensor's grid in its own timezone: slot starts count from local midnight, and slots of whole days follow the
+local calendar (a day is 23 or 25 hours long when the clocks change), as a reader of daily data expects.
+
+Resolutions that divide an hour are the same grid in every whole-hour offset, so they need no calendar work;
+longer ones are computed per local day.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+
+from chalicelib.timeseries.beliefs import duration_us, from_us, to_us
+
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+def is_calendar(resolution: timedelta) -> bool:
+    """Slots of whole days, which follow the local calendar."""
+    return resolution >= DAY and resolution % DAY == timedelta(0)
+
+
+def calendar_starts_us(start: datetime, count: int, resolution: timedelta, zone: tzinfo):
+    """`count` slot starts (µs) from `start`, each `resolution` (whole days) of local calendar after the last, at
+    the same local wall time."""
+    import numpy as np
+
+    local = start.astimezone(zone)
+    days = resolution // DAY
+    wall, first = local.replace(tzinfo=None), local.date()
+    out = np.empty(count, dtype="int64")
+    for i in range(count):
+        naive = datetime.combine(first + timedelta(days=i * days), wall.time())
+        out[i] = to_us(naive.replace(tzinfo=zone))
+    return out
+
+
+def floor_to_grid_us(starts_us, resolution: timedelta, zone: tzinfo):
+    """Each start (µs) floored onto the sensor's grid counted from local midnight (local days for whole-day
+    resolutions; from the epoch for resolutions that do not divide a day)."""
+    import numpy as np
+
+    starts = np.asarray(starts_us, dtype="int64")
+    res_us = duration_us(resolution)
+    if not len(starts) or res_us <= 0:
+        return starts
+    if HOUR % resolution == timedelta(0):
+        offset = duration_us(from_us(int(starts[0])).astimezone(zone).utcoffset() or timedelta(0))
+        return starts - (starts + offset) % res_us
+    if DAY % resolution and not is_calendar(resolution):
+        return starts - starts % res_us
+    out = np.empty_like(starts)
+    for i, us in enumerate(starts.tolist()):
+        local = from_us(us).astimezone(zone)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).replace(tzinfo=None)
+        since = local.replace(tzinfo=None) - midnight
+        floored = midnight + (since - since % resolution if not is_calendar(resolution) else timedelta(0))
+        out[i] = to_us(floored.replace(tzinfo=zone))
+    return out
