@@ -17,7 +17,10 @@ from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 
 from chalicelib.store.errors import ReplacementRefused, WriteConflict
 from chalicelib.store.models import BeliefChunk
-from chalicelib.timeseries.beliefs import DAY_US, US_PER_S, Beliefs, duration_us, merge, most_recent, restrict, to_us
+from chalicelib.schemas.sensors import zone_of
+from chalicelib.timeseries.beliefs import (DAY_US, US_PER_S, Beliefs, duration_us, from_us, merge, most_recent,
+                                           restrict, to_us)
+from chalicelib.timeseries.calendar import calendar_starts_us, is_calendar, to_calendar_slots
 from chalicelib.timeseries.packing import BYTES_PER_BELIEF, pack, unpack
 from chalicelib.timeseries.resampling import to_slots
 
@@ -324,13 +327,27 @@ def read_latest(sensor: Any, start: datetime, end: datetime, *, prior: datetime 
 def read_values(sensor: Any, start: datetime, end: datetime, resolution: timedelta, **selection: Any):
     """Values per slot of `resolution` over [start, end) in the sensor's unit (numpy; NaN for gaps).
 
-    Mean when downsampling, repeated when upsampling. `selection`: prior, horizon, source_id.
+    Mean when downsampling, repeated when upsampling. Slots of whole days are local calendar days of the
+    sensor's timezone (`slot_starts`). `selection`: prior, horizon, source_id.
     """
-
-    latest = read_latest(sensor, start, end, **selection)
+    event_resolution_us = duration_us(timedelta(minutes=int(sensor.event_resolution_minutes or 0)))
     n_slots = (end - start) // resolution
-    return to_slots(latest.event_start, latest.value, duration_us(timedelta(minutes=int(sensor.event_resolution_minutes or 0))),
-                    to_us(start), duration_us(resolution), n_slots)
+    if is_calendar(resolution):
+        edges = slot_starts(sensor, start, n_slots + 1, resolution)
+        latest = read_latest(sensor, start, from_us(int(edges[-1])), **selection)
+        return to_calendar_slots(latest.event_start, latest.value, event_resolution_us, edges)
+    latest = read_latest(sensor, start, end, **selection)
+    return to_slots(latest.event_start, latest.value, event_resolution_us, to_us(start), duration_us(resolution),
+                    n_slots)
+
+
+def slot_starts(sensor: Any, start: datetime, count: int, resolution: timedelta):
+    """`count` slot starts (µs) from `start`: local calendar days for whole-day resolutions, else fixed steps."""
+    import numpy as np
+
+    if is_calendar(resolution):
+        return calendar_starts_us(start, count, resolution, zone_of(sensor))
+    return to_us(start) + np.arange(count, dtype="int64") * duration_us(resolution)
 
 
 def read_series(sensor: Any, start: datetime, end: datetime, resolution: timedelta, prior: datetime | None = None,
@@ -339,5 +356,5 @@ def read_series(sensor: Any, start: datetime, end: datetime, resolution: timedel
     import pandas as pd
 
     values = read_values(sensor, start, end, resolution, prior=prior, source_id=source_id, horizon=horizon)
-    index = pd.date_range(pd.Timestamp(start).tz_convert("UTC"), periods=len(values), freq=pd.Timedelta(resolution))
+    index = pd.to_datetime(slot_starts(sensor, start, len(values), resolution), unit="us", utc=True)
     return pd.Series(values, index=index, name=sensor.id)

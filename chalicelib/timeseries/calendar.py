@@ -6,12 +6,24 @@ longer ones are computed per local day.
 """
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta, tzinfo
 
 from chalicelib.timeseries.beliefs import duration_us, from_us, to_us
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
+
+
+def zone_or_utc(name: str | None) -> tzinfo:
+    """A timezone by name; UTC for none or an unknown name ([SEED] does not validate sensor timezones)."""
+    from datetime import timezone
+    from zoneinfo import ZoneInfo
+
+    try:
+        return ZoneInfo(name) if name else timezone.utc
+    except Exception:  # noqa: BLE001 - ZoneInfo raises several types for unknown names
+        return timezone.utc
 
 
 def is_calendar(resolution: timedelta) -> bool:
@@ -55,4 +67,29 @@ def floor_to_grid_us(starts_us, resolution: timedelta, zone: tzinfo):
         since = local.replace(tzinfo=None) - midnight
         floored = midnight + (since - since % resolution if not is_calendar(resolution) else timedelta(0))
         out[i] = to_us(floored.replace(tzinfo=zone))
+    return out
+
+
+def to_calendar_slots(event_start_us, values, event_resolution_us: int, edges_us):
+    """The mean value per slot [edges[i], edges[i+1]) (local days), NaN where no event falls in it. Events shorter
+    than a day count in the slot of each of their hourly parts; day-long events in the slot of their start."""
+    import numpy as np
+
+    starts = np.asarray(event_start_us, dtype="int64")
+    vals = np.asarray(values, dtype="float64")
+    edges = np.asarray(edges_us, dtype="int64")
+    hour_us = duration_us(HOUR)
+    if 0 < event_resolution_us < duration_us(DAY):
+        step = math.gcd(int(event_resolution_us), hour_us)
+        pieces = event_resolution_us // step
+        if pieces > 1:
+            starts = (starts[:, None] + np.arange(pieces, dtype="int64") * step).ravel()
+            vals = np.repeat(vals, pieces)
+    n_slots = len(edges) - 1
+    index = np.searchsorted(edges, starts, side="right") - 1
+    keep = (index >= 0) & (index < n_slots) & ~np.isnan(vals)
+    sums = np.bincount(index[keep], weights=vals[keep], minlength=n_slots)
+    counts = np.bincount(index[keep], minlength=n_slots)
+    out = np.full(n_slots, np.nan)
+    np.divide(sums, counts, out=out, where=counts > 0)
     return out

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.timeseries import resampling, units
+from chalicelib.timeseries.calendar import calendar_starts_us, is_calendar, zone_or_utc
 from chalicelib.timeseries.beliefs import EARLIEST, LATEST, Beliefs, duration_us, outside_storable_years, to_us
 
 DAY = timedelta(days=1)
@@ -68,7 +69,10 @@ def to_beliefs(posted: Any, sensor: SensorSpec, now: datetime, current: bool = F
                                           "values spanning the same moment (a zero duration). Try sending a single "
                                           "value or defining a non-zero duration.")
         spacing = step
-    starts = to_us(start) + np.arange(len(values), dtype="int64") * duration_us(spacing)
+    if is_calendar(spacing):  # daily events start at local midnight, also after a clock change
+        starts = calendar_starts_us(start, len(values), spacing, zone_or_utc(sensor.timezone))
+    else:
+        starts = to_us(start) + np.arange(len(values), dtype="int64") * duration_us(spacing)
     keep = ~np.isnan(values)
     starts, values = starts[keep], values[keep]
     if not current:

@@ -119,3 +119,33 @@ def test_an_s3_failure_during_upload_writes_nothing_and_says_so(api, site, monke
     assert r.status == 503, r.body
     assert r.json["status"] == 503 and "nothing was saved" in r.json["message"]
     assert _stored(site.sensor) == [] and audit.entries_for_asset(site.asset.id) == []
+
+
+def test_daily_data_posted_and_read_across_a_dst_switch_follows_the_local_calendar(api, site):
+    """`start=2027-03-28T00:00+01:00&duration=P2D` returned [200, null] where [100, 300] was posted."""
+    token = site.member.token
+    r = api.post(f"/api/v3_0/sensors/{site.daily.id}/data", {"values": [100, 300], "unit": "kWh",
+                                                            "start": "2027-03-28T00:00:00+01:00", "duration": "P2D"},
+                 token=token)
+    assert r.status == 200, r.body
+    # Local midnights: the 28th has 23 hours (clocks forward), so the 29th starts at 22:00 UTC.
+    assert _stored(site.daily) == [(datetime(2027, 3, 27, 23, tzinfo=UTC), 100.0),
+                                   (datetime(2027, 3, 28, 22, tzinfo=UTC), 300.0)]
+    r = api.get(f"/api/v3_0/sensors/{site.daily.id}/data", token=token,
+                query={"start": "2027-03-28T00:00:00+01:00", "duration": "P2D", "unit": "kWh"})
+    assert r.status == 200 and r.json["values"] == [100, 300], r.json
+    r = api.get(f"/api/v3_0/sensors/{site.daily.id}/data", token=token,
+                query={"start": "2027-03-27T00:00:00+01:00", "duration": "P4D", "unit": "kWh"})
+    assert r.json["values"] == [None, 100, 300, None]
+
+
+def test_quarter_hours_read_per_local_day_across_dst(api, site):
+    token = site.member.token
+    # 23 hours of 1 kW on the short day, then 24 hours of 2 kW: daily means per local day.
+    r = api.post(f"/api/v3_0/sensors/{site.sensor.id}/data", {"values": [1] * 92 + [2] * 96, "unit": "kW",
+                                                             "start": "2027-03-28T00:00:00+01:00",
+                                                             "duration": "PT47H"}, token=token)
+    assert r.status == 200, r.body
+    r = api.get(f"/api/v3_0/sensors/{site.sensor.id}/data", token=token,
+                query={"start": "2027-03-28T00:00:00+01:00", "duration": "P2D", "unit": "kW", "resolution": "P1D"})
+    assert r.status == 200 and r.json["values"] == [1, 2], r.json
