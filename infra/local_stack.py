@@ -225,7 +225,7 @@ class QueueWorker(threading.Thread):
             self.handler(event, _LambdaContext())
         except Exception as exc:  # noqa: BLE001 - like Lambda: leave the message for redelivery
             print(f"worker: handler failed, message will be redelivered: {exc!r}", file=sys.stderr)
-            # Redeliver soon instead of after the deployed 30-minute visibility timeout.
+            # Redeliver soon instead of after the queue's visibility timeout (two minutes).
             sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
                                           VisibilityTimeout=2)
             return

@@ -33,13 +33,13 @@ from chalicelib.api.hardening import is_https, security_headers
 from chalicelib.api.responses import render_error, respond
 from chalicelib.api.versions import version_headers
 from chalicelib.auth.current_user import authenticate
-from chalicelib.errors import (ApiError, http_error, not_found, out_of_range, payload_too_large, too_large_to_store,
-                               unprocessable)
+from chalicelib.errors import (ApiError, busy, http_error, not_found, out_of_range, payload_too_large,
+                               too_large_to_store, unprocessable)
 from chalicelib.schemas import json_text
 from chalicelib.schemas.json_text import JsonRefused
 from chalicelib.schemas.validation import nested_error
 from chalicelib.services.rate_limits import RETRY_AFTER_HEADER, Meter
-from chalicelib.store.errors import item_too_large, number_out_of_range
+from chalicelib.store.errors import item_too_large, number_out_of_range, throttled
 
 log = logging.getLogger("flexcloud.api")
 
@@ -236,6 +236,9 @@ def _serve(route: Route, request: Any, params: dict[str, str], path_ints: tuple[
             return render_error(too_large_to_store())
         if number_out_of_range(exc):  # an id from the body or query beyond DynamoDB's numbers
             return render_error(out_of_range())
+        if throttled(exc):  # DynamoDB over its throughput beyond botocore's retries: the client may retry
+            log.warning("DynamoDB throttled %s %s", request.method, route.path)
+            return render_error(busy())
         request_id = _request_id(request)
         log.exception("Unhandled error in %s %s [request %s]", request.method, route.path, request_id)
         return respond({"message": "An internal error has occurred. Request id: " + request_id,

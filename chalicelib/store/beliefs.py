@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 
-from chalicelib.store.errors import ReplacementRefused, WriteConflict
+from chalicelib.store.errors import ReplacementRefused, WriteConflict, throttled
 from chalicelib.store.models import BeliefChunk
 from chalicelib.schemas.sensors import zone_of
 from chalicelib.timeseries.beliefs import (DAY_US, US_PER_S, Beliefs, duration_us, from_us, merge, most_recent,
@@ -292,7 +292,7 @@ def _commit(actions: list[tuple]) -> bool:
                 (transaction.save if kind == "save" else transaction.delete)(item, condition=condition)
         return True
     except (PutError, DeleteError, TransactWriteError) as exc:
-        if _is_conflict(exc):
+        if _is_conflict(exc) or throttled(exc):  # nothing of this transaction was written: retried like a conflict
             return False
         raise
 

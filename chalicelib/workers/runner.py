@@ -16,6 +16,7 @@ from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.store import jobs
 from chalicelib.store.models import Job
+from chalicelib.workers.heartbeat import holding
 
 log = logging.getLogger("flexcloud.worker")
 
@@ -40,8 +41,9 @@ def job_id_of(body: str) -> str | None:
     return data.get("job_id") if isinstance(data, dict) else None
 
 
-def handle_message(body: str, work: Work) -> None:
-    """Process one message; raising makes SQS redeliver it (and dead-letter it after its retries)."""
+def handle_message(body: str, work: Work, receipt_handle: str | None = None) -> None:
+    """Process one message; raising makes SQS redeliver it (and dead-letter it after its retries). With the
+    message's `receipt_handle`, its visibility is extended while the job runs (heartbeat.py)."""
     job_id = job_id_of(body)
     if job_id is None:
         log.error("Dropping malformed job message: %r", body[:200])
@@ -53,7 +55,8 @@ def handle_message(body: str, work: Work) -> None:
     if not jobs.claim(job):  # the conditional update also refreshes `job` (status, attempts)
         log.info("Job %s already ended (%s); acknowledging redelivery", job_id, job.status)
         return
-    run(job, work)
+    with holding(receipt_handle):
+        run(job, work)
 
 
 def handle_dead_letter(body: str, reason: str) -> None:

@@ -23,9 +23,9 @@ ABANDONED = ("WorkerError: The scheduling job failed repeatedly (its worker cras
              "abandoned.")
 
 
-def handle_message(body: str) -> None:
-    """One message of the schedule queue (the solver Lambda's handler)."""
-    runner.handle_message(body, solve_job)
+def handle_message(body: str, receipt_handle: str | None = None) -> None:
+    """One message of the schedule queue (the solver Lambda's handler), held while it is solved."""
+    runner.handle_message(body, solve_job, receipt_handle)
 
 
 def handle_dead_letter(body: str) -> None:

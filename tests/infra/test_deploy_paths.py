@@ -130,7 +130,7 @@ def test_merged_template_wires_functions_to_the_declared_resources(merged_templa
     assert functions["FailDeadLetter"]["Events"]["FailDeadLetterSqsEventSource"]["Properties"]["Queue"] == \
         {"Fn::Sub": "${ScheduleDeadLetterQueue.Arn}"}
     queues = {k: template[k]["Properties"] for k in ("ScheduleQueue", "ScheduleDeadLetterQueue")}
-    assert queues["ScheduleQueue"]["VisibilityTimeout"] >= 6 * functions["SolveSchedule"]["Timeout"]
+    assert queues["ScheduleQueue"]["VisibilityTimeout"] >= functions["SolveSchedule"]["Timeout"]  # + heartbeat
     assert queues["ScheduleDeadLetterQueue"]["VisibilityTimeout"] >= 6 * functions["FailDeadLetter"]["Timeout"]
     assert functions["SolveSchedule"]["MemorySize"] >= 1024
 
