@@ -10,6 +10,7 @@ import math
 from datetime import datetime, timedelta, tzinfo
 
 from chalicelib.timeseries.beliefs import duration_us, from_us, to_us
+from chalicelib.timeseries.resampling import mean_per_slot
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -85,11 +86,4 @@ def to_calendar_slots(event_start_us, values, event_resolution_us: int, edges_us
         if pieces > 1:
             starts = (starts[:, None] + np.arange(pieces, dtype="int64") * step).ravel()
             vals = np.repeat(vals, pieces)
-    n_slots = len(edges) - 1
-    index = np.searchsorted(edges, starts, side="right") - 1
-    keep = (index >= 0) & (index < n_slots) & ~np.isnan(vals)
-    sums = np.bincount(index[keep], weights=vals[keep], minlength=n_slots)
-    counts = np.bincount(index[keep], minlength=n_slots)
-    out = np.full(n_slots, np.nan)
-    np.divide(sums, counts, out=out, where=counts > 0)
-    return out
+    return mean_per_slot(np.searchsorted(edges, starts, side="right") - 1, vals, len(edges) - 1)

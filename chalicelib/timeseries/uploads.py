@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 
 from chalicelib.timeseries.beliefs import EARLIEST, LATEST, Beliefs, duration_us, from_us, to_us
 from chalicelib.timeseries.calendar import floor_to_grid_us, is_calendar
-from chalicelib.timeseries.resampling import MAX_SLOTS, to_slots
+from chalicelib.timeseries.resampling import MAX_SLOTS, mean_per_slot, to_slots
 
 ALLOWED_EXTENSIONS = (".csv", ".xlsx", ".xls", ".xlsm")
 # One upload holds what one data request may: MAX_SLOTS values, plus the header row.
@@ -206,12 +206,7 @@ def _mean_per_start(start_arr, value_arr):
     import numpy as np
 
     unique, index = np.unique(start_arr, return_inverse=True)
-    ok = ~np.isnan(value_arr)
-    sums = np.bincount(index[ok], weights=value_arr[ok], minlength=len(unique))
-    counts = np.bincount(index[ok], minlength=len(unique))
-    out = np.full(len(unique), np.nan)
-    np.divide(sums, counts, out=out, where=counts > 0)
-    return unique, out
+    return unique, mean_per_slot(index, value_arr, len(unique))
 
 
 def _data_step(starts, resolution_us: int) -> int:
