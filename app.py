@@ -21,7 +21,7 @@ def solve_schedule(event):
     from chalicelib.workers.scheduling import handle_message
 
     for record in event:
-        handle_message(record.body)
+        handle_message(record.body, record.receipt_handle)
 
 
 @app.on_sqs_message(queue=settings.schedule_dlq_name(), batch_size=1)
@@ -37,7 +37,7 @@ def forecast_sensor(event):
     from chalicelib.workers.forecasting import handle_message
 
     for record in event:
-        handle_message(record.body)
+        handle_message(record.body, record.receipt_handle)
 
 
 @app.on_sqs_message(queue=settings.forecast_dlq_name(), batch_size=1)

@@ -73,6 +73,12 @@ def out_of_range() -> ApiError:
     return http_error(422, "A date, duration or number in the request is out of the supported range.")
 
 
+def busy() -> ApiError:
+    """The database refused the work for now (throttling); the write that failed stored nothing."""
+    return ApiError(503, {"message": "The service is busy; the request was not completed. Please retry shortly.",
+                          "status": 503}, {"Retry-After": "1"})
+
+
 def too_many_requests(limit: str | None = None) -> ApiError:
     """FlexMeasures' 429; `limit` names the limit that was hit ("500 per 1 minute")."""
     message = "You hit a rate limit." + (f" The limit you hit allows {limit}." if limit else "")

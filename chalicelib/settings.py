@@ -109,8 +109,8 @@ def max_planning_steps() -> int:
 
 
 def solver_time_limit_seconds() -> int:
-    """CBC gives up after this long, so a hard problem fails its job instead of outliving the Lambda (300 s)."""
-    return _int("FLEXCLOUD_SOLVER_TIME_LIMIT", 240)
+    """CBC gives up after this long, so a hard problem fails its job instead of outliving the Lambda (120 s)."""
+    return _int("FLEXCLOUD_SOLVER_TIME_LIMIT", 100)
 
 
 def password_hash_profile() -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -113,6 +114,24 @@ def make_http_server(port: int):
             BaseHTTPRequestHandler.__init__(self, *args, **kwargs)
 
         def _generic_handle(self) -> None:
+            try:
+                self._serve()
+            except _BadFraming as bad:
+                # The body's length is unknown, so the connection cannot carry another request.
+                self.close_connection = True
+                self._send_json(bad.status, {"message": bad.message, "status": bad.status})
+
+        def _parse_payload(self):
+            """The headers and the body of exactly Content-Length bytes (digits only; API Gateway's 10 MB at most)."""
+            length = (self.headers.get("content-length") or "0").strip()
+            if not length.isdigit() or not length.isascii():
+                raise _BadFraming(400, "The Content-Length header must be a whole number of bytes.")
+            if int(length) > MAX_REQUEST_BYTES:
+                raise _BadFraming(413, f"The request body exceeds {MAX_REQUEST_BYTES // 2**20} MB.")
+            body = self.rfile.read(int(length)) if int(length) else None
+            return dict(self.headers), body
+
+        def _serve(self) -> None:
             if self.path == "/api" or self.path.startswith(("/api/", "/api?")):
                 self.path = self.path[len("/api"):] or "/"
                 if self.path.startswith("?"):
@@ -139,18 +158,39 @@ def make_http_server(port: int):
             from chalicelib.api.versions import version_headers
             from chalicelib.errors import NOT_FOUND_MESSAGE
 
-            body = json.dumps({"message": NOT_FOUND_MESSAGE, "status": 404})
             headers = version_headers(api_path.split("?")[0]) if api_path is not None else {}
-            self._send_http_response(404, {"Content-Type": "application/json", **headers}, body)
+            self._send_json(404, {"message": NOT_FOUND_MESSAGE, "status": 404}, headers)
+
+        def _send_json(self, status: int, body: dict, headers: dict | None = None) -> None:
+            from chalicelib.api.hardening import security_headers
+
+            self._send_http_response(status, {"Content-Type": "application/json", **(headers or {}),
+                                              **security_headers(https=False)}, json.dumps(body))
 
         def log_message(self, fmt: str, *args) -> None:
-            sys.stderr.write("api: " + (fmt % args) + "\n")
+            sys.stderr.write("api: " + without_tokens(fmt % args) + "\n")
 
     def handler(*args, **kwargs):
         return StageHandler(*args, gateway=gateway, **kwargs)
 
     ThreadingHTTPServer.daemon_threads = True
     return ThreadingHTTPServer(("127.0.0.1", port), handler)
+
+
+# API Gateway's limit on a request's payload.
+MAX_REQUEST_BYTES = 10 * 1024 * 1024
+_QUERY_TOKEN = re.compile(r"(auth_token=)[^&\s\"]*", re.IGNORECASE)
+
+
+class _BadFraming(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def without_tokens(line: str) -> str:
+    """A request log line without the auth token a client may pass in the query string (`?auth_token=...`)."""
+    return _QUERY_TOKEN.sub(r"\1<redacted>", line)
 
 
 class QueueWorker(threading.Thread):
@@ -189,7 +229,7 @@ class QueueWorker(threading.Thread):
             self.handler(event, _LambdaContext())
         except Exception as exc:  # noqa: BLE001 - like Lambda: leave the message for redelivery
             print(f"worker: handler failed, message will be redelivered: {exc!r}", file=sys.stderr)
-            # Redeliver soon instead of after the deployed 30-minute visibility timeout.
+            # Redeliver soon instead of after the queue's visibility timeout (two minutes).
             sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
                                           VisibilityTimeout=2)
             return

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from chalicelib.api.hardening import GATEWAY_CSP, security_headers
 from chalicelib.api.versions import FLEXMEASURES_VERSION
 from chalicelib.errors import NOT_FOUND_MESSAGE, too_many_requests
 
@@ -48,7 +49,8 @@ AUTOMATION_GROUP = "AutomationScheduleGroup"
 AUTOMATION_ROLE = "AutomationSchedulerRole"
 TOKEN_SECRET = "TokenSecret"
 TTL_ATTRIBUTE_NAME = "expires_at"
-# Any Lambda consuming a queue needs the queue's visibility timeout >= 6x its own timeout.
+# AWS recommends a queue's visibility timeout >= 6x its Lambda consumer's timeout (the dead-letter queue has it);
+# the schedule queue keeps the required minimum of 1x instead and a heartbeat extends it (workers/heartbeat.py).
 VISIBILITY_FACTOR = 6
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 
@@ -63,19 +65,25 @@ API_ALIAS_URI = ("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/20
 # over 10 MB, an integration timeout) keep API Gateway's body.
 _VERSION_HEADER = {"gatewayresponse.header.FlexMeasures-Version": f"'{FLEXMEASURES_VERSION}'"}
 _JSON_HEADER = {"gatewayresponse.header.Content-Type": "'application/json'"}
+# The app's hardening headers (chalicelib/api/hardening.py) on API Gateway's own answers too, with HSTS: the gateway
+# only ever answers over HTTPS. A static value is written in single quotes, so the policy is the quote-free
+# `sandbox` (no scripts, a unique origin): these bodies are API Gateway's short JSON texts.
+_SECURITY_HEADERS = {f"gatewayresponse.header.{name}": f"'{value}'" for name, value in
+                     {**security_headers(https=True), "Content-Security-Policy": GATEWAY_CSP}.items()}
 _API_GATEWAY_DEFAULT_TEMPLATE = '{"message":$context.error.messageString}'  # its body, kept as it is
 GATEWAY_RESPONSES = {
     "MISSING_AUTHENTICATION_TOKEN": {
         "statusCode": 404,
-        "responseParameters": {**_JSON_HEADER, **_VERSION_HEADER},
+        "responseParameters": {**_JSON_HEADER, **_VERSION_HEADER, **_SECURITY_HEADERS},
         "responseTemplates": {"application/json": json.dumps({"message": NOT_FOUND_MESSAGE, "status": 404})},
     },
     "THROTTLED": {
         "statusCode": 429,
-        "responseParameters": {**_JSON_HEADER, **_VERSION_HEADER, "gatewayresponse.header.Retry-After": "'1'"},
+        "responseParameters": {**_JSON_HEADER, **_VERSION_HEADER, **_SECURITY_HEADERS,
+                               "gatewayresponse.header.Retry-After": "'1'"},
         "responseTemplates": {"application/json": json.dumps(too_many_requests().body)},
     },
-    **{default: {"responseParameters": {**_VERSION_HEADER},
+    **{default: {"responseParameters": {**_VERSION_HEADER, **_SECURITY_HEADERS},
                  "responseTemplates": {"application/json": _API_GATEWAY_DEFAULT_TEMPLATE}}
        for default in ("DEFAULT_4XX", "DEFAULT_5XX")},
 }
@@ -93,7 +101,7 @@ DYNAMODB_INDEX_ACTIONS = ["dynamodb:Query"]
 S3_ACTIONS = ["s3:PutObject", "s3:GetObject"]
 S3_BUCKET_ACTIONS = ["s3:ListBucket"]  # list_objects_v2 of a sensor's uploads
 SQS_ACTIONS = ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueUrl",
-               "sqs:GetQueueAttributes"]
+               "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
 SES_ACTIONS = ["ses:SendEmail"]
 SCHEDULER_ACTIONS = ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule",
                      "scheduler:GetSchedule"]
@@ -268,9 +276,11 @@ def _queue(names: Names, consumer: str, queue: str, dead_letters: str | None, vi
     from chalicelib.store.tables import MAX_RECEIVES_BEFORE_DLQ
 
     timeout = function_setting(names.stage, consumer, "lambda_timeout", 60)
-    if visibility is not None and visibility < VISIBILITY_FACTOR * timeout:
-        raise ValueError(f"{queue}'s visibility timeout must be >= {VISIBILITY_FACTOR}x {consumer}'s timeout "
-                         f"({timeout} s)")
+    # A job queue's worker extends the visibility while it works (heartbeat), so the timeout only needs to cover
+    # one invocation, as SQS requires of a Lambda event source; a dead-letter queue keeps AWS's 6x advice.
+    if visibility is not None and visibility < timeout:
+        raise ValueError(f"{queue}'s visibility timeout must be >= {consumer}'s timeout ({timeout} s), as SQS "
+                         "requires of a Lambda event source")
     properties: dict[str, Any] = {"QueueName": names.queues[queue], "SqsManagedSseEnabled": True}
     if dead_letters is None:
         properties.update(MessageRetentionPeriod=DLQ_RETENTION_SECONDS, VisibilityTimeout=VISIBILITY_FACTOR * timeout)

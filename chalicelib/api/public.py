@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
+from chalicelib.api.hardening import NO_STORE
+from chalicelib.api.responses import respond
 from chalicelib.api.routes import ROUTES
 from chalicelib.api.routing import ApiRequest, Route
 from chalicelib.api.versions import API_PREFIX, API_VERSION, FLEXMEASURES_VERSION
@@ -29,7 +31,7 @@ def request_auth_token(req: ApiRequest) -> dict[str, Any]:
         data = req.json()
     except ApiError:
         raise token_error(400, "Content-type of request must be application/json") from None
-    return request_token(data)
+    return respond(request_token(data), headers=NO_STORE)  # a credential: no cache may keep it
 
 
 def service_listing(req: ApiRequest) -> dict[str, Any]:

@@ -20,7 +20,6 @@ response, errors and 405s included, gets the version headers and, when counted, 
 from __future__ import annotations
 
 import importlib
-import json
 import logging
 import threading
 import uuid
@@ -30,12 +29,17 @@ from typing import Any, Callable, Iterable
 
 from chalice import Chalice, Response
 
+from chalicelib.api.hardening import is_https, security_headers
 from chalicelib.api.responses import render_error, respond
 from chalicelib.api.versions import version_headers
 from chalicelib.auth.current_user import authenticate
-from chalicelib.errors import ApiError, http_error, not_found, out_of_range, payload_too_large, too_large_to_store
+from chalicelib.errors import (ApiError, busy, http_error, not_found, out_of_range, payload_too_large,
+                               too_large_to_store, unprocessable)
+from chalicelib.schemas import json_text
+from chalicelib.schemas.json_text import JsonRefused
+from chalicelib.schemas.validation import nested_error
 from chalicelib.services.rate_limits import RETRY_AFTER_HEADER, Meter
-from chalicelib.store.errors import item_too_large, number_out_of_range
+from chalicelib.store.errors import item_too_large, number_out_of_range, throttled
 
 log = logging.getLogger("flexcloud.api")
 
@@ -87,11 +91,21 @@ class ApiRequest:
                 self._json = None
             else:
                 try:
-                    self._json = json.loads(body)
-                except (ValueError, UnicodeDecodeError, RecursionError):
-                    # RecursionError: absurdly deep nesting, which json.loads cannot parse either.
+                    self._json = json_text.loads(body)
+                except JsonRefused as refused:  # well-formed JSON holding NaN, a lone surrogate, ...: a 422
+                    raise unprocessable("json", nested_error(refused.path, refused.message)) from None
+                except (ValueError, UnicodeDecodeError):
                     raise http_error(400, "Invalid JSON body.") from None
         return self._json
+
+    def json_object(self, location: str = "json") -> dict[str, Any]:
+        """The JSON body as arguments to merge with others: {} when empty, a 422 when it is not an object."""
+        body = self.json()
+        if body is None:
+            return {}
+        if not isinstance(body, dict):
+            raise unprocessable(location, {"_schema": ["Invalid input type."]})
+        return body
 
 
 # DynamoDB numbers hold at most 38 significant digits; a longer id cannot exist, and asking for it fails.
@@ -196,6 +210,7 @@ def _handler(app: Chalice, route: Route) -> Callable[..., Response]:
         meter.settle(response.status_code)
         response.headers.update(meter.headers(response.headers.get(RETRY_AFTER_HEADER)))
         response.headers.update(version_headers(route.path))
+        response.headers.update(security_headers(is_https(request.headers)))
         return response
 
     return handler
@@ -221,6 +236,9 @@ def _serve(route: Route, request: Any, params: dict[str, str], path_ints: tuple[
             return render_error(too_large_to_store())
         if number_out_of_range(exc):  # an id from the body or query beyond DynamoDB's numbers
             return render_error(out_of_range())
+        if throttled(exc):  # DynamoDB over its throughput beyond botocore's retries: the client may retry
+            log.warning("DynamoDB throttled %s %s", request.method, route.path)
+            return render_error(busy())
         request_id = _request_id(request)
         log.exception("Unhandled error in %s %s [request %s]", request.method, route.path, request_id)
         return respond({"message": "An internal error has occurred. Request id: " + request_id,
@@ -272,13 +290,14 @@ def _add_method_fallbacks(app: Chalice) -> None:
         if missing:
             app.route(path, methods=missing, cors=True, content_types=["*/*"],
                       name="method_not_allowed" + path.replace("/", "_").replace("{", "").replace("}", ""))(
-                _not_allowed(path))
+                _not_allowed(app, path))
 
 
-def _not_allowed(path: str) -> Callable[..., Response]:
+def _not_allowed(app: Chalice, path: str) -> Callable[..., Response]:
     def not_allowed(**_: str) -> Response:
+        https = is_https(getattr(app.current_request, "headers", None))
         return respond({"message": "The method is not allowed for the requested URL.", "status": 405}, 405,
-                       wrap=False, headers=version_headers(path))
+                       wrap=False, headers={**version_headers(path), **security_headers(https)})
 
     not_allowed.is_fallback = True  # not an endpoint: the route table's consumers (tests, listings) skip it
     return not_allowed

@@ -45,7 +45,7 @@ def get_data(req: ApiRequest) -> Any:
 
 def get_data_by_id(req: ApiRequest, id: int) -> Any:
     # [CURRENT] reads the arguments from a JSON body too; query arguments win.
-    args = validate(GetDataById, {**(req.json() or {}), **req.query}, location="query")
+    args = validate(GetDataById, {**req.json_object("query"), **req.query}, location="query")
     sensor = sensor_or_422(id)
     resolution = service.read_resolution(sensor, args)
     require_sensor(req.user, READ, sensor)

@@ -11,7 +11,7 @@ from chalicelib.store import users
 def token_from_request(request: Any) -> str | None:
     header = request.headers.get("authorization")
     if header:
-        return header.strip()
+        return header.strip(" \t")  # HTTP's optional whitespace only: any other character is junk (a 401)
     params = request.query_params or {}
     return params.get("auth_token") if "auth_token" in params else None
 

@@ -6,6 +6,7 @@ the problem builder knows their default unit (soc-unit or the power sensor's uni
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Union
@@ -85,12 +86,24 @@ def parse_value(raw: Any, kind: Kind) -> Value:
         return parse_series(raw, kind)
     if isinstance(raw, str):
         value, unit = to_field_unit(raw, kind)
-        _check_sign(value, kind)
+        _check_sign(_finite(value), kind)
         return Constant(value, unit)
     if isinstance(raw, (int, float)) and kind.numbers:
-        _check_sign(float(raw), kind)
+        _check_sign(_finite(raw), kind)
         return Constant(float(raw), "" if kind.unit == "" else None)
     raise unsupported_type(raw)
+
+
+def _finite(value: float) -> float:
+    """NaN and infinities (and ints beyond floats) are refused, as FlexMeasures' Float(allow_nan=False) does:
+    the solver cannot use them and would fail later, in the worker."""
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError("Not a valid number.") from None
+    if not math.isfinite(number):
+        raise ValueError("Not a valid number.")
+    return number
 
 
 def parse_sensor_ref(raw: dict) -> SensorRef:

@@ -1,12 +1,12 @@
 """Field types shared by the schemas: aware datetimes, ISO durations, JSON-in-string fields, flags."""
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 
+from chalicelib.schemas import json_text
 from chalicelib.schemas.durations import DurationError, parse_duration
 
 
@@ -71,11 +71,13 @@ def _parse_json_string(value: Any) -> Any:
     """JSON-encoded string fields; objects are accepted too, as [CURRENT] FlexMeasures does."""
     if isinstance(value, str):
         try:
-            return json.loads(value)
+            return json_text.loads(value)
+        except json_text.JsonRefused as refused:
+            raise ValueError(refused.message) from None
         except ValueError:
-            raise ValueError("Not a valid JSON string.") from None
+            raise ValueError(json_text.NOT_JSON) from None
     if isinstance(value, (dict, list)):
-        return value
+        return value  # the body it came in was checked (api/routing.py)
     raise ValueError("Not a valid JSON string.")
 
 

@@ -19,7 +19,16 @@ def _as_list(value: Any) -> Any:
     return value if isinstance(value, list) else [value]
 
 
-Values = Annotated[list[float | None], BeforeValidator(_as_list), Field(min_length=1)]
+def _not_boolean(value: Any) -> Any:
+    """JSON's true/false are not numbers (marshmallow's Float refuses them; pydantic would read 1.0/0.0)."""
+    if isinstance(value, bool):
+        raise ValueError("Not a valid number.")
+    return value
+
+
+# Finite only, as FlexMeasures' Float(allow_nan=False): NaN, Infinity, 1e400 and "inf" cannot be served as JSON.
+Value = Annotated[float, BeforeValidator(_not_boolean), Field(allow_inf_nan=False)]
+Values = Annotated[list[Value | None], BeforeValidator(_as_list), Field(min_length=1)]
 
 
 class _Timing(BaseModel):

@@ -12,6 +12,7 @@ from chalicelib.schemas.common import AwareDatetime, Duration, JsonString, Query
 from chalicelib.schemas.durations import format_duration
 from chalicelib.schemas.entity_address import build
 from chalicelib.schemas.listing import ListingArgs
+from chalicelib.timeseries.calendar import zone_or_utc
 from chalicelib.timeseries.units import is_valid_unit
 
 
@@ -113,13 +114,7 @@ def resolution_of(sensor: Any) -> timedelta:
 
 def zone_of(sensor: Any) -> Any:
     """The sensor's timezone; UTC when it is unknown ([SEED] does not validate sensor timezones)."""
-    from datetime import timezone
-    from zoneinfo import ZoneInfo
-
-    try:
-        return ZoneInfo(sensor.timezone or "UTC")
-    except Exception:  # noqa: BLE001 - ZoneInfo raises several types for unknown names
-        return timezone.utc
+    return zone_or_utc(sensor.timezone)
 
 
 def sensor_json(sensor: Any, host: str) -> dict[str, Any]:

@@ -85,6 +85,12 @@ def nest_errors(errors: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def nested_error(path: tuple[Any, ...] | list[Any], message: str) -> dict[str, Any]:
+    """One message at a path, in webargs' nesting: ("a", 1, "b") -> {"a": {"1": {"b": [message]}}}."""
+    return nest_errors([{"loc": tuple(path), "type": "value_error", "msg": message,
+                         "ctx": {"error": ValueError(message)}}])
+
+
 def _is_union_tag(part: Any) -> bool:
     if not isinstance(part, str):
         return False

@@ -385,10 +385,12 @@ def create(user: Any, body: AssetCreate) -> dict[str, Any]:
                                                                     "parent_asset_id")}
     try:
         asset = store.create(name=body.name, generic_asset_type_id=body.generic_asset_type_id,
-                             account_id=account_id, parent_asset_id=body.parent_asset_id, **fields)
+                             account_id=account_id, parent_asset_id=body.parent_asset_id,
+                             claim_top_level=_checks_top_level(body),
+                             audit_entries=lambda new: [audit.asset_entry(f"Created asset '{new.name}': {new.id}",
+                                                                          new.id, user)], **fields)
     except DuplicateError:
         raise field_error("json", "name", _name_taken(body.name, body.parent_asset_id)) from None
-    audit.record_asset_event(f"Created asset '{asset.name}': {asset.id}", asset.id, user)
     return full_json(asset)
 
 
@@ -398,14 +400,18 @@ def update(user: Any, asset: Asset, body: AssetFields) -> dict[str, Any]:
     errors.raise_if_any()
     changes = body.given()
     _check_stored_config(user, changes)
-    events = change_events(asset, changes)
+    entries = [audit.asset_entry(event, asset.id, user) for event in change_events(asset, changes)]
     try:
-        store.update(asset, changes)
+        store.update(asset, changes, claim_top_level=_checks_top_level(body), audit_entries=entries)
     except DuplicateError:
         raise field_error("json", "name", _name_taken(asset.name, asset.parent_asset_id)) from None
-    for event in events:
-        audit.record_asset_event(event, asset.id, user)
     return full_json(asset)
+
+
+def _checks_top_level(body: AssetFields) -> bool:
+    """A body naming `parent_asset_id: null` with a name is checked against every top-level asset (above), so
+    its write claims the top-level name: concurrent twins cannot both pass the check."""
+    return {"name", "parent_asset_id"} <= body.model_fields_set and body.parent_asset_id is None
 
 
 def change_events(asset: Asset, changes: dict[str, Any]) -> list[str]:

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from chalicelib import settings
 from chalicelib.auth import permissions
-from chalicelib.auth.access import owner_of_account
+from chalicelib.auth.access import owner_of_account, require_sensor
 from chalicelib.errors import ApiError, field_error, unprocessable
 from chalicelib.scheduling.flex_context import merge_flex_contexts
 from chalicelib.schemas.durations import format_hours_duration
@@ -90,6 +90,7 @@ def trigger_for_sensor(user: Any, sensor: Any, raw: dict, force: bool) -> Reply:
     _check_resolution(body.resolution, sensor)
     request = scheduler.sensor_request(sensor.id, body)
     _check_request(user, request, {sensor.id: sensor}, scheduler)
+    _require_output_writes(user, request, {sensor.id: sensor})
     stored = {**raw, "flex-context": context}
     job_id = _enqueue(user, "sensor", stored, request, force, scheduler, asset_id=sensor.generic_asset_id,
                       sensor_id=sensor.id)
@@ -145,6 +146,7 @@ def trigger_for_asset(user: Any, asset: Any, raw: dict, force: bool) -> Reply:
     devices = _device_sensors(asset, [entry.sensor for entry in body.flex_model])
     request = ScheduleRequest.from_asset_trigger(body)
     _check_request(user, request, devices, choice.STORAGE)
+    _require_output_writes(user, request, devices)
     stored = {**raw, "flex-context": context}
     job_id = _enqueue(user, "asset", stored, request, force, choice.STORAGE, asset_id=asset.id, sensor_id=None)
     # FlexMeasures' asset trigger names no results-url (one job, several sensors).
@@ -267,6 +269,18 @@ def _check_request(user: Any, request: Any, devices: dict[int, Any], scheduler: 
         raise flex_error(errors)
 
 
+def _require_output_writes(user: Any, request: Any, known: dict[int, Any]) -> None:
+    """The job writes each device's schedule and its state-of-charge series: every such sensor needs the permission
+    a direct post of that data needs (create-children), or the trigger is a 403 (after the flex-config checks,
+    which answer for sensors the user may not even read)."""
+    models = [device.model for device in getattr(request, "devices", ())]
+    soc_ids = [soc.sensor for soc in (getattr(m, "state_of_charge", None) for m in models) if soc is not None]
+    for sensor_id in [*request.sensor_ids, *soc_ids]:
+        sensor = known.get(sensor_id) or sensors.find(sensor_id)
+        if sensor is not None:
+            require_sensor(user, permissions.CREATE_CHILDREN, sensor)
+
+
 def _readable_lookup(user: Any, known: dict[int, Any]):
     """A core `lookup` over stored sensors: None for unknown sensors and those `user` may not read."""
 
@@ -304,12 +318,18 @@ def _enqueue(user: Any, trigger: str, stored: dict, request: Any, force: bool, s
                       request={"trigger": trigger, "body": stored, "user_id": int(user.id),
                                "scheduler": scheduler.name},
                       meta=scheduler.info)
+    # The cache entry is written only if no identical trigger holds it (a conditional write): of concurrent
+    # identical triggers, one queues its job; the others drop theirs and answer with that one.
+    holder = jobs.remember(fingerprint, job.id, replace=force)
+    if holder != job.id:
+        jobs.discard(job)
+        return holder
     try:
         queue.send_job(job.id)
     except Exception:
         jobs.fail(job, "QueueError: The scheduling job could not be queued.")
+        jobs.forget(fingerprint, job.id)
         raise
-    jobs.remember(fingerprint, job.id)
     return job.id
 
 
@@ -353,7 +373,9 @@ def schedule_result(sensor: Any, job_id: str, duration: timedelta | None, unit: 
     for. A pending job: 400 (seed) or 202 with the job's status and a Retry-After (FlexMeasures 1.0.1)."""
     horizon = min(duration or DEFAULT_RESULT_DURATION, settings.planning_horizon())
     job = jobs.find(job_id)
-    if job is None:
+    if job is None or not _of_sensor_account(job, sensor):
+        # Another sensor's job (another account's, maybe) is as unknown here as a missing one: its state and
+        # failure text are not this sensor's to show.
         raise unrecognized_job(job_id)
     scheduler_info = (job.meta or {}).get("scheduler_info") or {"scheduler": ""}
     used = f"{scheduler_info.get('scheduler', '')} was used."
@@ -387,6 +409,12 @@ def _signed(values: list[float], stored: Any, sensor: Any, sign_convention: str)
 
     sign = -1 if sign_convention == "production-positive" else stored_sign(sensor_info(sensor))
     return [sign * v + 0.0 for v in values]
+
+
+def _of_sensor_account(job: Any, sensor: Any) -> bool:
+    """Whether the job schedules an asset of the sensor's account (a public one for a public sensor)."""
+    asset = assets.find(job.asset_id) if job.asset_id is not None else None
+    return asset is not None and asset.account_id == sensor.account_id
 
 
 def _trimmed(stored: Any, horizon: timedelta) -> tuple[list[float], timedelta]:

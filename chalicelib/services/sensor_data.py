@@ -14,7 +14,7 @@ from chalicelib.schemas.sensors import resolution_of, zone_of
 from chalicelib.services.loaders import source_or_422
 from chalicelib.store import audit, beliefs, sources
 from chalicelib.store import files as file_store
-from chalicelib.store.errors import ReplacementRefused, WriteConflict
+from chalicelib.store.errors import ReplacementRefused, StorageUnavailable, WriteConflict
 from chalicelib.timeseries import units
 from chalicelib.timeseries.beliefs import Beliefs
 from chalicelib.timeseries.posting import PostingError, SensorSpec, to_beliefs
@@ -126,7 +126,7 @@ def uploaded_beliefs(sensor: Any, files: list[tuple[str, str, bytes]], measured_
     for i, (name, _, content) in enumerate(files):
         try:
             found = to_sensor_beliefs(*read_table(name, content, zone), resolution_of(sensor), now,
-                                      measured_instantly)
+                                      measured_instantly, zone)
             if unit is not None:
                 found.value = units.convert(found.value, unit, sensor.unit, resolution_of(sensor))
             parsed.append(found)
@@ -138,12 +138,18 @@ def uploaded_beliefs(sensor: Any, files: list[tuple[str, str, bytes]], measured_
 
 
 def save_upload(user: Any, sensor: Any, uploads: list[tuple[str, str, bytes]], parsed: Beliefs) -> tuple[dict, int]:
-    """Keep the raw files in S3, audit, and save the beliefs (§8.5)."""
-    for name, content_type, content in uploads:
-        file_store.save_upload(sensor.id, name, content, content_type)
-    audit.record_asset_event(f"Data from {join_english(n for n, _, _ in uploads)} uploaded to sensor "
-                             f"'{sensor.name}': {sensor.id}", sensor.generic_asset_id, user)
-    return save_for_user(user, sensor, parsed)
+    """Keep the raw files in S3, save the beliefs, and audit what was new (§8.5). A file that cannot be kept
+    stops the upload before any data is written."""
+    try:
+        for name, content_type, content in uploads:
+            file_store.save_upload(sensor.id, name, content, content_type)
+    except StorageUnavailable:
+        raise http_error(503, "The uploaded file could not be stored, so nothing was saved; please retry.") from None
+    answer = save_for_user(user, sensor, parsed)
+    if answer[0] is not ALREADY_RECEIVED:  # a re-upload of known data changed nothing: nothing to audit
+        audit.record_asset_event(f"Data from {join_english(n for n, _, _ in uploads)} uploaded to sensor "
+                                 f"'{sensor.name}': {sensor.id}", sensor.generic_asset_id, user)
+    return answer
 
 
 def join_english(names: Iterable[str]) -> str:

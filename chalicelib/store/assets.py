@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from chalicelib.store import annotations, sensors
 from chalicelib.store.ids import next_id
-from chalicelib.store.models import Asset, Sensor
-from chalicelib.store.uniques import claim_key, write_with_claims
+from chalicelib.store.models import Asset, AuditEntry, Sensor
+from chalicelib.store.uniques import MAX_TRANSACTION_ITEMS, claim_key, claim_owner, write_with_claims
 
 PUBLIC = "public"
 TOP_LEVEL = "top"
@@ -69,9 +69,37 @@ def offspring_ids(asset_id: int) -> list[int]:
 
 # --- names -----------------------------------------------------------------------------------
 
-def _name_claim(name: str, parent_asset_id: int | None) -> list[str]:
-    """FlexMeasures' unique (name, parent_asset_id) constraint; NULL parents never collide in SQL."""
-    return [] if parent_asset_id is None else [claim_key("asset-name", f"{parent_asset_id}#{name}")]
+def _name_claim(name: str, parent_asset_id: int | None, top_level: bool = False) -> list[str]:
+    """FlexMeasures' unique (name, parent_asset_id) constraint. NULL parents never collide in SQL, but a request
+    that names `parent_asset_id: null` is checked against every top-level asset (`top_level`): that check claims
+    the name too, so concurrent requests cannot all pass it."""
+    if parent_asset_id is not None:
+        return [claim_key("asset-name", f"{parent_asset_id}#{name}")]
+    return [claim_key("asset-name", f"{TOP_LEVEL}#{name}")] if top_level else []
+
+
+def _claims_held(asset: Asset) -> list[str]:
+    """The name claims this asset holds now (a top-level name only if it claimed it)."""
+    top = _name_claim(asset.name, None, top_level=True)
+    held = _name_claim(asset.name, asset.parent_asset_id)
+    if asset.parent_asset_id is None and claim_owner(top[0]) == str(asset.id):
+        held = top
+    return held
+
+
+def _saving(asset: Asset, audit_entries: Iterable[AuditEntry], claims: int) -> tuple[Any, list[AuditEntry]]:
+    """The transaction's save of the asset with its audit rows, and the rows that do not fit in it (a change to
+    over 90 attributes at once), saved right after."""
+    entries = list(audit_entries)
+    room = MAX_TRANSACTION_ITEMS - 1 - claims
+    inside, after = entries[:room], entries[room:]
+
+    def save(tx: Any) -> None:
+        tx.save(asset)
+        for entry in inside:
+            tx.save(entry)
+
+    return save, after
 
 
 def sibling_named(name: str, parent_asset_id: int | None, except_id: int | None = None) -> Asset | None:
@@ -83,12 +111,17 @@ def sibling_named(name: str, parent_asset_id: int | None, except_id: int | None 
 # --- writes ------------------------------------------------------------------------------------
 
 def create(*, name: str, generic_asset_type_id: int, account_id: int | None,
-           parent_asset_id: int | None = None, **fields: Any) -> Asset:
-    """Store a new asset; DuplicateError if a sibling already has this name."""
+           parent_asset_id: int | None = None, claim_top_level: bool = False,
+           audit_entries: Callable[[Asset], Iterable[AuditEntry]] = lambda asset: (), **fields: Any) -> Asset:
+    """Store a new asset with its audit rows, in one transaction; DuplicateError if a sibling already has this
+    name. `audit_entries(asset)` builds the rows once the id is known."""
     asset = Asset(next_id("asset"), name=name, generic_asset_type_id=generic_asset_type_id,
                   account_id=account_id, account_key=account_key(account_id),
                   parent_asset_id=parent_asset_id, parent_key=parent_key(parent_asset_id), **fields)
-    write_with_claims(lambda tx: tx.save(asset), _name_claim(name, parent_asset_id), owner=str(asset.id))
+    claims = _name_claim(name, parent_asset_id, claim_top_level)
+    save, after = _saving(asset, audit_entries(asset), len(claims))
+    write_with_claims(save, claims, owner=str(asset.id))
+    _save_all(after)
     return asset
 
 
@@ -102,16 +135,28 @@ def copyable_fields(asset: Asset) -> dict[str, Any]:
     return {key: copy.deepcopy(value) for key, value in asset.attribute_values.items() if key not in _NOT_COPIED}
 
 
-def update(asset: Asset, changes: dict[str, Any]) -> Asset:
-    """Replace the given fields (the account never changes); DuplicateError on a sibling name clash."""
-    old_claims = _name_claim(asset.name, asset.parent_asset_id)
+def update(asset: Asset, changes: dict[str, Any], *, claim_top_level: bool = False,
+           audit_entries: Iterable[AuditEntry] = ()) -> Asset:
+    """Replace the given fields (the account never changes) and save the audit rows with them, in one
+    transaction; DuplicateError on a sibling name clash."""
+    old_claims = _claims_held(asset)
     for key, value in changes.items():
         setattr(asset, key, value)
     asset.parent_key = parent_key(asset.parent_asset_id)
-    new_claims = _name_claim(asset.name, asset.parent_asset_id)
-    write_with_claims(lambda tx: tx.save(asset), [c for c in new_claims if c not in old_claims],
-                      releases=[c for c in old_claims if c not in new_claims], owner=str(asset.id))
+    new_claims = _name_claim(asset.name, asset.parent_asset_id, claim_top_level)
+    if not claim_top_level and asset.parent_asset_id is None:
+        new_claims = [c for c in old_claims if c in _name_claim(asset.name, None, top_level=True)]
+    claims = [c for c in new_claims if c not in old_claims]
+    releases = [c for c in old_claims if c not in new_claims]
+    save, after = _saving(asset, audit_entries, len(claims) + len(releases))
+    write_with_claims(save, claims, releases=releases, owner=str(asset.id))
+    _save_all(after)
     return asset
+
+
+def _save_all(entries: Iterable[AuditEntry]) -> None:
+    for entry in entries:
+        entry.save()
 
 
 def delete(asset: Asset) -> None:
@@ -125,7 +170,7 @@ def delete(asset: Asset) -> None:
     for sensor in sensors.list_for_asset(asset.id):
         sensors.delete(sensor)  # with its beliefs
     annotations.take_all_off(annotations.subject("asset", asset.id))
-    write_with_claims(lambda tx: tx.delete(asset), [], releases=_name_claim(asset.name, asset.parent_asset_id))
+    write_with_claims(lambda tx: tx.delete(asset), [], releases=_claims_held(asset))
 
 
 # --- what the asset JSON shows -------------------------------------------------------------------

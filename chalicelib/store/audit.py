@@ -25,8 +25,13 @@ def _entry(subject: str, event: str, active_user: Any, **affected: Any) -> Audit
                       active_user_name=getattr(active_user, "username", None), **affected)
 
 
+def asset_entry(event: str, asset_id: int, active_user: Any) -> AuditEntry:
+    """An asset audit row, not yet saved: the asset's own write saves it in the same transaction."""
+    return _entry(f"asset#{asset_id}", event, active_user, affected_asset_id=asset_id)
+
+
 def record_asset_event(event: str, asset_id: int, active_user: Any) -> AuditEntry:
-    entry = _entry(f"asset#{asset_id}", event, active_user, affected_asset_id=asset_id)
+    entry = asset_entry(event, asset_id, active_user)
     entry.save()
     return entry
 

@@ -15,9 +15,12 @@ from typing import Any, Callable, Iterable
 
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 
-from chalicelib.store.errors import ReplacementRefused, WriteConflict
+from chalicelib.store.errors import ReplacementRefused, WriteConflict, throttled
 from chalicelib.store.models import BeliefChunk
-from chalicelib.timeseries.beliefs import DAY_US, US_PER_S, Beliefs, duration_us, merge, most_recent, restrict, to_us
+from chalicelib.schemas.sensors import zone_of
+from chalicelib.timeseries.beliefs import (DAY_US, US_PER_S, Beliefs, duration_us, from_us, merge, most_recent,
+                                           restrict, to_us)
+from chalicelib.timeseries.calendar import calendar_starts_us, is_calendar, to_calendar_slots
 from chalicelib.timeseries.packing import BYTES_PER_BELIEF, pack, unpack
 from chalicelib.timeseries.resampling import to_slots
 
@@ -27,7 +30,11 @@ MAX_BELIEFS_PER_PART = 15_000
 MAX_TRANSACTION_ACTIONS = 100
 MAX_TRANSACTION_BYTES = 3_500_000
 ITEM_OVERHEAD_BYTES = 200
-MAX_ATTEMPTS = 8
+# Concurrent writers of one (day, source) retry their lost version checks: with N writers the unluckiest loses N-1
+# rounds, so retries are bounded by time (well inside the API's 30 s) more than by count. Full jitter, capped.
+MAX_ATTEMPTS = 100
+WRITE_RETRY_SECONDS = 10.0
+MAX_RETRY_SLEEP_SECONDS = 0.2
 _CONFLICT_CODES = {"TransactionCanceledException", "TransactionConflictException",
                    "ConditionalCheckFailedException"}
 _RETRYABLE_REASONS = {"None", "ConditionalCheckFailed", "TransactionConflict"}
@@ -213,6 +220,7 @@ def _apply(sensor_id: int, first_day: int, last_day: int, source_id: int | None,
            plan: Callable[[dict[Key, list[BeliefChunk]], set[Key] | None], dict[Key, Beliefs]]) -> None:
     """Read, plan the changes, write them version-conditionally; redo only the days that conflicted."""
     only: set[Key] | None = None
+    deadline = time.monotonic() + WRITE_RETRY_SECONDS
     for attempt in range(MAX_ATTEMPTS):
         chunks = _load(sensor_id, first_day, last_day, source_id)
         changes = plan(chunks, only)
@@ -221,8 +229,10 @@ def _apply(sensor_id: int, first_day: int, last_day: int, source_id: int | None,
             return
         only = failed
         first_day, last_day = min(d for d, _ in failed), max(d for d, _ in failed)
-        time.sleep(random.uniform(0, 0.01 * 2 ** attempt))
-    raise WriteConflict(f"Gave up writing sensor {sensor_id} after {MAX_ATTEMPTS} conflicting attempts.")
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(random.uniform(0, min(MAX_RETRY_SLEEP_SECONDS, 0.005 * 2 ** attempt)))
+    raise WriteConflict(f"Gave up writing sensor {sensor_id} after {attempt + 1} conflicting attempts.")
 
 
 def _actions_for(sensor_id: int, key: Key, old_parts: list[BeliefChunk], beliefs: Beliefs) -> list[tuple]:
@@ -282,7 +292,7 @@ def _commit(actions: list[tuple]) -> bool:
                 (transaction.save if kind == "save" else transaction.delete)(item, condition=condition)
         return True
     except (PutError, DeleteError, TransactWriteError) as exc:
-        if _is_conflict(exc):
+        if _is_conflict(exc) or throttled(exc):  # nothing of this transaction was written: retried like a conflict
             return False
         raise
 
@@ -317,13 +327,27 @@ def read_latest(sensor: Any, start: datetime, end: datetime, *, prior: datetime 
 def read_values(sensor: Any, start: datetime, end: datetime, resolution: timedelta, **selection: Any):
     """Values per slot of `resolution` over [start, end) in the sensor's unit (numpy; NaN for gaps).
 
-    Mean when downsampling, repeated when upsampling. `selection`: prior, horizon, source_id.
+    Mean when downsampling, repeated when upsampling. Slots of whole days are local calendar days of the
+    sensor's timezone (`slot_starts`). `selection`: prior, horizon, source_id.
     """
-
-    latest = read_latest(sensor, start, end, **selection)
+    event_resolution_us = duration_us(timedelta(minutes=int(sensor.event_resolution_minutes or 0)))
     n_slots = (end - start) // resolution
-    return to_slots(latest.event_start, latest.value, duration_us(timedelta(minutes=int(sensor.event_resolution_minutes or 0))),
-                    to_us(start), duration_us(resolution), n_slots)
+    if is_calendar(resolution):
+        edges = slot_starts(sensor, start, n_slots + 1, resolution)
+        latest = read_latest(sensor, start, from_us(int(edges[-1])), **selection)
+        return to_calendar_slots(latest.event_start, latest.value, event_resolution_us, edges)
+    latest = read_latest(sensor, start, end, **selection)
+    return to_slots(latest.event_start, latest.value, event_resolution_us, to_us(start), duration_us(resolution),
+                    n_slots)
+
+
+def slot_starts(sensor: Any, start: datetime, count: int, resolution: timedelta):
+    """`count` slot starts (µs) from `start`: local calendar days for whole-day resolutions, else fixed steps."""
+    import numpy as np
+
+    if is_calendar(resolution):
+        return calendar_starts_us(start, count, resolution, zone_of(sensor))
+    return to_us(start) + np.arange(count, dtype="int64") * duration_us(resolution)
 
 
 def read_series(sensor: Any, start: datetime, end: datetime, resolution: timedelta, prior: datetime | None = None,
@@ -332,5 +356,5 @@ def read_series(sensor: Any, start: datetime, end: datetime, resolution: timedel
     import pandas as pd
 
     values = read_values(sensor, start, end, resolution, prior=prior, source_id=source_id, horizon=horizon)
-    index = pd.date_range(pd.Timestamp(start).tz_convert("UTC"), periods=len(values), freq=pd.Timedelta(resolution))
+    index = pd.to_datetime(slot_starts(sensor, start, len(values), resolution), unit="us", utc=True)
     return pd.Series(values, index=index, name=sensor.id)

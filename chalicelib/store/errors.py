@@ -23,6 +23,26 @@ class WriteConflict(Exception):
     """Concurrent writers kept winning; the caller may retry the whole request."""
 
 
+class StorageUnavailable(Exception):
+    """An AWS service (S3, DynamoDB) failed or throttled the request beyond its retries; nothing was written by
+    the call that raised it."""
+
+
+# DynamoDB's answers for a table or account over its throughput (after botocore's own retries).
+THROTTLING_CODES = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+
+
+def throttled(exc: BaseException) -> bool:
+    """Whether DynamoDB throttled the request (anywhere in the exception chain, PynamoDB's wrapping included)."""
+    for error in exception_chain(exc):
+        if getattr(error, "cause_response_code", None) in THROTTLING_CODES:
+            return True
+        response = getattr(error, "response", None)
+        if isinstance(response, dict) and response.get("Error", {}).get("Code") in THROTTLING_CODES:
+            return True
+    return False
+
+
 def item_too_large(exc: BaseException) -> bool:
     """Whether DynamoDB refused a write because an item would exceed its 400 KB limit."""
     return _refused(exc, ("Item size has exceeded",))

@@ -5,8 +5,11 @@ import posixpath
 import uuid
 from datetime import datetime, timezone
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from chalicelib import settings
 from chalicelib.aws import client
+from chalicelib.store.errors import StorageUnavailable
 
 
 def save_upload(sensor_id: int, filename: str, content: bytes, content_type: str | None = None) -> str:
@@ -14,8 +17,11 @@ def save_upload(sensor_id: int, filename: str, content: bytes, content_type: str
     day = datetime.now(timezone.utc).date().isoformat()
     safe_name = posixpath.basename(filename.replace("\\", "/")) or "upload"
     key = f"uploads/{int(sensor_id)}/{day}/{uuid.uuid4().hex}-{safe_name}"
-    client("s3").put_object(Bucket=settings.uploads_bucket(), Key=key, Body=content,
-                            ContentType=content_type or "application/octet-stream")
+    try:
+        client("s3").put_object(Bucket=settings.uploads_bucket(), Key=key, Body=content,
+                                ContentType=content_type or "application/octet-stream")
+    except (BotoCoreError, ClientError) as exc:  # after botocore's own retries; a failed put stores nothing
+        raise StorageUnavailable(f"S3 refused {key}: {exc}") from exc
     return key
 
 

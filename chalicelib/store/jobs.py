@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
 from chalicelib.store.models import Job, JobCacheEntry
 
@@ -98,5 +98,36 @@ def cached_job(fingerprint: str) -> Job | None:
     return find(entry.job_id)
 
 
-def remember(fingerprint: str, job_id: str) -> None:
-    JobCacheEntry(fingerprint, job_id=job_id, expires_at=int(time.time()) + JOB_CACHE_TTL_SECONDS).save()
+def remember(fingerprint: str, job_id: str, *, replace: bool = False) -> str:
+    """Make `job_id` the cached job of `fingerprint` unless another job holds an unexpired entry (`replace`: in any
+    case); the job id the entry holds afterwards. The check and the write are one conditional put."""
+    now = int(time.time())
+    entry = JobCacheEntry(fingerprint, job_id=job_id, expires_at=now + JOB_CACHE_TTL_SECONDS)
+    if replace:
+        entry.save()
+        return job_id
+    try:
+        _put_if_free(entry, now)
+        return job_id
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    holder = JobCacheEntry.get_or_none(fingerprint)
+    return holder.job_id if holder is not None else job_id
+
+
+def _put_if_free(entry: JobCacheEntry, now: int) -> None:
+    entry.save(condition=JobCacheEntry.fingerprint.does_not_exist() | (JobCacheEntry.expires_at < now))
+
+
+def forget(fingerprint: str, job_id: str) -> None:
+    """Drop the cache entry if it still names `job_id` (its job could not be queued)."""
+    try:
+        JobCacheEntry(fingerprint).delete(condition=JobCacheEntry.job_id == job_id)
+    except DeleteError:
+        pass
+
+
+def discard(job: Job) -> None:
+    """Delete a job that was never queued (an identical trigger's job won the cache entry)."""
+    job.delete()

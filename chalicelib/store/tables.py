@@ -7,10 +7,11 @@ from chalicelib import settings
 from chalicelib.aws import client
 from chalicelib.store import models
 
-# The solver Lambda's timeout is 300 s; the queue's visibility timeout must be at least 6x that.
-SCHEDULE_VISIBILITY_TIMEOUT = 1800
-# The forecaster Lambda's timeout is 120 s (a year of hourly history trains in a few seconds).
-FORECAST_VISIBILITY_TIMEOUT = 720
+# The workers' Lambda timeouts (120 s, .chalice/config.json): SQS requires a Lambda event source's visibility
+# timeout to be at least that. Short, so a crashed worker's job is retried within about two minutes; a live worker
+# extends it while it works (workers/heartbeat.py).
+SCHEDULE_VISIBILITY_TIMEOUT = 120
+FORECAST_VISIBILITY_TIMEOUT = 120
 MAX_RECEIVES_BEFORE_DLQ = 3
 
 

@@ -12,6 +12,8 @@ from chalicelib.store.models import UniqueKey
 
 # DynamoDB refuses hash keys over 2048 bytes; longer claims are stored by their digest instead.
 MAX_KEY_BYTES = 2048
+# DynamoDB's limit on the items of one transaction.
+MAX_TRANSACTION_ITEMS = 100
 
 
 def claim_key(kind: str, value: str) -> str:

@@ -12,6 +12,10 @@ from typing import Any
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 US_PER_S = 1_000_000
 DAY_US = 86_400 * US_PER_S
+# What can be stored and read back: pandas (the scheduler, charts, stats) holds nanosecond timestamps of years
+# 1677 to 2262; data outside would be written but fail every read.
+EARLIEST = datetime(1678, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2262, 1, 1, tzinfo=timezone.utc)
 
 
 def to_us(moment: datetime) -> int:
@@ -24,6 +28,14 @@ def duration_us(value: timedelta) -> int:
 
 def from_us(value: int) -> datetime:
     return EPOCH + timedelta(microseconds=int(value))
+
+
+def outside_storable_years(times_us) -> bool:
+    """Whether any time (µs) lies outside [EARLIEST, LATEST)."""
+    import numpy as np
+
+    times = np.asarray(times_us, dtype="int64")
+    return bool(len(times)) and bool((times.min() < to_us(EARLIEST)) | (times.max() >= to_us(LATEST)))
 
 
 @dataclass

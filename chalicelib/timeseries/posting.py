@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.timeseries import resampling, units
-from chalicelib.timeseries.beliefs import Beliefs, duration_us, to_us
+from chalicelib.timeseries.calendar import calendar_starts_us, is_calendar, zone_or_utc
+from chalicelib.timeseries.beliefs import EARLIEST, LATEST, Beliefs, duration_us, outside_storable_years, to_us
 
 DAY = timedelta(days=1)
 METER, PROGNOSIS, PRICE = "PostMeterDataRequest", "PostPrognosisRequest", "PostPriceDataRequest"
@@ -68,12 +69,18 @@ def to_beliefs(posted: Any, sensor: SensorSpec, now: datetime, current: bool = F
                                           "values spanning the same moment (a zero duration). Try sending a single "
                                           "value or defining a non-zero duration.")
         spacing = step
-    starts = to_us(start) + np.arange(len(values), dtype="int64") * duration_us(spacing)
+    if is_calendar(spacing):  # daily events start at local midnight, also after a clock change
+        starts = calendar_starts_us(start, len(values), spacing, zone_or_utc(sensor.timezone))
+    else:
+        starts = to_us(start) + np.arange(len(values), dtype="int64") * duration_us(spacing)
     keep = ~np.isnan(values)
     starts, values = starts[keep], values[keep]
     if not current:
         values = _converted(values, posted, sensor, resolution or step)
     belief_times = _belief_times(posted, starts, duration_us(resolution), now)
+    if outside_storable_years(starts) or outside_storable_years(belief_times):
+        raise PostingError("_schema", f"Data can be stored for the years {EARLIEST.year} to {LATEST.year - 1} "
+                                      "only (event starts and belief times).")
     _check_type_timing(posted.type, starts + duration_us(resolution) - belief_times)
     return Beliefs.of(starts, belief_times, values)
 

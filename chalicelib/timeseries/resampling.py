@@ -40,9 +40,16 @@ def to_slots(event_start_us, values, event_resolution_us: int, start_us: int, sl
         if pieces > 1:  # each event becomes `pieces` sub-events, so any slot sees the part it covers
             starts = (starts[:, None] + np.arange(pieces, dtype="int64") * step).ravel()
             vals = np.repeat(vals, pieces)
-    index = (starts - start_us) // slot_us
-    keep = (index >= 0) & (index < n_slots) & ~np.isnan(vals)
-    sums = np.bincount(index[keep], weights=vals[keep], minlength=n_slots)
+    return mean_per_slot((starts - start_us) // slot_us, vals, n_slots)
+
+
+def mean_per_slot(index, values, n_slots: int):
+    """The mean of the values falling in each of `n_slots` slots (their slot `index`; NaN and out-of-range
+    values ignored), NaN for an empty slot."""
+    import numpy as np
+
+    keep = (index >= 0) & (index < n_slots) & ~np.isnan(values)
+    sums = np.bincount(index[keep], weights=values[keep], minlength=n_slots)
     counts = np.bincount(index[keep], minlength=n_slots)
     out = np.full(n_slots, np.nan)
     np.divide(sums, counts, out=out, where=counts > 0)

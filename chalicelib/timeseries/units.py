@@ -6,6 +6,8 @@ which needs the duration of one step: kWh -> kW divides by the step in hours).
 """
 from __future__ import annotations
 
+import math
+
 import re
 from datetime import timedelta
 from functools import lru_cache
@@ -187,6 +189,9 @@ def parse_quantity(text: str) -> tuple[float, str]:
         quantity = ureg.Quantity(text.strip())
     except Exception:  # noqa: BLE001
         raise UnitError(f"Cannot convert value '{text}' to a valid quantity.") from None
+    magnitude = float(quantity.magnitude if isinstance(quantity, ureg.Quantity) else quantity)
+    if not math.isfinite(magnitude):  # "inf kW", "nan %": no quantity a schedule or a read-back can use
+        raise UnitError(f"Cannot convert value '{text}' to a valid quantity.")
     if not isinstance(quantity, ureg.Quantity):
-        return float(quantity), ""
-    return float(quantity.magnitude), f"{quantity.units:~}".replace(" ", "") if quantity.units != ureg.dimensionless else ""
+        return magnitude, ""
+    return magnitude, f"{quantity.units:~}".replace(" ", "") if quantity.units != ureg.dimensionless else ""

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta, tzinfo
+import math
+from datetime import datetime, timedelta, timezone, tzinfo
 
-from chalicelib.timeseries.beliefs import Beliefs, duration_us, to_us
-from chalicelib.timeseries.resampling import MAX_SLOTS, to_slots
+from chalicelib.timeseries.beliefs import EARLIEST, LATEST, Beliefs, duration_us, from_us, to_us
+from chalicelib.timeseries.calendar import floor_to_grid_us, is_calendar
+from chalicelib.timeseries.resampling import MAX_SLOTS, mean_per_slot, to_slots
 
 ALLOWED_EXTENSIONS = (".csv", ".xlsx", ".xls", ".xlsm")
 # One upload holds what one data request may: MAX_SLOTS values, plus the header row.
@@ -46,14 +48,28 @@ def read_table(filename: str, content: bytes, zone: tzinfo) -> tuple[list[int], 
         raise UploadError("no data rows after the header row")
     with_belief_time = len([c for c in rows[0] if _present(c)]) >= 3
     starts, values, belief_times = [], [], []
+    first_line: dict[tuple[int, int | None], int] = {}
     for line, row in enumerate(rows[1:], start=2):
         if len(row) < 2 or not _present(row[0]):
             raise UploadError(f"line {line}: expected an event start and an event value")
-        starts.append(to_us(_moment(row[0], zone, line, "event start")))
+        starts.append(storable_us(_moment(row[0], zone, line, "event start"), line, "event start"))
         values.append(_number(row[1], line))
         if with_belief_time:
-            belief_times.append(to_us(_moment(row[2] if len(row) > 2 else None, zone, line, "belief time")))
+            belief_times.append(storable_us(_moment(row[2] if len(row) > 2 else None, zone, line, "belief time"),
+                                            line, "belief time"))
+        key = (starts[-1], belief_times[-1] if with_belief_time else None)
+        if key in first_line:  # one would silently replace the other
+            raise UploadError(f"lines {first_line[key]} and {line}: the same event start "
+                              f"({from_us(starts[-1]).isoformat()}) twice")
+        first_line[key] = line
     return starts, values, (belief_times if with_belief_time else None)
+
+
+def storable_us(moment: datetime, line: int, what: str) -> int:
+    if not EARLIEST <= moment < LATEST:
+        raise UploadError(f"line {line}: {what} {moment.isoformat()} is outside the years "
+                          f"{EARLIEST.year} to {LATEST.year - 1}, which data can be stored for")
+    return to_us(moment)
 
 
 def _csv_rows(content: bytes) -> list[list]:
@@ -111,26 +127,45 @@ def _moment(cell, zone: tzinfo, line: int, what: str) -> datetime:
             moment = datetime.fromisoformat(value)
         except ValueError:
             raise UploadError(f"line {line}: {what} '{cell}' is not an ISO 8601 datetime") from None
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+    return _localised(moment, zone, line, what) if moment.tzinfo is None else moment
+
+
+def _localised(naive: datetime, zone: tzinfo, line: int, what: str) -> datetime:
+    """A naive time in the sensor's timezone; refused when the clocks make it ambiguous (the repeated hour when
+    they go back: either of two moments) or non-existent (the skipped hour when they go forward)."""
+    earlier, later = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
+    if earlier.utcoffset() != later.utcoffset():
+        if earlier.astimezone(timezone.utc) < later.astimezone(timezone.utc):
+            raise UploadError(f"line {line}: {what} {naive.isoformat()} occurs twice in {zone} (the clocks go "
+                              "back); give it with its UTC offset")
+        raise UploadError(f"line {line}: {what} {naive.isoformat()} does not exist in {zone} (the clocks go "
+                          "forward); give it with its UTC offset")
+    return earlier
 
 
 def _number(cell, line: int) -> float:
+    """A finite number; an empty cell is a gap (NaN, dropped later). "inf", "nan" and 1e400 are refused, as
+    FlexMeasures' finite Float fields refuse them: they could not be served as JSON again."""
     if isinstance(cell, bool):
         raise UploadError(f"line {line}: event values should be numeric, got '{cell}'")
-    if isinstance(cell, (int, float)):
-        return float(cell)
-    if not _present(cell):
+    if not isinstance(cell, (int, float)) and not _present(cell):
         return float("nan")
     try:
-        return float(cell)
-    except ValueError:
+        number = float(cell)
+    except (ValueError, OverflowError):
         raise UploadError(f"line {line}: event values should be numeric, got '{cell}'") from None
+    if not math.isfinite(number):
+        raise UploadError(f"line {line}: event values should be numeric (finite), got '{cell}'")
+    return number
 
 
 def to_sensor_beliefs(starts: list[int], values: list[float], belief_times: list[int] | None,
-                      resolution: timedelta, upload_time: datetime, measured_instantly: bool) -> Beliefs:
+                      resolution: timedelta, upload_time: datetime, measured_instantly: bool,
+                      zone: tzinfo = timezone.utc) -> Beliefs:
     """Beliefs on the sensor's resolution; belief time from the file, else the upload time (or, when
-    measured instantly, each event's end)."""
+    measured instantly, each event's end). Event starts are put on the sensor's grid (counted from local midnight)
+    as a JSON post's start is: off-grid rows are floored onto it, finer data is averaged into its slots, coarser
+    data repeated over them."""
     import numpy as np
 
     order = np.argsort(np.asarray(starts, dtype="int64"), kind="stable")
@@ -142,18 +177,36 @@ def to_sensor_beliefs(starts: list[int], values: list[float], belief_times: list
         _check_spacing(start_arr, resolution_us)
     else:
         if resolution_us > 0:
-            step = _data_step(start_arr, resolution_us)
-            if step != resolution_us:
-                n_slots = -(-(int(start_arr[-1]) + step - int(start_arr[0])) // resolution_us)
-                if n_slots > MAX_SLOTS:  # before allocating: two rows centuries apart span billions of slots
-                    raise UploadError(f"the file spans more than {MAX_SLOTS} events of the sensor's resolution; "
-                                      "upload it in parts")
-                value_arr = to_slots(start_arr, value_arr, step, int(start_arr[0]), resolution_us, n_slots)
-                start_arr = int(start_arr[0]) + np.arange(n_slots, dtype="int64") * resolution_us
+            start_arr, value_arr = _on_sensor_grid(start_arr, value_arr, resolution, zone)
         times = (start_arr + resolution_us if measured_instantly
                  else np.full(len(start_arr), to_us(upload_time), dtype="int64"))
     keep = ~np.isnan(value_arr)
     return Beliefs.of(start_arr[keep], times[keep], value_arr[keep])
+
+
+def _on_sensor_grid(start_arr, value_arr, resolution: timedelta, zone: tzinfo):
+    import numpy as np
+
+    resolution_us = duration_us(resolution)
+    if is_calendar(resolution):  # local days: each row to its day's start, rows of one day averaged
+        return _mean_per_start(floor_to_grid_us(start_arr, resolution, zone), value_arr)
+    step = _data_step(start_arr, resolution_us)
+    origin = int(floor_to_grid_us(start_arr[:1], resolution, zone)[0])
+    if step == resolution_us:  # the sensor's resolution, maybe shifted off the grid: floored onto it
+        return floor_to_grid_us(start_arr, resolution, zone), value_arr
+    n_slots = -(-(int(start_arr[-1]) + step - origin) // resolution_us)
+    if n_slots > MAX_SLOTS:  # before allocating: two rows centuries apart span billions of slots
+        raise UploadError(f"the file spans more than {MAX_SLOTS} events of the sensor's resolution; "
+                          "upload it in parts")
+    value_arr = to_slots(start_arr, value_arr, step, origin, resolution_us, n_slots)
+    return origin + np.arange(n_slots, dtype="int64") * resolution_us, value_arr
+
+
+def _mean_per_start(start_arr, value_arr):
+    import numpy as np
+
+    unique, index = np.unique(start_arr, return_inverse=True)
+    return unique, mean_per_slot(index, value_arr, len(unique))
 
 
 def _data_step(starts, resolution_us: int) -> int:

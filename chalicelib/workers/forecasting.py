@@ -22,11 +22,11 @@ ABANDONED = ("WorkerError: The forecasting job failed repeatedly (its worker cra
              "abandoned.")
 
 
-def handle_message(body: str) -> None:
-    """One message of the forecast queue (the forecaster Lambda's handler)."""
+def handle_message(body: str, receipt_handle: str | None = None) -> None:
+    """One message of the forecast queue (the forecaster Lambda's handler), held while it runs."""
     if automations.handled(body):
         return
-    runner.handle_message(body, forecast_job)
+    runner.handle_message(body, forecast_job, receipt_handle)
 
 
 def handle_dead_letter(body: str) -> None:

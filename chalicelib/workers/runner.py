@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -15,6 +16,7 @@ from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.store import jobs
 from chalicelib.store.models import Job
+from chalicelib.workers.heartbeat import holding
 
 log = logging.getLogger("flexcloud.worker")
 
@@ -39,8 +41,9 @@ def job_id_of(body: str) -> str | None:
     return data.get("job_id") if isinstance(data, dict) else None
 
 
-def handle_message(body: str, work: Work) -> None:
-    """Process one message; raising makes SQS redeliver it (and dead-letter it after its retries)."""
+def handle_message(body: str, work: Work, receipt_handle: str | None = None) -> None:
+    """Process one message; raising makes SQS redeliver it (and dead-letter it after its retries). With the
+    message's `receipt_handle`, its visibility is extended while the job runs (heartbeat.py)."""
     job_id = job_id_of(body)
     if job_id is None:
         log.error("Dropping malformed job message: %r", body[:200])
@@ -52,7 +55,8 @@ def handle_message(body: str, work: Work) -> None:
     if not jobs.claim(job):  # the conditional update also refreshes `job` (status, attempts)
         log.info("Job %s already ended (%s); acknowledging redelivery", job_id, job.status)
         return
-    run(job, work)
+    with holding(receipt_handle):
+        run(job, work)
 
 
 def handle_dead_letter(body: str, reason: str) -> None:
@@ -68,15 +72,25 @@ def run(job: Job, work: Work) -> None:
         meta = work(job)
     except JobFailed as exc:
         log.info("Job %s failed: %s", job.id, exc.reason)
-        jobs.fail(job, exc.reason, exc.meta)
+        jobs.fail(job, without_paths(exc.reason), exc.meta)
         return
     except Exception as exc:  # noqa: BLE001 - a bug must fail the job, not loop through SQS for hours
         if is_transient(exc):
             raise
-        log.exception("Job %s crashed", job.id)
-        jobs.fail(job, f"{type(exc).__name__}: {exc}")
+        log.exception("Job %s crashed", job.id)  # the full text and traceback stay in the log
+        jobs.fail(job, without_paths(f"{type(exc).__name__}: {exc}"))
         return
     jobs.finish(job, meta)
+
+
+# An absolute file path (two or more segments), e.g. /var/task/pulp/solverdir/cbc/linux/64/cbc or C:\\x\\y.
+_PATH = re.compile(r"(?<![\w/\\])(?:[A-Za-z]:)?(?:[\\/][\w.+@~-]+){2,}[\\/]?")
+
+
+def without_paths(text: str) -> str:
+    """The reason a user reads, without the server's file paths (which tell where and what is installed): each
+    path becomes its last part."""
+    return _PATH.sub(lambda match: re.split(r"[\\/]", match.group(0).rstrip("\\/"))[-1], text)
 
 
 def is_transient(exc: Exception) -> bool:

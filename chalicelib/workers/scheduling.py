@@ -23,11 +23,12 @@ ABANDONED = ("WorkerError: The scheduling job failed repeatedly (its worker cras
              "abandoned.")
 
 
-def handle_message(body: str) -> None:
-    """One message of the schedule queue (the solver Lambda's handler)."""
+def handle_message(body: str, receipt_handle: str | None = None) -> None:
+    """One message of the schedule queue (the solver Lambda's handler), held while it is solved; or an
+    automation's occurrence, which creates its run's job."""
     if automations.handled(body):
         return
-    runner.handle_message(body, solve_job)
+    runner.handle_message(body, solve_job, receipt_handle)
 
 
 def handle_dead_letter(body: str) -> None:
