@@ -50,7 +50,8 @@ def create(user: Any, body: AccountCreate) -> dict[str, Any]:
     consultancy_id = body.consultancy_account_id
     if "consultancy_account_id" in body.model_fields_set:
         _check_consultancy(user, own, consultancy_id)
-    if consultancy_id is None and not permissions.is_admin(user) and {CONSULTANT, ACCOUNT_ADMIN} & set(user.roles or []):
+    if consultancy_id is None and not permissions.is_admin(user) \
+            and {CONSULTANT, ACCOUNT_ADMIN} & permissions.roles_of(user):
         consultancy_id = own.id
     require_platform_create(user, own)
     try:
