@@ -179,14 +179,15 @@ class AssetJobs(Reply):
 
 
 class Kpi(Reply):
-    title: str
-    value: float | None = None
-    unit: str | None = None
-    sensor: int | None = None
+    title: str | None
+    unit: str
+    sensor: int
+    downsample_value: float
+    downsample_function: Literal["sum", "mean", "min", "max"]
 
 
 class Kpis(Reply):
-    data: list[dict[str, Any]]
+    data: list[Kpi]
     status: int
 
 
