@@ -7,9 +7,11 @@ get this stack's address and admin password.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -59,3 +61,34 @@ def test_the_walkthrough_reaches_a_schedule_and_a_chart(local_stack, tmp_path):
     chart = json.loads((tmp_path / "chart.json").read_text())
     (rows,) = chart["datasets"].values()
     assert {row["sensor"]["name"] for row in rows} == {"day-ahead price", "power"}
+
+
+def _samples_section(readme: str) -> str:
+    section = readme[readme.index("## Asset KPIs and charts"):]
+    return section[:section.index("Where the contract is silent")]
+
+
+def test_make_demo_then_the_chart_and_kpi_samples_as_printed(local_stack, tmp_path):
+    """`make demo` on the running stack, then the README's chart and KPI sample blocks with its SITE line (the
+    SVG rendering line is left out: it needs the dev set's vl-convert, and `make demo` is about the data)."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FLEXCLOUD_"))}
+    # This interpreter, not .venv's: the test may run from a work tree without its own venv.
+    demo = subprocess.run([shutil.which("make"), "-s", "demo", f"LOCAL_ENV={local_stack.connection_file}",
+                           f"PY={sys.executable}", "RUN_STAMP="], cwd=ROOT, env=environ, capture_output=True,
+                          text=True, timeout=120)
+    assert demo.returncode == 0, demo.stderr
+    site_line = next(line for line in demo.stdout.splitlines() if line.startswith("SITE="))
+    blocks = re.findall(r"^```bash\n(.*?)^```$", _samples_section((ROOT / "README.md").read_text()),
+                        flags=re.S | re.M)
+    assert len(blocks) == 2
+    samples = "\n".join(line for block in blocks for line in block.splitlines()
+                        if not line.startswith(".venv/bin/python"))
+    script = f"API='{local_stack.base_url}'\nTOKEN='{local_stack.token()}'\n{site_line}\n{samples}\n"
+    done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    chart = json.loads((tmp_path / "chart.json").read_text())
+    (rows,) = chart["datasets"].values()
+    assert len([row for row in rows if row["sensor"]["name"] == "day-ahead price"]) == 96
+    kpis = json.loads(done.stdout)
+    assert kpis["data"][0]["title"] == "Mean day-ahead price" and kpis["data"][0]["downsample_value"] > 0
