@@ -188,7 +188,6 @@ class Kpi(Reply):
 
 class Kpis(Reply):
     data: list[Kpi]
-    status: int
 
 
 class Chart(Reply):

@@ -116,3 +116,25 @@ def test_a_wrong_body_fails_the_check(api, site):
         openapi_check.check("GET", V3 + "/assets/{id}", Resp(200, resp.headers, json.dumps(body).encode()))
     with pytest.raises(AssertionError, match="does not list"):
         openapi_check.check("GET", V3 + "/assets/{id}", Resp(418, resp.headers, resp.body))
+
+
+def test_listing_health_kpi_and_asset_trigger_operations_match(api, site, admin):
+    token, asset = site.member.token, {"id": site.asset.id}
+    assert call(api, "GET", V3 + "/health/ready").status == 200
+    assert call(api, "GET", V3 + "/users", token=token).status == 200
+    assert call(api, "GET", V3 + "/users", token=admin.token, query={"page": 1}).status == 200
+    assert call(api, "GET", V3 + "/accounts", token=token).status == 200
+    assert call(api, "GET", V3 + "/accounts", token=token, query={"page": 1}).status == 200
+    assert call(api, "GET", V3 + "/assets/public", token=token).status == 200
+    assert call(api, "GET", V3 + "/assets/{id}/auditlog", token=token, ids=asset).status == 200
+    assets.update(site.asset, {"sensors_to_show_as_kpis": [{"title": "Power", "sensor": site.power.id}]})
+    kpis = call(api, "GET", V3 + "/assets/{id}/kpis", token=token, ids=asset,
+                query={"start": "2025-01-01T00:00:00+00:00", "end": "2025-01-02T00:00:00+00:00"})
+    assert kpis.status == 200 and kpis.json["data"]
+    trigger = call(api, "POST", V3 + "/assets/{id}/schedules/trigger", token=token, ids=asset, json_body={
+        "start": START, "duration": "PT4H", "flex-model": [{"sensor": site.power.id, **BATTERY}],
+        "flex-context": {"consumption-price": PRICES}})
+    assert trigger.status in (200, 202)
+    bad_trigger = call(api, "POST", V3 + "/assets/{id}/schedules/trigger", token=token, ids=asset,
+                       json_body={"start": START, "flex-model": []})
+    assert bad_trigger.status == 422
