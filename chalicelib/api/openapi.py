@@ -173,7 +173,8 @@ def _response(status: int, answer: Answer, sign: str | None, schemas: "_Schemas"
         schema = schemas.ref(_resolve(answer.model))
     if sign and 200 <= status < 300:
         schema = {"allOf": [schema], "description": _sign_text(sign)}
-    out["content"] = {answer.media_type: {"schema": schema}}
+    media_types = answer.media_type if isinstance(answer.media_type, tuple) else (answer.media_type,)
+    out["content"] = {media_type: {"schema": schema} for media_type in media_types}
     return out
 
 

@@ -44,7 +44,7 @@ class Answer:
 
     model: Any
     description: str = ""
-    media_type: str = "application/json"
+    media_type: str | tuple[str, ...] = "application/json"
 
 
 @dataclass(frozen=True)
@@ -84,10 +84,23 @@ TRIGGERED = {
                                    "`results-url` to fetch the schedule."),
 }
 SCHEDULE_PENDING = {
-    400: Answer(r.Rejected, "UNRECOGNIZED_UDI_EVENT for an unknown job; UNKNOWN_SCHEDULE while the job is queued "
-                            "or running (the seed's style: poll until 200), or when it failed."),
+    400: Answer(r.Rejected | r.HttpError,
+                "UNRECOGNIZED_UDI_EVENT for an unknown job; UNKNOWN_SCHEDULE while the job is queued or running (the "
+                "seed's style: poll until 200), or when it failed; a malformed JSON body (`duration` may come in "
+                "one)."),
 }
 ALREADY_RECEIVED = "OK (also when exactly this data was received before)."
+DATA_RECEIVED = ok(r.DataReceived, ALREADY_RECEIVED)
+# Posting data: 403 also when it would replace stored beliefs and the server does not allow that.
+DATA_REFUSED = {403: Answer(r.Forbidden | r.InvalidReplacement,
+                            "INVALID_SENDER: the token's user may not post here; INVALID_REPLACEMENT: the data would "
+                            "replace stored beliefs (allowed by FLEXMEASURES_ALLOW_DATA_OVERWRITE).")}
+# Assets: a flex_context that fails the scheduler's rules answers in its own shape.
+ASSET_REFUSED = {422: Answer(r.Unprocessable | r.FlexContextError,
+                             "The body did not validate; a flex_context that fails the scheduler's rules answers "
+                             "`{\"error\": ..., \"status\": 422}`.")}
+# A page past the end of a listing.
+PAST_THE_END = {404: Answer(r.HttpError, "The page is past the end of the listing.")}
 
 ROUTE_DOCS: dict[tuple[str, str], RouteDoc] = {
     # public
@@ -103,18 +116,19 @@ ROUTE_DOCS: dict[tuple[str, str], RouteDoc] = {
     ("GET", "/v3_0/openapi.json"): RouteDoc(ok({"type": "object"}, "This document (OpenAPI 3.1).")),
     ("GET", "/v3_0/docs"): RouteDoc(ok(TEXT, "Swagger UI for this document.", HTML)),
     ("GET", "/v3_0/docs/static/{file}"): RouteDoc(
-        {200: Answer(TEXT, "Swagger UI's script (or, for .css, its style sheet).", "text/javascript"), 404: Answer(r.HttpError, "No such file.")}),
+        {200: Answer(TEXT, "Swagger UI's script, or its style sheet.", ("text/javascript", "text/css")),
+         404: Answer(r.HttpError, "No such file.")}),
     # assets
-    ("GET", "/v3_0/assets"): RouteDoc(ok(ListOrPage(r.AssetBody)), query=AssetListArgs),
-    ("POST", "/v3_0/assets"): RouteDoc(CREATED_ASSET, body=AssetCreate),
+    ("GET", "/v3_0/assets"): RouteDoc(ok(ListOrPage(r.AssetBody)), query=AssetListArgs, errors=PAST_THE_END),
+    ("POST", "/v3_0/assets"): RouteDoc(CREATED_ASSET, body=AssetCreate, errors=ASSET_REFUSED),
     ("GET", "/v3_0/assets/public"): RouteDoc(ok(list[r.AssetBody])),
     ("GET", "/v3_0/assets/types"): RouteDoc(ok(list[r.AssetType])),
     ("POST", "/v3_0/assets/default_asset_view"): RouteDoc(ok(r.Message), body=DefaultAssetView),
     ("GET", "/v3_0/assets/{id}"): RouteDoc(ok(r.AssetBody)),
-    ("PATCH", "/v3_0/assets/{id}"): RouteDoc(ok(r.AssetBody), body=AssetPatch),
+    ("PATCH", "/v3_0/assets/{id}"): RouteDoc(ok(r.AssetBody), body=AssetPatch, errors=ASSET_REFUSED),
     ("DELETE", "/v3_0/assets/{id}"): RouteDoc(NO_CONTENT),
-    ("GET", "/v3_0/assets/{id}/sensors"): RouteDoc(ok(ListOrPage(r.SensorBody)), query=AssetSensorsArgs),
-    ("GET", "/v3_0/assets/{id}/auditlog"): RouteDoc(ok(ListOrPage(r.AuditEntry)), query=AuditLogArgs),
+    ("GET", "/v3_0/assets/{id}/sensors"): RouteDoc(ok(ListOrPage(r.SensorBody)), query=AssetSensorsArgs, errors=PAST_THE_END),
+    ("GET", "/v3_0/assets/{id}/auditlog"): RouteDoc(ok(ListOrPage(r.AuditEntry)), query=AuditLogArgs, errors=PAST_THE_END),
     ("GET", "/v3_0/assets/{id}/kpis"): RouteDoc(ok(r.Kpis), query=KpiArgs, sign=r.PRODUCTION_POSITIVE),
     ("GET", "/v3_0/assets/{id}/chart"): RouteDoc(
         ok(r.Chart, "A Vega-Lite specification, as JSON text.", HTML), query=ChartArgs, sign=r.PRODUCTION_POSITIVE),
@@ -123,16 +137,16 @@ ROUTE_DOCS: dict[tuple[str, str], RouteDoc] = {
         sign=r.PRODUCTION_POSITIVE),
     ("GET", "/v3_0/assets/{id}/jobs"): RouteDoc(ok(r.AssetJobs)),
     # users
-    ("GET", "/v3_0/users"): RouteDoc(ok(ListOrPage(r.UserBody)), query=UserListArgs),
+    ("GET", "/v3_0/users"): RouteDoc(ok(ListOrPage(r.UserBody)), query=UserListArgs, errors=PAST_THE_END),
     ("GET", "/v3_0/users/{id}"): RouteDoc(ok(r.UserBody)),
     ("PATCH", "/v3_0/users/{id}"): RouteDoc(ok(r.UserBody), body=UserPatch),
-    ("GET", "/v3_0/users/{id}/auditlog"): RouteDoc(ok(ListOrPage(r.AuditEntry)), query=AuditLogArgs),
+    ("GET", "/v3_0/users/{id}/auditlog"): RouteDoc(ok(ListOrPage(r.AuditEntry)), query=AuditLogArgs, errors=PAST_THE_END),
     ("PATCH", "/v3_0/users/{id}/password-reset"): RouteDoc(ok(r.Reply, "The reset mail was sent.")),
     # accounts
-    ("GET", "/v3_0/accounts"): RouteDoc(ok(ListOrPage(r.AccountBody)), query=AccountListArgs),
+    ("GET", "/v3_0/accounts"): RouteDoc(ok(ListOrPage(r.AccountBody)), query=AccountListArgs, errors=PAST_THE_END),
     ("GET", "/v3_0/accounts/{id}"): RouteDoc(ok(r.AccountBody)),
     # sensors
-    ("GET", "/v3_0/sensors"): RouteDoc(ok(ListOrPage(r.SensorBody)), query=SensorListArgs),
+    ("GET", "/v3_0/sensors"): RouteDoc(ok(ListOrPage(r.SensorBody)), query=SensorListArgs, errors=PAST_THE_END),
     ("POST", "/v3_0/sensors"): RouteDoc({201: Answer(r.SensorBody, "Created.")}, body=SensorCreate),
     ("GET", "/v3_0/sensors/{id}"): RouteDoc(ok(r.SensorBody)),
     ("PATCH", "/v3_0/sensors/{id}"): RouteDoc(ok(r.SensorBody), body=SensorPatch),
@@ -142,14 +156,14 @@ ROUTE_DOCS: dict[tuple[str, str], RouteDoc] = {
                                                   sign=r.PRODUCTION_POSITIVE),
     ("GET", "/v3_0/sensors/{id}/status"): RouteDoc(ok(r.SensorStatus)),
     # sensor data
-    ("POST", "/v3_0/sensors/data"): RouteDoc(ok(r.Processed, ALREADY_RECEIVED), body=PostData,
-                                             sign=r.PRODUCTION_POSITIVE),
-    ("POST", "/v3_0/sensors/{id}/data"): RouteDoc(ok(r.Processed, ALREADY_RECEIVED), body=PostDataById,
-                                                  sign=r.PRODUCTION_POSITIVE),
+    ("POST", "/v3_0/sensors/data"): RouteDoc(DATA_RECEIVED, body=PostData, sign=r.PRODUCTION_POSITIVE,
+                                             errors=DATA_REFUSED),
+    ("POST", "/v3_0/sensors/{id}/data"): RouteDoc(DATA_RECEIVED, body=PostDataById, sign=r.PRODUCTION_POSITIVE,
+                                                  errors=DATA_REFUSED),
     ("GET", "/v3_0/sensors/data"): RouteDoc(ok(r.SensorData), query=GetData, sign=r.PRODUCTION_POSITIVE),
     ("GET", "/v3_0/sensors/{id}/data"): RouteDoc(ok(r.SensorData), query=GetDataById, sign=r.PRODUCTION_POSITIVE),
-    ("POST", "/v3_0/sensors/{id}/data/upload"): RouteDoc(ok(r.Processed, ALREADY_RECEIVED), body=MULTIPART_UPLOAD,
-                                                         sign=r.PRODUCTION_POSITIVE),
+    ("POST", "/v3_0/sensors/{id}/data/upload"): RouteDoc(DATA_RECEIVED, body=MULTIPART_UPLOAD,
+                                                         sign=r.PRODUCTION_POSITIVE, errors=DATA_REFUSED),
     # schedules and jobs
     ("POST", "/v3_0/sensors/{id}/schedules/trigger"): RouteDoc(
         TRIGGERED, body="chalicelib.scheduling.request.SensorTriggerBody"),

@@ -40,6 +40,14 @@ class Forbidden(Reply):
     message: str
 
 
+class InvalidReplacement(Reply):
+    """403 when posted data would replace stored beliefs (FlexMeasures' body, with its plural "results")."""
+
+    results: Literal["Rejected"]
+    status: Literal["INVALID_REPLACEMENT"]
+    message: str
+
+
 class HttpError(Reply):
     """A Werkzeug-style error (404 unknown path or id, 405, 400 malformed JSON): an int status."""
 
@@ -65,6 +73,13 @@ class Rejected(Reply):
     message: str
 
 
+class FlexContextError(Reply):
+    """422 of an asset's stored flex_context that fails the scheduler's flex-context rules (FlexMeasures' shape)."""
+
+    error: Any
+    status: int
+
+
 class TokenError(Reply):
     """requestAuthToken's error shape."""
 
@@ -76,6 +91,13 @@ class TokenError(Reply):
 
 class Processed(Reply):
     status: Literal["PROCESSED"]
+    message: str
+
+
+class DataReceived(Reply):
+    """Sensor data accepted; ALREADY_RECEIVED_AND_SUCCESSFULLY_PROCESSED when none of it was new."""
+
+    status: Literal["PROCESSED", "ALREADY_RECEIVED_AND_SUCCESSFULLY_PROCESSED"]
     message: str
 
 

@@ -138,3 +138,18 @@ def test_listing_health_kpi_and_asset_trigger_operations_match(api, site, admin)
     bad_trigger = call(api, "POST", V3 + "/assets/{id}/schedules/trigger", token=token, ids=asset,
                        json_body={"start": START, "flex-model": []})
     assert bad_trigger.status == 422
+
+
+def test_every_api_test_answer_is_checked_by_its_route(api, site):
+    """The API tests' client checks each answer (tests.api.client): the router's path is found (literal paths
+    before placeholders), undocumented statuses and other methods' 405s are left alone."""
+    resp = api.get(f"/api/v3_0/assets/{site.asset.id}", token=site.member.token)
+    body = resp.json
+    del body["name"]
+    broken = Resp(200, resp.headers, json.dumps(body).encode())
+    with pytest.raises(AssertionError, match="GET /v3_0/assets/{id} 200"):
+        openapi_check.check_any("GET", f"/api/v3_0/assets/{site.asset.id}?page=1", broken)
+    with pytest.raises(AssertionError, match="GET /v3_0/sensors/data 200"):
+        openapi_check.check_any("GET", "/v3_0/sensors/data", broken)  # not /sensors/{id}
+    openapi_check.check_any("PATCH", "/v3_0/assets/public", Resp(405, resp.headers, b"{}"))  # not /assets/{id}
+    openapi_check.check_any("GET", f"/v3_0/assets/{site.asset.id}", Resp(500, resp.headers, b"{}"))
