@@ -23,7 +23,7 @@ CHECK_PYTHON = $(if $(shell "$(PYTHON)" -c '$(IS_LAMBDA_PYTHON)' 2>/dev/null && 
 # Connection settings the running local stack writes for `make cli`.
 LOCAL_ENV := $(CURDIR)/.local-stack/env
 
-.PHONY: run test cli unit bench package lint clean
+.PHONY: run test cli demo unit bench package lint clean
 
 $(RUN_STAMP): requirements.txt requirements-dev.txt
 	$(CHECK_PYTHON)
@@ -46,6 +46,10 @@ test: $(TEST_STAMP)
 # otherwise against whatever AWS the environment names.
 cli: $(RUN_STAMP)
 	@if [ -f "$(LOCAL_ENV)" ]; then set -a; . "$(LOCAL_ENV)"; set +a; fi; $(PY) -m chalicelib.cli $(ARGS)
+
+# The README walkthrough's demo site with a day of prices, on the running `make run`.
+demo: $(RUN_STAMP)
+	@$(MAKE) -s cli ARGS=seed-demo
 
 unit: $(TEST_STAMP)
 	$(PY) -m pytest -q tests/unit

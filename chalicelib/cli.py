@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError, NoCredenti
 from chalicelib import settings
 from chalicelib.auth.roles import check_account_roles, check_user_roles
 from chalicelib.schemas.rate_limits import RATE_LIMIT_KEYS, check_plan_limit, check_rate_limit_key
+from chalicelib.services.demo import DemoExists, seed_demo
 from chalicelib.services.users import create_user
 from chalicelib.store import accounts, asset_types, plans, tables
 from chalicelib.store.errors import DuplicateError, NotFound, exception_chain
@@ -130,6 +131,18 @@ def cmd_seed_defaults(args: argparse.Namespace) -> None:
         print(f"{asset_type.id}: {asset_type.name}")
 
 
+def cmd_seed_demo(args: argparse.Namespace) -> None:
+    """The README walkthrough's demo site with a day of prices; prints the ids as shell assignments."""
+    try:
+        demo = seed_demo(args.account_id)
+    except (DemoExists, NotFound) as exc:
+        raise CliError(str(exc)) from exc
+    print(f"Demo site created in account {demo.account_id}: a battery under a building, with a day of prices "
+          "(1 January 2026). In the README's shell:")
+    print(f"SITE={demo.site_id} BATTERY={demo.battery_id} POWER={demo.power_sensor_id} PRICE={demo.price_sensor_id}")
+    print(demo.site_id)
+
+
 def cmd_solve(args: argparse.Namespace) -> None:
     """Solve a problem file offline and print the document; with --repeat N, N warm solves follow the first."""
     try:
@@ -210,6 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--plan-id", type=int)
     which.add_argument("--no-plan", action="store_true")
     add("seed-defaults", cmd_seed_defaults, "create the default asset types")
+    p = add("seed-demo", cmd_seed_demo, "create the README walkthrough's demo site with a day of prices")
+    p.add_argument("--account-id", type=int, help='the account to put it in (default: the account "Demo")')
     p = add("solve", cmd_solve, "solve a scheduling problem file offline (no AWS) and print JSON")
     p.add_argument("file", help="asset trigger body plus a \"sensors\" map (see benchmarks/)")
     p.add_argument("--repeat", type=_positive, default=0, metavar="N",

@@ -34,6 +34,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from chalicelib.api.docs import STATIC_FILES
+
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build"
 PROJECT = BUILD / "lambda"
@@ -54,6 +56,9 @@ RUNTIME_PROVIDED = ["boto3", "botocore", "s3transfer", "jmespath", "snapshot_res
 KEPT_CBC = Path("pulp/solverdir/cbc/linux/i64")
 TEST_SUITES = ["pulp/tests", "pandas/tests", "numpy/_core/tests", "numpy/tests", "numpy/*/tests",
                "pint/testsuite"]
+# Swagger UI's package carries source maps and other bundles (11 MB); only the files the docs page loads are kept.
+SWAGGER_UI_FILES = "swagger_ui_bundle/vendor/*/*"
+SERVED_SWAGGER_UI_FILES = sorted(STATIC_FILES)
 
 BYTECODE_FORMAT = "unchecked-hash"  # bump to rebuild vendor/ when compile_bytecode changes
 APP_FILES = ["app.py", "chalicelib"]
@@ -87,7 +92,8 @@ def tested_versions() -> str:
 
 def _fingerprint(requirements: list[str], constraints: str) -> str:
     """Changes when the dependency list, the tested versions, the target or the trimming rules change."""
-    rules = [PYTHON_VERSION, PLATFORMS, RUNTIME_PROVIDED, str(KEPT_CBC), TEST_SUITES, BYTECODE_FORMAT]
+    rules = [PYTHON_VERSION, PLATFORMS, RUNTIME_PROVIDED, str(KEPT_CBC), TEST_SUITES, SERVED_SWAGGER_UI_FILES,
+             BYTECODE_FORMAT]
     return hashlib.sha256(json.dumps([requirements, constraints, rules]).encode()).hexdigest()
 
 
@@ -158,6 +164,9 @@ def trim_vendor(vendor: Path) -> None:
             _remove(binary.parent)
     for pattern in TEST_SUITES:
         for path in vendor.glob(pattern):
+            _remove(path)
+    for path in vendor.glob(SWAGGER_UI_FILES):
+        if path.name not in SERVED_SWAGGER_UI_FILES:
             _remove(path)
     for cache in list(vendor.rglob("__pycache__")):
         _remove(cache)

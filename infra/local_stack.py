@@ -339,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             "flexcloud local stack is ready\n"
             f"  API:            http://127.0.0.1:{api_port}/api/v3_0\n"
+            f"  API docs:       http://127.0.0.1:{api_port}/api/v3_0/docs\n"
             f"  AWS emulation:  http://127.0.0.1:{moto_port} (moto: DynamoDB, S3, SQS, SES)\n"
             f"  admin email:    {admin_email}\n"
             f"  admin password: {admin_password}\n"

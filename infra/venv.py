@@ -7,7 +7,9 @@ Standard library only: it runs before the venv exists.
 """
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -18,6 +20,9 @@ VENV = ROOT / ".venv"
 PIP_PIN = "pip<26.3"  # chalice requires pip<26.3
 # The local stack serves the API with moto's server: the one dev requirement `make run` needs.
 LOCAL_STACK_REQUIREMENT = "moto"
+# The docs page test (tests/e2e/test_docs_browser.py) drives Debian's Chromium; `make test` installs it as root.
+BROWSER = "/usr/bin/chromium"
+BROWSER_PACKAGE = "chromium"
 
 
 def requirement_args(kind: str) -> tuple[list[str], str]:
@@ -69,19 +74,39 @@ def size_mb(path: Path) -> float:
 def main(kind: str) -> int:
     began = time.perf_counter()
     args, described = requirement_args(kind)
+    steps = 4 if kind == "test" else 3
     print(f"flexcloud setup for `make {kind}` with Python {sys.version.split()[0]} ({sys.executable})", flush=True)
     if venv_matches():
-        print("[1/3] .venv exists", flush=True)
+        print(f"[1/{steps}] .venv exists", flush=True)
     else:
-        print("[1/3] creating .venv", flush=True)
+        print(f"[1/{steps}] creating .venv", flush=True)
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)
-    print(f"[2/3] pip ({PIP_PIN})", flush=True)
+    print(f"[2/{steps}] pip ({PIP_PIN})", flush=True)
     pip_install(["--quiet", "--upgrade", PIP_PIN])
-    print(f"[3/3] installing {described}", flush=True)
+    print(f"[3/{steps}] installing {described}", flush=True)
     count = pip_install(args)
+    if kind == "test":
+        print(f"[4/{steps}] {ensure_browser()}", flush=True)
     print(f"done: {count} packages installed in {time.perf_counter() - began:.0f} s; .venv holds "
           f"{size_mb(VENV):.0f} MB", flush=True)
     return 0
+
+
+def ensure_browser() -> str:
+    """Install Debian's chromium for the docs page test when it is absent and this is root; say what happened."""
+    if Path(BROWSER).exists():
+        return f"{BROWSER} is there (the docs page test uses it)"
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        return (f"{BROWSER} is missing and cannot be installed here (needs root and apt-get): the docs page test "
+                f"will skip; `apt-get install {BROWSER_PACKAGE}` enables it")
+    print(f"    apt-get install {BROWSER_PACKAGE} (Debian's package, for the docs page test)", flush=True)
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.STDOUT}
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], env=env, **quiet)
+    done = subprocess.run(["apt-get", "install", "-y", "-qq", BROWSER_PACKAGE], env=env, **quiet)
+    if done.returncode != 0 or not Path(BROWSER).exists():
+        return f"apt-get install {BROWSER_PACKAGE} failed (exit {done.returncode}): the docs page test will skip"
+    return f"installed {BROWSER}"
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Rendering: bodies and `ApiError`s as chalice Responses, with FlexMeasures' int "status" key.
 
-Every view returns through `respond()` or raises `ApiError`; nothing else builds a Response.
+Every view returns through `respond()` (or `respond_text()`) or raises `ApiError`; nothing else builds a Response.
 """
 from __future__ import annotations
 
@@ -26,6 +26,11 @@ def respond(body: Any, status_code: int = 200, *, wrap: bool = True,
 def render_reply(reply: Any, *, wrap: bool = True) -> Response:
     """A service's `Reply` (body, status code, headers)."""
     return respond(reply.body, reply.status_code, wrap=wrap, headers=reply.headers)
+
+
+def respond_text(text: str, content_type: str, headers: dict[str, str] | None = None) -> Response:
+    """A text body as is (a page, a script): not JSON-encoded."""
+    return Response(body=text, status_code=200, headers={**(headers or {}), "Content-Type": content_type})
 
 
 def render_error(error: ApiError) -> Response:

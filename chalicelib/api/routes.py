@@ -9,10 +9,15 @@ from __future__ import annotations
 from chalicelib.api.routing import Route
 
 ROUTES: tuple[Route, ...] = (
-    # public.py
+    # public.py, docs.py
     Route("GET", "/", "public.list_versions", "List available API versions", auth=False),
     Route("POST", "/requestAuthToken", "public.request_auth_token", "Obtain an authentication token", auth=False),
     Route("GET", "/v3_0", "public.service_listing", "Obtain a service listing for this version", auth=False),
+    Route("GET", "/v3_0/openapi.json", "docs.openapi_json", "Get the OpenAPI document of this API", auth=False,
+          wrap=False),
+    Route("GET", "/v3_0/docs", "docs.swagger_ui", "Browse this API's documentation (Swagger UI)", auth=False),
+    Route("GET", "/v3_0/docs/static/{file}", "docs.static_file", "Get a static file of the documentation page",
+          auth=False, int_params=()),
     # health.py
     Route("GET", "/v3_0/health/ready", "health.ready", "Get readiness status", auth=False),
     # assets.py

@@ -16,7 +16,26 @@ def field(kind: q.Kind):
             raise ValueError("Field may not be null.")
         return q.parse_value(raw, kind)
 
-    return Annotated[Any, BeforeValidator(parse)]
+    return Annotated[Any, BeforeValidator(parse), Field(description=accepted_values(kind))]
+
+
+def accepted_values(kind: q.Kind) -> str:
+    """What a field of `kind` accepts, in words (the OpenAPI document shows it)."""
+    what = f"a currency per {kind.unit}" if kind.price else f"units convertible to {kind.unit}"
+    forms = [f'a quantity in {what} (e.g. "{_example(kind)}")']
+    if kind.numbers:
+        forms.append(f"a number (in {kind.unit})")
+    if kind.sensors:
+        forms.append('a sensor reference {"sensor": <id>}')
+    if kind.series:
+        forms.append('a time series [{"start": ..., "duration" or "end": ..., "value": ...}]')
+    return "One of: " + "; ".join(forms) + "."
+
+
+def _example(kind: q.Kind) -> str:
+    if kind.price:
+        return f"10 EUR/{kind.unit}"
+    return {"MW": "10 kW", "MWh": "20 kWh"}.get(kind.unit, f"1 {kind.unit}")
 
 
 def value_list(kind: q.Kind):
@@ -29,7 +48,8 @@ def value_list(kind: q.Kind):
             raise ValueError("Shorter than minimum length 1.")
         return [q.parse_value(item, kind) for item in raw]
 
-    return Annotated[Any, BeforeValidator(parse)]
+    return Annotated[Any, BeforeValidator(parse), Field(description="A list, each item " + accepted_values(kind)[0]
+                                                        .lower() + accepted_values(kind)[1:])]
 
 
 def _roundtrip(raw: Any) -> float:

@@ -81,6 +81,12 @@ def _model_source(kind: str, model: str, version: str, name: str) -> DataSource:
         lambda new_id: DataSource(new_id, name=name, type=kind, model=model, version=version))
 
 
+def demo_source(name: str, source_type: str) -> DataSource:
+    """The source of data made by a demo command (one per name)."""
+    return _lookup_or_create(claim_key("source-demo", name),
+                             lambda new_id: DataSource(new_id, name=name, type=source_type))
+
+
 def description(source: Any) -> str:
     """FlexMeasures' source description: the name, plus "'s <model> <type|model> v<version>" for models."""
     if not source.model:

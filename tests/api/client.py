@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from tests import openapi_check
+
 
 @dataclass
 class Resp:
@@ -38,7 +40,9 @@ class Api:
             body = json.dumps(json_body)
             all_headers.setdefault("Content-Type", "application/json")
         raw = self.client.http.request(method, path, headers=all_headers, body=body or b"")
-        return Resp(raw.status_code, {k.lower(): v for k, v in raw.headers.items()}, raw.body)
+        resp = Resp(raw.status_code, {k.lower(): v for k, v in raw.headers.items()}, raw.body)
+        openapi_check.check_any(method, path, resp)  # every answer of the API tests matches its documentation
+        return resp
 
     def get(self, path, **kw): return self.request("GET", path, **kw)
     def post(self, path, json=None, **kw): return self.request("POST", path, json_body=json, **kw)

@@ -53,6 +53,9 @@ RAW_BODIES: list[tuple[bytes, str]] = [
 BAD_INTS = ["abc", "1.5", "-1", "0", "9" * 30, "9" * 45, "999999", "1e3", "%20", "0x1"]
 _SERIALIZE_NUMBER = NumberAttribute.serialize
 BAD_UUIDS = ["not-a-uuid", str(uuid.uuid4()), "0" * 500, "%2e%2e", "-1"]
+# Names that are not one of the documentation page's static files (paths out of the package included).
+BAD_FILES = ["index.html", "swagger-ui.css.map", "..%2F..%2Fapp.py", "%2e%2e", "x" * 300, "%00"]
+STATIC_FILE = "swagger-ui.css"
 
 
 @dataclass
@@ -178,6 +181,9 @@ ROUTES: dict[tuple[str, str], tuple[str | None, str, dict[str, str]]] = {
     ("/requestAuthToken", "POST"): (None, "token", {}),
     ("/v3_0", "GET"): (None, "none", {}),
     ("/v3_0/health/ready", "GET"): (None, "none", {}),
+    ("/v3_0/openapi.json", "GET"): (None, "none", {}),
+    ("/v3_0/docs", "GET"): (None, "none", {}),
+    ("/v3_0/docs/static/{file}", "GET"): (None, "none", {}),
     ("/v3_0/accounts", "GET"): (None, "none", {**_PAGING, "sort_by": "name", "role": "Prosumer", "per-page": "2"}),
     ("/v3_0/accounts", "POST"): (None, "account_create", {}),
     ("/v3_0/accounts/{id}", "GET"): ("account", "none", {}),
@@ -300,9 +306,9 @@ def _cases(route: tuple[str, str], ids: dict[str, Any], full: bool) -> Iterator[
     # Ids of another account, wherever an id (or anything) is expected.
     foreign = [ids[key] for key in ("other_asset", "other_sensor", "other_account", "other_user")]
 
-    def path_with(id_value: str = own_id, uuid_value: str = str(uuid.uuid4())) -> str:
+    def path_with(id_value: str = own_id, uuid_value: str = str(uuid.uuid4()), file: str = STATIC_FILE) -> str:
         return "/api" + path_template.replace("{id}", id_value).replace("{uuid}", uuid_value).replace(
-            "{automation_id}", str(ids["automation"]))
+            "{file}", file).replace("{automation_id}", str(ids["automation"]))
 
     if "{id}" in path_template:
         for bad in BAD_INTS + [other_id]:
@@ -310,6 +316,9 @@ def _cases(route: tuple[str, str], ids: dict[str, Any], full: bool) -> Iterator[
     if "{uuid}" in path_template:
         for bad in BAD_UUIDS:
             yield Case(f"path uuid {bad[:20]!r}", path_with(uuid_value=bad))
+    if "{file}" in path_template:
+        for bad in BAD_FILES:
+            yield Case(f"path file {bad[:20]!r}", path_with(file=bad))
     path = path_with()
     for raw in RAW_QUERIES:
         yield Case(f"query {raw!r}", path, query=raw)

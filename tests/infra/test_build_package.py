@@ -59,3 +59,12 @@ def test_chalice_refuses_to_run_on_another_python_than_lambdas(monkeypatch):
     with pytest.raises(SystemExit, match=r"Python 3\.12 \(the Lambda runtime\)"):
         build_package.chalice("package", "out")
     assert ran == []
+
+
+def test_trim_keeps_only_the_swagger_ui_files_the_docs_page_loads(tmp_path):
+    ui = "swagger_ui_bundle/vendor/swagger-ui-5.31.0"
+    _touch(tmp_path, "swagger_ui_bundle/__init__.py", f"{ui}/swagger-ui.css", f"{ui}/swagger-ui-bundle.js",
+           f"{ui}/swagger-ui-bundle.js.map", f"{ui}/swagger-ui-es-bundle.js", f"{ui}/index.html")
+    build_package.trim_vendor(tmp_path)
+    left = {str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()}
+    assert left == {"swagger_ui_bundle/__init__.py", f"{ui}/swagger-ui.css", f"{ui}/swagger-ui-bundle.js"}

@@ -12,12 +12,17 @@ HEAVY = {"pandas", "pint", "numpy", "pulp"}
 
 
 def _modules_after(code: str) -> set[str]:
+    return {name.split(".")[0] for name in _modules_after_full(code)}
+
+
+def _modules_after_full(code: str) -> set[str]:
+    """Every module (dotted names) loaded after running `code` in a fresh interpreter."""
     env = {**os.environ, "FLEXCLOUD_TOKEN_SECRET_ID": "flexcloud/dev/token-secret"}
     env.pop("FLEXCLOUD_TOKEN_SECRET", None)
     result = subprocess.run([sys.executable, "-c", f"{code}; import json, sys; print(json.dumps(sorted(sys.modules)))"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    return {name.split(".")[0] for name in json.loads(result.stdout.splitlines()[-1])}
+    return set(json.loads(result.stdout.splitlines()[-1]))
 
 
 def test_importing_app_loads_no_heavy_package():

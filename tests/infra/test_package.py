@@ -163,3 +163,10 @@ def test_solver_runs_from_a_read_only_unzipped_package(package_zip, tmp_path):
     for path in [task_root, *task_root.rglob("*")]:  # let pytest clean up
         if not path.is_symlink():
             path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def test_package_holds_only_the_swagger_ui_files_the_docs_page_serves(package_zip):
+    from chalicelib.api.docs import STATIC_FILES
+
+    served = {n.rsplit("/", 1)[-1] for n in package_zip.namelist() if n.startswith("swagger_ui_bundle/vendor/")}
+    assert served == set(STATIC_FILES)

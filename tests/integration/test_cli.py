@@ -83,3 +83,26 @@ def test_plans_are_added_checked_and_assigned(aws, capsys):
     code, _, err = run(capsys, "set-account-plan", "--account-id", "42", "--plan-id", str(plan.id))
     assert code == 1 and "Account 42 not found" in err
     assert [p.name for p in plans.list_all()] == ["Pro"]
+
+
+def test_seed_demo_makes_the_walkthrough_site_once(aws, capsys):
+    from datetime import timedelta
+
+    from chalicelib.services.demo import DAY_START, PRICES
+    from chalicelib.store import assets, beliefs, sensors
+
+    code, lines, _ = run(capsys, "seed-demo")
+    assert code == 0
+    ids = dict(part.split("=") for part in lines[-2].split())
+    assert set(ids) == {"SITE", "BATTERY", "POWER", "PRICE"} and lines[-1] == ids["SITE"]
+    site, battery = assets.find(int(ids["SITE"])), assets.find(int(ids["BATTERY"]))
+    assert battery.parent_asset_id == site.id and battery.account_id == site.account_id
+    price, power = sensors.find(int(ids["PRICE"])), sensors.find(int(ids["POWER"]))
+    assert (price.unit, power.unit, power.generic_asset_id) == ("EUR/MWh", "kW", battery.id)
+    assert site.sensors_to_show == [price.id, power.id]
+    stored = beliefs.read_values(price, DAY_START, DAY_START + timedelta(days=1), timedelta(hours=1))
+    assert list(stored) == PRICES
+    code, _, err = run(capsys, "seed-demo")
+    assert code == 1 and f"already has the demo site (asset {site.id})" in err
+    code, _, err = run(capsys, "seed-demo", "--account-id", "999")
+    assert code == 1 and "999" in err
