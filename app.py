@@ -1,4 +1,4 @@
-"""The Chalice app: registers the API's route table and the solver's SQS handlers, nothing else."""
+"""The Chalice app: registers the API's route table and the workers' SQS handlers, nothing else."""
 from chalicelib import settings
 from chalicelib.api.routes import ROUTES
 from chalicelib.api.routing import ThreadSafeChalice, register
@@ -27,6 +27,23 @@ def solve_schedule(event):
 @app.on_sqs_message(queue=settings.schedule_dlq_name(), batch_size=1)
 def fail_dead_letter(event):
     from chalicelib.workers.scheduling import handle_dead_letter
+
+    for record in event:
+        handle_dead_letter(record.body)
+
+
+@app.on_sqs_message(queue=settings.webhook_queue_name(), batch_size=1)
+def deliver_webhook(event):
+    from chalicelib.workers.webhooks import handle_message
+
+    for record in event:
+        attributes = record.to_dict().get("attributes") or {}
+        handle_message(record.body, record.receipt_handle, int(attributes.get("ApproximateReceiveCount", 1)))
+
+
+@app.on_sqs_message(queue=settings.webhook_dlq_name(), batch_size=1)
+def record_webhook_dead_letter(event):
+    from chalicelib.workers.webhooks import handle_dead_letter
 
     for record in event:
         handle_dead_letter(record.body)

@@ -29,10 +29,15 @@ CONFIG = ROOT / ".chalice" / "config.json"
 API_FUNCTION = ("APIHandler", "ApiHandlerRole", "")
 SOLVER_FUNCTION = ("SolveSchedule", "SolveScheduleRole", "-solve_schedule")
 DEAD_LETTER_FUNCTION = ("FailDeadLetter", "FailDeadLetterRole", "-fail_dead_letter")
-FUNCTIONS = [API_FUNCTION, SOLVER_FUNCTION, DEAD_LETTER_FUNCTION]
+WEBHOOK_FUNCTION = ("DeliverWebhook", "DeliverWebhookRole", "-deliver_webhook")
+WEBHOOK_DEAD_LETTER_FUNCTION = ("RecordWebhookDeadLetter", "RecordWebhookDeadLetterRole",
+                                "-record_webhook_dead_letter")
+FUNCTIONS = [API_FUNCTION, SOLVER_FUNCTION, DEAD_LETTER_FUNCTION, WEBHOOK_FUNCTION, WEBHOOK_DEAD_LETTER_FUNCTION]
 
 SCHEDULE_QUEUE = "ScheduleQueue"
 SCHEDULE_DLQ = "ScheduleDeadLetterQueue"
+WEBHOOK_QUEUE = "WebhookQueue"
+WEBHOOK_DLQ = "WebhookDeadLetterQueue"
 UPLOADS_BUCKET = "UploadsBucket"
 TOKEN_SECRET = "TokenSecret"
 TTL_ATTRIBUTE_NAME = "expires_at"
@@ -82,12 +87,15 @@ S3_ACTIONS = ["s3:PutObject", "s3:GetObject"]
 S3_BUCKET_ACTIONS = ["s3:ListBucket"]  # list_objects_v2 of a sensor's uploads
 SQS_ACTIONS = ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueUrl",
                "sqs:GetQueueAttributes"]
+# The delivery worker backs off by changing a received message's visibility.
+WEBHOOK_QUEUE_ACTIONS = SQS_ACTIONS + ["sqs:ChangeMessageVisibility"]
 SES_ACTIONS = ["ses:SendEmail"]
 SECRET_ACTIONS = ["secretsmanager:GetSecretValue"]
 LOG_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
 
 _OVERRIDDEN_SETTINGS = ("FLEXCLOUD_TABLE_PREFIX", "FLEXCLOUD_UPLOADS_BUCKET", "FLEXCLOUD_SCHEDULE_QUEUE",
-                        "FLEXCLOUD_SCHEDULE_DLQ", "FLEXCLOUD_TOKEN_SECRET_ID", "FLEXCLOUD_MAIL_SENDER")
+                        "FLEXCLOUD_SCHEDULE_DLQ", "FLEXCLOUD_WEBHOOK_QUEUE", "FLEXCLOUD_WEBHOOK_DLQ",
+                        "FLEXCLOUD_TOKEN_SECRET_ID", "FLEXCLOUD_MAIL_SENDER")
 
 
 def load_config() -> dict[str, Any]:
@@ -138,6 +146,8 @@ class Names:
             self.tables = {table_logical_id(m): settings.table_name(m.Meta.short_name) for m in self.models}
             self.schedule_queue = settings.schedule_queue_name()
             self.schedule_dlq = settings.schedule_dlq_name()
+            self.webhook_queue = settings.webhook_queue_name()
+            self.webhook_dlq = settings.webhook_dlq_name()
             # S3 names are global: the account and region make the bucket's name unique.
             self.uploads_bucket = f"{settings.uploads_bucket()}-${{AWS::AccountId}}-${{AWS::Region}}"
             self.token_secret = variables.get("FLEXCLOUD_TOKEN_SECRET_ID", f"flexcloud-{stage}-token-secret")
@@ -201,13 +211,19 @@ def _retained(resource: dict[str, Any]) -> dict[str, Any]:
 
 
 def data_resources(names: Names) -> dict[str, Any]:
-    from chalicelib.store.tables import MAX_RECEIVES_BEFORE_DLQ, SCHEDULE_VISIBILITY_TIMEOUT
+    from chalicelib.store.tables import (MAX_RECEIVES_BEFORE_DLQ, SCHEDULE_VISIBILITY_TIMEOUT, WEBHOOK_MAX_RECEIVES,
+                                         WEBHOOK_VISIBILITY_TIMEOUT)
 
     solver_timeout = function_setting(names.stage, "solve_schedule", "lambda_timeout", 60)
     if SCHEDULE_VISIBILITY_TIMEOUT < VISIBILITY_FACTOR * solver_timeout:
         raise ValueError(f"SCHEDULE_VISIBILITY_TIMEOUT must be >= {VISIBILITY_FACTOR}x the solver's "
                          f"timeout ({solver_timeout} s)")
     dead_letter_timeout = function_setting(names.stage, "fail_dead_letter", "lambda_timeout", 60)
+    delivery_timeout = function_setting(names.stage, "deliver_webhook", "lambda_timeout", 60)
+    if WEBHOOK_VISIBILITY_TIMEOUT < VISIBILITY_FACTOR * delivery_timeout:
+        raise ValueError(f"WEBHOOK_VISIBILITY_TIMEOUT must be >= {VISIBILITY_FACTOR}x the delivery function's "
+                         f"timeout ({delivery_timeout} s)")
+    webhook_dead_letter_timeout = function_setting(names.stage, "record_webhook_dead_letter", "lambda_timeout", 60)
     resources = {logical_id: table_resource(model, names.tables[logical_id])
                  for logical_id, model in ((table_logical_id(m), m) for m in names.models)}
     resources[UPLOADS_BUCKET] = _retained({"Type": "AWS::S3::Bucket", "Properties": {
@@ -231,6 +247,19 @@ def data_resources(names: Names) -> dict[str, Any]:
                           "maxReceiveCount": MAX_RECEIVES_BEFORE_DLQ},
         "SqsManagedSseEnabled": True,
     }}
+    resources[WEBHOOK_DLQ] = {"Type": "AWS::SQS::Queue", "Properties": {
+        "QueueName": names.webhook_dlq,
+        "MessageRetentionPeriod": DLQ_RETENTION_SECONDS,
+        "VisibilityTimeout": VISIBILITY_FACTOR * webhook_dead_letter_timeout,
+        "SqsManagedSseEnabled": True,
+    }}
+    resources[WEBHOOK_QUEUE] = {"Type": "AWS::SQS::Queue", "Properties": {
+        "QueueName": names.webhook_queue,
+        "VisibilityTimeout": WEBHOOK_VISIBILITY_TIMEOUT,
+        "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [WEBHOOK_DLQ, "Arn"]},
+                          "maxReceiveCount": WEBHOOK_MAX_RECEIVES},
+        "SqsManagedSseEnabled": True,
+    }}
     resources[TOKEN_SECRET] = {"Type": "AWS::SecretsManager::Secret", "Properties": {
         "Name": names.token_secret,
         "Description": "Signs flexcloud auth tokens; generated on deploy, never stored in the repo.",
@@ -245,6 +274,7 @@ def policy_document(names: Names) -> dict[str, Any]:
     indexed = [_arn("dynamodb", f"table/{names.tables[table_logical_id(m)]}/index/*")
                for m in names.models if m._get_schema()["global_secondary_indexes"]]
     queues = [_arn("sqs", name) for name in (names.schedule_queue, names.schedule_dlq)]
+    webhook_queues = [_arn("sqs", name) for name in (names.webhook_queue, names.webhook_dlq)]
     sender_domain = names.mail_sender.rsplit("@", 1)[-1]
     identities = [_arn("ses", f"identity/{identity}") for identity in (names.mail_sender, sender_domain)]
     log_groups = [_arn("logs", f"log-group:/aws/lambda/{names.function_name(suffix)}:*")
@@ -255,6 +285,7 @@ def policy_document(names: Names) -> dict[str, Any]:
         ("Uploads", S3_ACTIONS, [_arn("s3", f"{names.uploads_bucket}/*", regional=False)]),
         ("UploadsListing", S3_BUCKET_ACTIONS, [_arn("s3", names.uploads_bucket, regional=False)]),
         ("ScheduleQueues", SQS_ACTIONS, queues),
+        ("WebhookQueues", WEBHOOK_QUEUE_ACTIONS, webhook_queues),
         ("Mail", SES_ACTIONS, identities),
         # Secrets Manager appends 6 random characters to a secret's ARN.
         ("TokenSecret", SECRET_ACTIONS, [_arn("secretsmanager", f"secret:{names.token_secret}-??????")]),
@@ -296,7 +327,9 @@ def function_overrides(names: Names) -> dict[str, Any]:
                                               "SnapStart": {"ApplyOn": "PublishedVersions"}}}
         resources[role] = {"Properties": {"Policies": [{"PolicyName": "flexcloud-access",
                                                         "PolicyDocument": policy}]}}
-    for (function, _, _), queue in ((SOLVER_FUNCTION, SCHEDULE_QUEUE), (DEAD_LETTER_FUNCTION, SCHEDULE_DLQ)):
+    for (function, _, _), queue in ((SOLVER_FUNCTION, SCHEDULE_QUEUE), (DEAD_LETTER_FUNCTION, SCHEDULE_DLQ),
+                                    (WEBHOOK_FUNCTION, WEBHOOK_QUEUE),
+                                    (WEBHOOK_DEAD_LETTER_FUNCTION, WEBHOOK_DLQ)):
         # Fn::Sub, like Chalice's literal queue ARN, so the deep merge replaces it (and CloudFormation
         # creates the queue before the event source).
         resources[function]["Properties"]["Events"] = {f"{function}SqsEventSource": {
@@ -304,6 +337,9 @@ def function_overrides(names: Names) -> dict[str, Any]:
     solver = resources[SOLVER_FUNCTION[0]]["Properties"]
     solver["Timeout"] = function_setting(names.stage, "solve_schedule", "lambda_timeout", 60)
     solver["MemorySize"] = function_setting(names.stage, "solve_schedule", "lambda_memory_size", 128)
+    delivery = resources[WEBHOOK_FUNCTION[0]]["Properties"]
+    delivery["Timeout"] = function_setting(names.stage, "deliver_webhook", "lambda_timeout", 60)
+    delivery["MemorySize"] = function_setting(names.stage, "deliver_webhook", "lambda_memory_size", 128)
     throttling = stage_throttling(names.stage)
     resources["RestAPI"] = {"Properties": {
         "DefinitionBody": {"x-amazon-apigateway-gateway-responses": GATEWAY_RESPONSES,

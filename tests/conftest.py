@@ -52,6 +52,8 @@ def aws(_moto, monkeypatch):
     monkeypatch.setenv("FLEXCLOUD_UPLOADS_BUCKET", f"t{n}-uploads")
     monkeypatch.setenv("FLEXCLOUD_SCHEDULE_QUEUE", f"t{n}-schedule-jobs")
     monkeypatch.setenv("FLEXCLOUD_SCHEDULE_DLQ", f"t{n}-schedule-jobs-dlq")
+    monkeypatch.setenv("FLEXCLOUD_WEBHOOK_QUEUE", f"t{n}-webhooks")
+    monkeypatch.setenv("FLEXCLOUD_WEBHOOK_DLQ", f"t{n}-webhooks-dlq")
     tables.create_tables()
     tables.create_bucket()
     tables.create_queues()
@@ -59,6 +61,15 @@ def aws(_moto, monkeypatch):
     factories.reset_numbering()
     rate_limits.forget_plans()  # account ids start again at 1 in every test's tables
     yield
+
+
+@pytest.fixture
+def fake_dns(monkeypatch):
+    """Webhook URLs resolve through tests/webhook_receivers.py's zone, never through real DNS."""
+    from chalicelib.services import webhook_addresses
+    from tests.webhook_receivers import fake_resolve
+
+    monkeypatch.setattr(webhook_addresses, "resolve", fake_resolve)
 
 
 @pytest.fixture

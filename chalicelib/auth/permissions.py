@@ -72,6 +72,15 @@ def account_permits(user: Any, action: str, owner: Owner) -> bool:
     return False  # deleting accounts: admins only
 
 
+def webhook_permits(user: Any, action: str, owner: Owner) -> bool:
+    """An account's webhooks (their URLs and delivery log too): its account-admins, the consultants of its
+    consultancy (who may act as account-admins there, as in `account_permits`), admins; admin-readers read."""
+    override = _admin_override(user, action)
+    if override is not None:
+        return override
+    return _account_admin_of(user, owner) or _consultant_of(user, owner)
+
+
 def _owned_entity_permits(user: Any, action: str, owner: Owner, *, update_by_members: bool) -> bool:
     """Assets and sensors: public ones are admin-writable; others follow their account."""
     override = _admin_override(user, action)

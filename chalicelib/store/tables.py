@@ -10,6 +10,9 @@ from chalicelib.store import models
 # The solver Lambda's timeout is 300 s; the queue's visibility timeout must be at least 6x that.
 SCHEDULE_VISIBILITY_TIMEOUT = 1800
 MAX_RECEIVES_BEFORE_DLQ = 3
+# The webhook delivery Lambda's timeout is 30 s; a failed attempt sets its own (backoff) visibility instead.
+WEBHOOK_VISIBILITY_TIMEOUT = 180
+WEBHOOK_MAX_RECEIVES = 5
 
 
 def all_models():
@@ -43,7 +46,8 @@ def create_bucket() -> str:
 
 
 def create_queues() -> tuple[str, str]:
-    """The schedule queue and its dead-letter queue (redrive after 3 receives)."""
+    """The schedule queue and its dead-letter queue (redrive after 3 receives); the webhook queues too."""
+    create_webhook_queues()
     sqs = client("sqs")
     dlq_url = sqs.create_queue(QueueName=settings.schedule_dlq_name())["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -55,6 +59,18 @@ def create_queues() -> tuple[str, str]:
                                          "maxReceiveCount": str(MAX_RECEIVES_BEFORE_DLQ)}),
         },
     )["QueueUrl"]
+    return queue_url, dlq_url
+
+
+def create_webhook_queues() -> tuple[str, str]:
+    """The webhook delivery queue and its dead-letter queue (redrive after 5 receives)."""
+    sqs = client("sqs")
+    dlq_url = sqs.create_queue(QueueName=settings.webhook_dlq_name())["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_url = sqs.create_queue(QueueName=settings.webhook_queue_name(), Attributes={
+        "VisibilityTimeout": str(WEBHOOK_VISIBILITY_TIMEOUT),
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(WEBHOOK_MAX_RECEIVES)}),
+    })["QueueUrl"]
     return queue_url, dlq_url
 
 

@@ -15,6 +15,7 @@ from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.store import jobs
 from chalicelib.store.models import Job
+from chalicelib.workers import notify
 
 log = logging.getLogger("flexcloud.worker")
 
@@ -60,6 +61,7 @@ def handle_dead_letter(body: str, reason: str) -> None:
     job_id = job_id_of(body)
     if job_id and jobs.fail_if_pending(job_id, reason):
         log.error("Job %s dead-lettered and marked failed", job_id)
+        notify.job_id_ended(job_id)
 
 
 def run(job: Job, work: Work) -> None:
@@ -69,14 +71,17 @@ def run(job: Job, work: Work) -> None:
     except JobFailed as exc:
         log.info("Job %s failed: %s", job.id, exc.reason)
         jobs.fail(job, exc.reason, exc.meta)
+        notify.job_ended(job)
         return
     except Exception as exc:  # noqa: BLE001 - a bug must fail the job, not loop through SQS for hours
         if is_transient(exc):
             raise
         log.exception("Job %s crashed", job.id)
         jobs.fail(job, f"{type(exc).__name__}: {exc}")
+        notify.job_ended(job)
         return
     jobs.finish(job, meta)
+    notify.job_ended(job)
 
 
 def is_transient(exc: Exception) -> bool:

@@ -21,9 +21,11 @@ from pynamodb.attributes import NumberAttribute
 from app import app
 from chalicelib.errors import FORBIDDEN_MESSAGE, UNAUTHORIZED_MESSAGE
 from chalicelib.schemas.entity_address import build
-from chalicelib.store import asset_types, tables
+from chalicelib.services import webhook_addresses
+from chalicelib.store import asset_types, tables, webhooks
 from tests.api.client import Api
 from tests.factories import make_account, make_asset, make_sensor, make_site, make_user
+from tests.webhook_receivers import fake_resolve
 
 START = "2025-01-01T00:00:00+00:00"
 LOCATIONS = {"json", "query", "path", "path_and_files", "args_and_json", "form"}
@@ -72,6 +74,7 @@ def world(_moto) -> Iterator[World]:
                            "FLEXCLOUD_SCHEDULE_DLQ": "badinput-jobs-dlq"}.items():
             mp.setenv(key, value + uuid.uuid4().hex[:6])
         mp.setattr(NumberAttribute, "serialize", _as_dynamodb_serializes)
+        mp.setattr(webhook_addresses, "resolve", fake_resolve)  # webhook URLs never reach real DNS
         tables.create_tables()
         tables.create_bucket()
         tables.create_queues()
@@ -90,13 +93,15 @@ def world(_moto) -> Iterator[World]:
         power = make_sensor(site, name="power")
         other_power = make_sensor(other_site, name="power")
         doomed_power = make_sensor(site, name="doomed")
+        webhook = webhooks.create(webhooks.new_id(), account_id=own.id, url="https://hooks.example.com/x",
+                                  events=["job.finished"], asset_ids=[], sealed_secret="unused", created_by=None)
         with Client(app, stage_name="dev") as client:
             yield World(Api(client), admin.token, user.token, {
                 "type": kind.id, "account": own.id, "own_account": own.id, "other_account": other.id,
                 "admin_email": admin.user.email,
                 "asset": site.id, "parent": parent.id, "other_asset": other_site.id, "doomed_asset": doomed_site.id,
                 "sensor": power.id, "other_sensor": other_power.id, "doomed_sensor": doomed_power.id,
-                "user": victim.id, "other_user": stranger.id, "address": build(power.id, "localhost:8000"),
+                "user": victim.id, "other_user": stranger.id, "webhook": webhook.id, "address": build(power.id, "localhost:8000"),
             })
 
 
@@ -139,6 +144,8 @@ def _bodies(ids: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "data_delete": {"source": 1, "start": START, "until": "2025-01-02T00:00:00+00:00"},
         "user_patch": {"email": "victim@example.com", "username": "victim", "active": True,
                        "timezone": "Europe/Amsterdam", "flexmeasures_roles": [4]},
+        "webhook_create": {"url": "https://hooks.example.com/flexcloud", "events": ["job.finished", "job.failed"],
+                           "assets": [ids["asset"]]},
         "none": {"anything": 1},
     }
 
@@ -157,6 +164,11 @@ ROUTES: dict[tuple[str, str], tuple[str | None, str, dict[str, str]]] = {
     ("/v3_0/health/ready", "GET"): (None, "none", {}),
     ("/v3_0/accounts", "GET"): (None, "none", {**_PAGING, "sort_by": "name"}),
     ("/v3_0/accounts/{id}", "GET"): ("account", "none", {}),
+    ("/v3_0/accounts/{id}/webhooks", "POST"): ("account", "webhook_create", {}),
+    ("/v3_0/accounts/{id}/webhooks", "GET"): ("account", "none", {}),
+    ("/v3_0/accounts/{id}/webhooks/{webhook_id}", "DELETE"): ("account", "none", {}),
+    ("/v3_0/accounts/{id}/webhooks/{webhook_id}/deliveries", "GET"): ("account", "none",
+                                                                      {"page": "1", "per_page": "5"}),
     ("/v3_0/assets", "GET"): (None, "none", {**_PAGING, "account_id": "{own_account}", "all_accessible": "true",
                                             "include_public": "yes"}),
     ("/v3_0/assets", "POST"): (None, "asset_create", {}),
@@ -251,7 +263,8 @@ def _cases(route: tuple[str, str], ids: dict[str, Any], full: bool) -> Iterator[
     foreign = [ids[key] for key in ("other_asset", "other_sensor", "other_account", "other_user")]
 
     def path_with(id_value: str = own_id, uuid_value: str = str(uuid.uuid4())) -> str:
-        return "/api" + path_template.replace("{id}", id_value).replace("{uuid}", uuid_value)
+        return "/api" + path_template.replace("{id}", id_value).replace("{uuid}", uuid_value).replace(
+            "{webhook_id}", str(ids["webhook"]))
 
     if "{id}" in path_template:
         for bad in BAD_INTS + [other_id]:

@@ -127,13 +127,15 @@ def test_policy_names_only_declared_resources_and_used_actions():
     bucket = resources.substitute(names.uploads_bucket, pseudo)
     allowed = {f"{prefix.format('dynamodb')}table/{t}" for t in names.tables.values()}
     allowed |= {a + "/index/*" for a in allowed}
-    allowed |= {prefix.format("sqs") + q for q in (names.schedule_queue, names.schedule_dlq)}
+    allowed |= {prefix.format("sqs") + q for q in (names.schedule_queue, names.schedule_dlq, names.webhook_queue,
+                                                   names.webhook_dlq)}
     allowed |= {f"arn:aws:s3:::{bucket}/*", f"arn:aws:s3:::{bucket}",
                 f"{prefix.format('secretsmanager')}secret:{names.token_secret}-??????",
                 f"{prefix.format('ses')}identity/{names.mail_sender}",
                 f"{prefix.format('ses')}identity/{names.mail_sender.split('@')[1]}"}
     allowed |= {f"{prefix.format('logs')}log-group:/aws/lambda/{fn}:*"
-                for fn in ("flexcloud-dev", "flexcloud-dev-solve_schedule", "flexcloud-dev-fail_dead_letter")}
+                for fn in ("flexcloud-dev", "flexcloud-dev-solve_schedule", "flexcloud-dev-fail_dead_letter",
+                           "flexcloud-dev-deliver_webhook", "flexcloud-dev-record_webhook_dead_letter")}
     used = set()
     for statement in resources.substitute(document, pseudo)["Statement"]:
         assert statement["Effect"] == "Allow"
@@ -149,6 +151,21 @@ def test_policy_names_only_declared_resources_and_used_actions():
             "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes",
             "ses:SendEmail", "secretsmanager:GetSecretValue"} <= actions
     assert not {"dynamodb:CreateTable", "dynamodb:DeleteTable", "s3:DeleteBucket", "sqs:CreateQueue"} & actions
+
+
+def test_webhook_queue_retries_five_times_then_dead_letters_and_only_it_may_change_visibility():
+    merged = _load("resources.yaml")["Resources"]
+    queue, dlq = merged["WebhookQueue"]["Properties"], merged["WebhookDeadLetterQueue"]["Properties"]
+    assert queue["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": ["WebhookDeadLetterQueue", "Arn"]},
+                                      "maxReceiveCount": tables.WEBHOOK_MAX_RECEIVES} and tables.WEBHOOK_MAX_RECEIVES == 5
+    assert queue["VisibilityTimeout"] >= 6 * merged["DeliverWebhook"]["Properties"]["Timeout"]
+    assert dlq["MessageRetentionPeriod"] == 14 * 24 * 3600
+    for function, source in (("DeliverWebhook", "WebhookQueue"), ("RecordWebhookDeadLetter", "WebhookDeadLetterQueue")):
+        events = merged[function]["Properties"]["Events"]
+        assert list(events.values()) == [{"Properties": {"Queue": {"Fn::Sub": f"${{{source}.Arn}}"}}}]
+    statements = {s["Sid"]: s for s in resources.policy_document(resources.Names("dev"))["Statement"]}
+    assert "sqs:ChangeMessageVisibility" in statements["WebhookQueues"]["Action"]
+    assert "sqs:ChangeMessageVisibility" not in statements["ScheduleQueues"]["Action"]
 
 
 # boto3 operations whose IAM action has another name.

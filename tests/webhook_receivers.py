@@ -1,0 +1,69 @@
+"""Webhook test doubles: a resolver playing DNS (names -> chosen addresses), and a receiver on 127.0.0.1 that
+records what it gets and answers with the statuses it is told to."""
+from __future__ import annotations
+
+import ipaddress
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# Names the fake resolver knows; any other name resolves to a public documentation-free address.
+PUBLIC_ADDRESS = "93.184.215.14"
+ZONE = {"hooks.example.com": [PUBLIC_ADDRESS], "internal.example.com": ["10.1.2.3"],
+        "metadata.example.com": ["169.254.169.254"], "mixed.example.com": [PUBLIC_ADDRESS, "192.168.0.7"],
+        "local.example.com": ["127.0.0.1"], "v6.example.com": ["::1"], "mapped.example.com": ["::ffff:10.0.0.1"]}
+
+
+def fake_resolve(host: str, port: int) -> list[str]:
+    try:
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        pass
+    if host.endswith(".invalid"):
+        import socket
+
+        raise socket.gaierror(-2, "Name or service not known")
+    return ZONE.get(host, [PUBLIC_ADDRESS])
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    """An HTTP server on 127.0.0.1: `statuses` are answered in turn (then 200), every request is kept."""
+
+    statuses: list[int] = field(default_factory=list)
+    received: list[Received] = field(default_factory=list)
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def __enter__(self) -> "Receiver":
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                receiver.received.append(Received(self.path, {k: v for k, v in self.headers.items()}, body))
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
