@@ -67,3 +67,53 @@ class Receiver:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def run_webhook_queue(max_messages: int = 10) -> list[str]:
+    """Receive from the (moto) webhook queue and run the app's delivery handler on each message, as the SQS event
+    source does: a handled message is deleted, a failed one is left for redelivery. "ok"/"retry" per message."""
+    from app import deliver_webhook
+    from chalicelib import settings
+    from chalicelib.aws import client
+    from chalicelib.store import queue
+
+    sqs = client("sqs")
+    url = queue.queue_url(settings.webhook_queue_name())
+    outcomes = []
+    for _ in range(max_messages):
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, AttributeNames=["All"]).get("Messages")
+        if not received:
+            break
+        message = received[0]
+        event = {"Records": [{"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
+                              "body": message["Body"], "attributes": message["Attributes"], "messageAttributes": {},
+                              "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:eu-west-1:1:q",
+                              "awsRegion": "eu-west-1"}]}
+        try:
+            deliver_webhook(event, None)
+        except Exception:  # noqa: BLE001 - as Lambda: the message stays for redelivery
+            outcomes.append("retry")
+            continue
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        outcomes.append("ok")
+    return outcomes
+
+
+def queued_webhook_messages(name: str | None = None) -> list[dict]:
+    """Every message waiting in the webhook queue (or `name`), parsed and taken off the queue."""
+    import json
+
+    from chalicelib import settings
+    from chalicelib.aws import client
+    from chalicelib.store import queue
+
+    sqs = client("sqs")
+    url = queue.queue_url(name or settings.webhook_queue_name())
+    out = []
+    while True:
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages")
+        if not received:
+            return out
+        for message in received:
+            out.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
