@@ -234,38 +234,32 @@ def data_resources(names: Names) -> dict[str, Any]:
                                            "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
         "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
     }})
-    resources[SCHEDULE_DLQ] = {"Type": "AWS::SQS::Queue", "Properties": {
-        "QueueName": names.schedule_dlq,
-        "MessageRetentionPeriod": DLQ_RETENTION_SECONDS,
-        "VisibilityTimeout": VISIBILITY_FACTOR * dead_letter_timeout,
-        "SqsManagedSseEnabled": True,
-    }}
-    resources[SCHEDULE_QUEUE] = {"Type": "AWS::SQS::Queue", "Properties": {
-        "QueueName": names.schedule_queue,
-        "VisibilityTimeout": SCHEDULE_VISIBILITY_TIMEOUT,
-        "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [SCHEDULE_DLQ, "Arn"]},
-                          "maxReceiveCount": MAX_RECEIVES_BEFORE_DLQ},
-        "SqsManagedSseEnabled": True,
-    }}
-    resources[WEBHOOK_DLQ] = {"Type": "AWS::SQS::Queue", "Properties": {
-        "QueueName": names.webhook_dlq,
-        "MessageRetentionPeriod": DLQ_RETENTION_SECONDS,
-        "VisibilityTimeout": VISIBILITY_FACTOR * webhook_dead_letter_timeout,
-        "SqsManagedSseEnabled": True,
-    }}
-    resources[WEBHOOK_QUEUE] = {"Type": "AWS::SQS::Queue", "Properties": {
-        "QueueName": names.webhook_queue,
-        "VisibilityTimeout": WEBHOOK_VISIBILITY_TIMEOUT,
-        "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [WEBHOOK_DLQ, "Arn"]},
-                          "maxReceiveCount": WEBHOOK_MAX_RECEIVES},
-        "SqsManagedSseEnabled": True,
-    }}
+    resources.update(_queue_with_dead_letters(
+        SCHEDULE_QUEUE, names.schedule_queue, SCHEDULE_VISIBILITY_TIMEOUT, MAX_RECEIVES_BEFORE_DLQ,
+        SCHEDULE_DLQ, names.schedule_dlq, VISIBILITY_FACTOR * dead_letter_timeout))
+    resources.update(_queue_with_dead_letters(
+        WEBHOOK_QUEUE, names.webhook_queue, WEBHOOK_VISIBILITY_TIMEOUT, WEBHOOK_MAX_RECEIVES,
+        WEBHOOK_DLQ, names.webhook_dlq, VISIBILITY_FACTOR * webhook_dead_letter_timeout))
     resources[TOKEN_SECRET] = {"Type": "AWS::SecretsManager::Secret", "Properties": {
         "Name": names.token_secret,
         "Description": "Signs flexcloud auth tokens; generated on deploy, never stored in the repo.",
         "GenerateSecretString": {"PasswordLength": 64, "ExcludePunctuation": True},
     }}
     return resources
+
+
+def _queue_with_dead_letters(queue_id: str, queue_name: str, visibility: int, max_receives: int,
+                             dlq_id: str, dlq_name: str, dlq_visibility: int) -> dict[str, Any]:
+    """A queue whose messages go to its dead-letter queue (kept 14 days) after `max_receives` receives."""
+    return {
+        dlq_id: {"Type": "AWS::SQS::Queue", "Properties": {
+            "QueueName": dlq_name, "MessageRetentionPeriod": DLQ_RETENTION_SECONDS,
+            "VisibilityTimeout": dlq_visibility, "SqsManagedSseEnabled": True}},
+        queue_id: {"Type": "AWS::SQS::Queue", "Properties": {
+            "QueueName": queue_name, "VisibilityTimeout": visibility,
+            "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]}, "maxReceiveCount": max_receives},
+            "SqsManagedSseEnabled": True}},
+    }
 
 
 def policy_document(names: Names) -> dict[str, Any]:
