@@ -71,7 +71,8 @@ def world(_moto) -> Iterator[World]:
     with pytest.MonkeyPatch.context() as mp:
         for key, value in {"FLEXCLOUD_TABLE_PREFIX": "badinput", "FLEXCLOUD_UPLOADS_BUCKET": "badinput-uploads",
                            "FLEXCLOUD_SCHEDULE_QUEUE": "badinput-jobs",
-                           "FLEXCLOUD_SCHEDULE_DLQ": "badinput-jobs-dlq"}.items():
+                           "FLEXCLOUD_SCHEDULE_DLQ": "badinput-jobs-dlq", "FLEXCLOUD_WEBHOOK_QUEUE": "badinput-hooks",
+                           "FLEXCLOUD_WEBHOOK_DLQ": "badinput-hooks-dlq"}.items():
             mp.setenv(key, value + uuid.uuid4().hex[:6])
         mp.setattr(NumberAttribute, "serialize", _as_dynamodb_serializes)
         mp.setattr(webhook_addresses, "resolve", fake_resolve)  # webhook URLs never reach real DNS

@@ -18,7 +18,7 @@ from infra import build_package, resources
 
 ROOT = resources.ROOT
 DEPLOYED_ENV = ("FLEXCLOUD_TABLE_PREFIX", "FLEXCLOUD_UPLOADS_BUCKET", "FLEXCLOUD_SCHEDULE_QUEUE",
-                "FLEXCLOUD_SCHEDULE_DLQ")
+                "FLEXCLOUD_SCHEDULE_DLQ", "FLEXCLOUD_WEBHOOK_QUEUE", "FLEXCLOUD_WEBHOOK_DLQ")
 
 
 @pytest.fixture
@@ -61,14 +61,17 @@ def test_chalice_deploy_path_code_and_policy_fit_the_base_stack(base_stack, monk
     assert tables.create_tables() == []  # the CLI finds every table the stack made
 
     sqs = client("sqs")
-    for name, timeout in ((tables.settings.schedule_queue_name(), str(tables.SCHEDULE_VISIBILITY_TIMEOUT)),
-                          (tables.settings.schedule_dlq_name(), None)):
+    for name, timeout, receives in (
+            (tables.settings.schedule_queue_name(), str(tables.SCHEDULE_VISIBILITY_TIMEOUT), 3),
+            (tables.settings.schedule_dlq_name(), None, None),
+            (tables.settings.webhook_queue_name(), str(tables.WEBHOOK_VISIBILITY_TIMEOUT), 5),
+            (tables.settings.webhook_dlq_name(), None, None)):
         attributes = sqs.get_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"],
                                               AttributeNames=["All"])["Attributes"]
         assert attributes["QueueArn"] in granted
         if timeout:
             assert attributes["VisibilityTimeout"] == timeout
-            assert json.loads(attributes["RedrivePolicy"])["maxReceiveCount"] == 3
+            assert json.loads(attributes["RedrivePolicy"])["maxReceiveCount"] == receives
 
     bucket = base_stack["UploadsBucketName"]
     assert f"arn:aws:s3:::{bucket}/*" in granted
@@ -114,7 +117,8 @@ def test_merged_template_passes_cfn_lint(merged_template):
 def test_merged_template_wires_functions_to_the_declared_resources(merged_template):
     template = yaml.safe_load(merged_template.read_text())["Resources"]
     functions = {k: v["Properties"] for k, v in template.items() if v["Type"] == "AWS::Serverless::Function"}
-    assert set(functions) == {"APIHandler", "SolveSchedule", "FailDeadLetter"}
+    assert set(functions) == {"APIHandler", "SolveSchedule", "FailDeadLetter", "DeliverWebhook",
+                              "RecordWebhookDeadLetter"}
     for props in functions.values():
         env = props["Environment"]["Variables"]
         assert env["FLEXCLOUD_STAGE"] == "dev"
@@ -129,6 +133,11 @@ def test_merged_template_wires_functions_to_the_declared_resources(merged_templa
         {"Fn::Sub": "${ScheduleQueue.Arn}"}
     assert functions["FailDeadLetter"]["Events"]["FailDeadLetterSqsEventSource"]["Properties"]["Queue"] == \
         {"Fn::Sub": "${ScheduleDeadLetterQueue.Arn}"}
+    for function, queue in (("DeliverWebhook", "WebhookQueue"), ("RecordWebhookDeadLetter", "WebhookDeadLetterQueue")):
+        assert functions[function]["Events"][f"{function}SqsEventSource"]["Properties"]["Queue"] == \
+            {"Fn::Sub": f"${{{queue}.Arn}}"}
+        assert functions[function]["Events"][f"{function}SqsEventSource"]["Properties"]["BatchSize"] == 1
+    assert template["WebhookQueue"]["Properties"]["VisibilityTimeout"] >= 6 * functions["DeliverWebhook"]["Timeout"]
     queues = {k: template[k]["Properties"] for k in ("ScheduleQueue", "ScheduleDeadLetterQueue")}
     assert queues["ScheduleQueue"]["VisibilityTimeout"] >= 6 * functions["SolveSchedule"]["Timeout"]
     assert queues["ScheduleDeadLetterQueue"]["VisibilityTimeout"] >= 6 * functions["FailDeadLetter"]["Timeout"]
@@ -214,13 +223,15 @@ def _translated(merged_template: Path, monkeypatch) -> dict:
 
 def test_snapstart_every_function_runs_a_published_version_through_its_alias(merged_template, monkeypatch):
     resources = _translated(merged_template, monkeypatch)
-    for function in ("APIHandler", "SolveSchedule", "FailDeadLetter"):
+    for function in ("APIHandler", "SolveSchedule", "FailDeadLetter", "DeliverWebhook", "RecordWebhookDeadLetter"):
         assert resources[function]["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
         alias = resources[f"{function}Aliaslive"]
         assert alias["Type"] == "AWS::Lambda::Alias"
         assert resources[alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]]["Type"] == "AWS::Lambda::Version"
     mappings = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
-    assert sorted(m["FunctionName"]["Ref"] for m in mappings) == ["FailDeadLetterAliaslive", "SolveScheduleAliaslive"]
+    assert sorted(m["FunctionName"]["Ref"] for m in mappings) == [
+        "DeliverWebhookAliaslive", "FailDeadLetterAliaslive", "RecordWebhookDeadLetterAliaslive",
+        "SolveScheduleAliaslive"]
     assert resources["APIHandlerInvokePermission"]["Properties"]["FunctionName"] == {"Ref": "APIHandlerAliaslive"}
     api = next(r for r in resources.values() if r["Type"] == "AWS::ApiGateway::RestApi")
     integrations = [operation["x-amazon-apigateway-integration"] for path in api["Properties"]["Body"]["paths"].values()
