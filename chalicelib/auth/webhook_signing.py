@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 
 SCHEME = "v1"
 SECRET_PREFIX = "whsec_"
@@ -15,11 +14,6 @@ TIMESTAMP_HEADER = "X-Flexcloud-Timestamp"
 SIGNATURE_HEADER = "X-Flexcloud-Signature"
 EVENT_HEADER = "X-Flexcloud-Event"
 DELIVERY_HEADER = "X-Flexcloud-Delivery"
-
-
-def new_secret() -> str:
-    """A fresh signing secret (256 random bits), shown to its owner once."""
-    return SECRET_PREFIX + secrets.token_urlsafe(32)
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.auth import sealing, webhook_signing
+from chalicelib.auth import webhook_secrets
 from chalicelib.errors import field_error, unprocessable
 from chalicelib.schemas.webhooks import DeliveryListArgs, WebhookCreate, delivery_json, webhook_json
 from chalicelib.services.listing import list_or_page
@@ -15,11 +15,6 @@ from chalicelib.store.models import Account, WebhookEndpoint
 MAX_WEBHOOKS_PER_ACCOUNT = 10
 
 
-def secret_context(webhook_id: int) -> str:
-    """What a sealed secret is bound to: it opens for its own endpoint only."""
-    return f"webhook#{int(webhook_id)}"
-
-
 def register(user: Any, account: Account, body: WebhookCreate) -> dict[str, Any]:
     try:
         check_url(body.url)
@@ -29,14 +24,12 @@ def register(user: Any, account: Account, body: WebhookCreate) -> dict[str, Any]
     if len(webhooks.list_for_account(account.id)) >= MAX_WEBHOOKS_PER_ACCOUNT:
         raise unprocessable("json", {"_schema": [
             f"Account {account.id} has {MAX_WEBHOOKS_PER_ACCOUNT} webhooks already, the most it may have."]})
-    secret = webhook_signing.new_secret()
-    webhook_id = webhooks.new_id()
+    webhook_id, salt = webhooks.new_id(), webhook_secrets.new_salt()
     endpoint = webhooks.create(webhook_id, account_id=account.id, url=body.url, events=body.events,
-                               asset_ids=body.assets, sealed_secret=sealing.seal(secret, secret_context(webhook_id)),
-                               created_by=getattr(user, "id", None))
+                               asset_ids=body.assets, secret_salt=salt, created_by=getattr(user, "id", None))
     audit.record_account_event(f"Registered webhook {webhook_id} ({', '.join(body.events)}) to {body.url}",
                                account.id, user)
-    return {**webhook_json(endpoint), "secret": secret}
+    return {**webhook_json(endpoint), "secret": webhook_secrets.endpoint_secret(webhook_id, salt)}
 
 
 def _check_scope(account: Account, asset_ids: list[int]) -> None:

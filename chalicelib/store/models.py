@@ -210,7 +210,7 @@ class WebhookEndpoint(BaseModel):
     url = UnicodeAttribute()
     events = ListAttribute(of=UnicodeAttribute, default=list)
     asset_ids = ListAttribute(of=NumberAttribute, default=list)
-    sealed_secret = UnicodeAttribute()  # the signing secret, AES-GCM sealed (auth/sealing.py)
+    secret_salt = UnicodeAttribute()  # the signing secret is derived from it and the deployment's key (auth/webhook_secrets.py)
     created_at = AwareDateTimeAttribute()
     created_by = NumberAttribute(null=True)
 

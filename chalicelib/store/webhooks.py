@@ -16,9 +16,9 @@ def new_id() -> int:
 
 
 def create(webhook_id: int, *, account_id: int, url: str, events: list[str], asset_ids: list[int],
-           sealed_secret: str, created_by: int | None) -> WebhookEndpoint:
+           secret_salt: str, created_by: int | None) -> WebhookEndpoint:
     endpoint = WebhookEndpoint(int(account_id), int(webhook_id), url=url, events=list(events),
-                               asset_ids=list(asset_ids), sealed_secret=sealed_secret,
+                               asset_ids=list(asset_ids), secret_salt=secret_salt,
                                created_at=datetime.now(timezone.utc), created_by=created_by)
     endpoint.save(condition=WebhookEndpoint.id.does_not_exist())
     return endpoint

@@ -15,9 +15,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from chalicelib import settings
-from chalicelib.auth import sealing, webhook_signing
+from chalicelib.auth import webhook_secrets, webhook_signing
 from chalicelib.services.webhook_addresses import AddressRefused, check_url
-from chalicelib.services.webhooks import secret_context
 from chalicelib.store import queue, webhooks
 from chalicelib.store.tables import WEBHOOK_MAX_RECEIVES
 from chalicelib.workers import webhook_transport
@@ -76,21 +75,13 @@ def handle_message(body: str, receipt_handle: str, attempt: int) -> None:
                             started_at=started_at, status_code=status_code, error=error)
     if delivered:
         return
-    if error == _UNREADABLE_SECRET:
-        return  # no retry can sign it: logged, then dropped
     queue.delay_redelivery(settings.webhook_queue_name(), receipt_handle, backoff_seconds(attempt))
     raise DeliveryFailed(f"delivery {message['delivery']} attempt {attempt}: {error or status_code}")
 
 
-_UNREADABLE_SECRET = "The endpoint's signing secret cannot be read (the deployment's key changed); register again."
-
-
 def _attempt(endpoint: Any, message: dict[str, Any]) -> tuple[int | None, str | None]:
     """(status code, None) when the receiver answered, else (None, why not)."""
-    try:
-        secret = sealing.unseal(endpoint.sealed_secret, secret_context(endpoint.id))
-    except sealing.SealBroken:
-        return None, _UNREADABLE_SECRET
+    secret = webhook_secrets.endpoint_secret(endpoint.id, endpoint.secret_salt)
     try:
         target = check_url(endpoint.url)  # again now: the name may resolve elsewhere than at registration
     except AddressRefused as exc:

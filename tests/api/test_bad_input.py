@@ -95,7 +95,7 @@ def world(_moto) -> Iterator[World]:
         other_power = make_sensor(other_site, name="power")
         doomed_power = make_sensor(site, name="doomed")
         webhook = webhooks.create(webhooks.new_id(), account_id=own.id, url="https://hooks.example.com/x",
-                                  events=["job.finished"], asset_ids=[], sealed_secret="unused", created_by=None)
+                                  events=["job.finished"], asset_ids=[], secret_salt="unused", created_by=None)
         with Client(app, stage_name="dev") as client:
             yield World(Api(client), admin.token, user.token, {
                 "type": kind.id, "account": own.id, "own_account": own.id, "other_account": other.id,

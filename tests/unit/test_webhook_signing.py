@@ -26,6 +26,12 @@ def test_verify_accepts_a_fresh_correct_signature_only():
     assert not webhook_signing.verify(SECRET, "1000", BODY, "", now=1100)
 
 
-def test_secrets_are_fresh_and_long():
-    first, second = webhook_signing.new_secret(), webhook_signing.new_secret()
-    assert first != second and first.startswith("whsec_") and len(first) >= 6 + 43
+def test_secrets_are_derived_per_endpoint_salt_and_key(monkeypatch):
+    from chalicelib.auth.webhook_secrets import endpoint_secret, new_salt
+
+    salt = new_salt()
+    first = endpoint_secret(1, salt)
+    assert first == endpoint_secret(1, salt) and first.startswith("whsec_") and len(first) == 6 + 43
+    assert len({first, endpoint_secret(2, salt), endpoint_secret(1, new_salt())}) == 3
+    monkeypatch.setenv("FLEXCLOUD_TOKEN_SECRET", "a rotated key")
+    assert endpoint_secret(1, salt) != first
