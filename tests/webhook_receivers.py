@@ -3,6 +3,8 @@ records what it gets and answers with the statuses it is told to."""
 from __future__ import annotations
 
 import ipaddress
+import ssl
+import subprocess
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,11 +37,13 @@ class Received:
 
 @dataclass
 class Receiver:
-    """An HTTP server on 127.0.0.1: `statuses` are answered in turn (then 200), every request is kept."""
+    """An HTTP server on 127.0.0.1 (HTTPS with `tls`): `statuses` are answered in turn (then 200), every request is
+    kept."""
 
     statuses: list[int] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
+    tls: ssl.SSLContext | None = None
 
     @property
     def url(self) -> str:
@@ -61,12 +65,32 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if self.tls is not None:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def make_certificates(folder, host: str) -> tuple[str, ssl.SSLContext]:
+    """A test CA (its certificate file) and a server TLS context with a certificate for `host` signed by it."""
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=flexcloud test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+            "-subj", f"/CN={host}")
+    (folder / "san.ext").write_text(f"subjectAltName=DNS:{host}\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "server.pem", "-days", "2", "-extfile", "san.ext")
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(folder / "server.pem", folder / "server.key")
+    return str(folder / "ca.pem"), server
 
 
 def run_webhook_queue(max_messages: int = 10) -> list[str]:

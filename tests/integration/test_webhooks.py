@@ -19,7 +19,7 @@ from chalicelib.store.tables import WEBHOOK_MAX_RECEIVES
 from chalicelib.workers import runner, scheduling, webhook_transport
 from tests.factories import make_asset, make_site
 from tests.schedule_jobs import BATTERY_POWER, queue_sensor_job, run_queue
-from tests.webhook_receivers import ZONE, Receiver, queued_webhook_messages, run_webhook_queue
+from tests.webhook_receivers import ZONE, Receiver, make_certificates, queued_webhook_messages, run_webhook_queue
 
 
 @pytest.fixture
@@ -202,8 +202,25 @@ def test_the_connection_goes_to_the_checked_address_with_the_url_host_for_tls(mo
     assert receiver.received[0].headers["Host"] == f"hooks.example.com:{port}"
 
 
-def test_real_tls_verification_refuses_a_server_without_a_valid_certificate():
-    with Receiver() as receiver:  # plain HTTP: the TLS handshake cannot succeed
-        target = Target("https", "hooks.example.com", receiver.server.server_address[1], "/", ("127.0.0.1",))
+def test_tls_to_the_pinned_address_verifies_the_certificate_of_the_url_host(tmp_path, monkeypatch):
+    """A real TLS receiver on 127.0.0.1 with a certificate for hooks.example.com (from a test CA): reached at the
+    pinned address under that name it is accepted; under another name, or without trusting the CA, it is not."""
+    import ssl
+
+    ca, server_context = make_certificates(tmp_path, "hooks.example.com")
+    with Receiver(tls=server_context) as receiver:
+        port = receiver.server.server_address[1]
+        with pytest.raises(ssl.SSLCertVerificationError):  # the system's trust store does not know the test CA
+            webhook_transport.post(Target("https", "hooks.example.com", port, "/", ("127.0.0.1",)), b"{}", {}, 5)
+        trusting = ssl.create_default_context
+        monkeypatch.setattr(webhook_transport.ssl, "create_default_context", lambda: trusting(cafile=ca))
+        assert webhook_transport.post(Target("https", "hooks.example.com", port, "/in", ("127.0.0.1",)), b"{}",
+                                      {"Content-Type": "application/json"}, 5) == 200
+        with pytest.raises(ssl.SSLCertVerificationError, match="Hostname mismatch|doesn't match"):
+            webhook_transport.post(Target("https", "other.example.com", port, "/", ("127.0.0.1",)), b"{}", {}, 5)
+    assert [r.path for r in receiver.received] == ["/in"]
+    assert receiver.received[0].headers["Host"] == f"hooks.example.com:{port}"
+    with Receiver() as plain:  # plain HTTP where TLS is expected: the handshake fails
         with pytest.raises(OSError):
-            webhook_transport.post(target, b"{}", {}, 5)
+            webhook_transport.post(Target("https", "hooks.example.com", plain.server.server_address[1], "/",
+                                          ("127.0.0.1",)), b"{}", {}, 5)
