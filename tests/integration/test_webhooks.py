@@ -182,6 +182,14 @@ def test_a_deleted_endpoint_gets_nothing(site):
         webhooks.delete(webhooks.find(site.account.id, registered["id"]))
         assert run_webhook_queue() == ["ok"]
     assert receiver.received == []
+    # Malformed messages are dropped, not retried; a dead letter of a deleted endpoint is dropped too.
+    from chalicelib.workers import webhooks as worker
+
+    worker.handle_message("not json", "receipt", 1)
+    worker.handle_message(json.dumps({"webhook": 1}), "receipt", 1)
+    worker.handle_dead_letter(json.dumps({"account": site.account.id, "webhook": registered["id"], "delivery": "d",
+                                          "event": "job.failed", "job": "j", "payload": {}}))
+    assert webhooks.deliveries(registered["id"]) == []
 
 
 def test_the_connection_goes_to_the_checked_address_with_the_url_host_for_tls(monkeypatch):
