@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 from chalicelib import settings
 
 MAX_URL_LENGTH = 2048
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class AddressRefused(ValueError):

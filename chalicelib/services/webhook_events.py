@@ -1,15 +1,12 @@
 """A job's end as webhook events: the body receivers get, and one delivery message per matching endpoint."""
 from __future__ import annotations
 
-import logging
 import uuid
 from typing import Any
 
 from chalicelib.schemas.webhooks import JOB_FAILED, JOB_FINISHED
 from chalicelib.store import assets, queue, webhooks
 from chalicelib.store.models import Job, WebhookEndpoint
-
-log = logging.getLogger("flexcloud.webhooks")
 
 API = "/api/v3_0"
 # Where each kind of job's results are read, per sensor.
