@@ -46,3 +46,20 @@ def fail_forecast_dead_letter(event):
 
     for record in event:
         handle_dead_letter(record.body)
+
+
+@app.on_sqs_message(queue=settings.webhook_queue_name(), batch_size=1)
+def deliver_webhook(event):
+    from chalicelib.workers.webhooks import handle_message
+
+    for record in event:
+        attributes = record.to_dict().get("attributes") or {}
+        handle_message(record.body, record.receipt_handle, int(attributes.get("ApproximateReceiveCount", 1)))
+
+
+@app.on_sqs_message(queue=settings.webhook_dlq_name(), batch_size=1)
+def record_webhook_dead_letter(event):
+    from chalicelib.workers.webhooks import handle_dead_letter
+
+    for record in event:
+        handle_dead_letter(record.body)

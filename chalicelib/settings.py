@@ -65,6 +65,36 @@ def automation_scheduler_role_arn() -> str:
                 f"arn:aws:iam::000000000000:role/flexcloud-{stage()}-automation-scheduler")
 
 
+def webhook_queue_name() -> str:
+    return _env("FLEXCLOUD_WEBHOOK_QUEUE", f"flexcloud-{stage()}-webhook-deliveries")
+
+
+def webhook_dlq_name() -> str:
+    return _env("FLEXCLOUD_WEBHOOK_DLQ", f"{webhook_queue_name()}-dlq")
+
+
+def webhooks_allow_loopback() -> bool:
+    """Webhook URLs on 127.0.0.1 / ::1 (plain http too): only the local stack and tests set this, never a deployment."""
+    return _flag("FLEXCLOUD_WEBHOOKS_ALLOW_LOOPBACK", False)
+
+
+def webhook_backoff_seconds() -> list[int]:
+    """How long a failed delivery waits before its next try, by attempt (the last value repeats)."""
+    raw = _env("FLEXCLOUD_WEBHOOK_BACKOFF", "10,60,300")
+    try:
+        values = [int(part) for part in raw.split(",")]
+    except ValueError as exc:
+        raise ConfigurationError(f"FLEXCLOUD_WEBHOOK_BACKOFF must be comma-separated seconds, got {raw!r}") from exc
+    if not values or any(v < 0 or v > 43200 for v in values):
+        raise ConfigurationError(f"FLEXCLOUD_WEBHOOK_BACKOFF values must be 0 to 43200 seconds, got {raw!r}")
+    return values
+
+
+def webhook_timeout_seconds() -> int:
+    """Connect and read timeout of one delivery attempt."""
+    return _int("FLEXCLOUD_WEBHOOK_TIMEOUT", 10)
+
+
 def aws_region() -> str:
     return _env("AWS_REGION", _env("AWS_DEFAULT_REGION", "eu-west-1"))
 

@@ -2,8 +2,8 @@
 
 Everything runs in this one process: moto in server mode emulates DynamoDB, S3, SQS and SES on
 127.0.0.1; the Chalice app is served under /api exactly as API Gateway's "api" stage serves it;
-worker threads receive from the schedule queue (and its dead-letter queue) and call the same
-handlers the solver Lambda runs. Ctrl-C (or SIGTERM) stops all of it.
+worker threads receive from the schedule queue, the webhook delivery queue (and their dead-letter queues) and call
+the same handlers the Lambdas run. Webhooks may go to 127.0.0.1 here (FLEXCLOUD_WEBHOOKS_ALLOW_LOOPBACK), for tests. Ctrl-C (or SIGTERM) stops all of it.
 
 `--api-only` serves just the API, against the AWS emulation of a running local stack (AWS_ENDPOINT_URL, with that
 stack's FLEXCLOUD_TOKEN_SECRET): a second "Lambda container" sharing its tables, e.g. to see a rate limit hold across
@@ -69,6 +69,7 @@ def _local_defaults() -> None:
     # Hold a pending job's GET /jobs up to 2 s, so flexmeasures-client (first wait 2 s) sees a short job end on
     # its first poll; deployments answer at once, as FlexMeasures does (settings.job_status_wait_seconds).
     os.environ.setdefault("FLEXCLOUD_JOB_STATUS_WAIT", "2")
+    os.environ.setdefault("FLEXCLOUD_WEBHOOKS_ALLOW_LOOPBACK", "1")
 
 
 def provision(admin_email: str, admin_password: str) -> int:
@@ -194,11 +195,15 @@ def without_tokens(line: str) -> str:
 
 
 class QueueWorker(threading.Thread):
-    """Receives from an SQS queue and calls a Chalice SQS handler, as the Lambda event source mapping does."""
+    """Receives from an SQS queue and calls a Chalice SQS handler, as the Lambda event source mapping does.
 
-    def __init__(self, queue_name: str, handler, stop: threading.Event):
+    `redeliver_after`: seconds until a message whose handler failed comes back (None: as the handler set it).
+    """
+
+    def __init__(self, queue_name: str, handler, stop: threading.Event, redeliver_after: int | None = 2):
         super().__init__(daemon=True, name=f"worker-{queue_name}")
         self.queue_name, self.handler, self.stop = queue_name, handler, stop
+        self.redeliver_after = redeliver_after
 
     def run(self) -> None:
         from chalicelib.aws import client
@@ -229,9 +234,10 @@ class QueueWorker(threading.Thread):
             self.handler(event, _LambdaContext())
         except Exception as exc:  # noqa: BLE001 - like Lambda: leave the message for redelivery
             print(f"worker: handler failed, message will be redelivered: {exc!r}", file=sys.stderr)
-            # Redeliver soon instead of after the queue's visibility timeout (two minutes).
-            sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
-                                          VisibilityTimeout=2)
+            if self.redeliver_after is not None:
+                # Redeliver soon instead of after the queue's visibility timeout (two minutes).
+                sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
+                                              VisibilityTimeout=self.redeliver_after)
             return
         sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
@@ -323,13 +329,17 @@ def main(argv: list[str] | None = None) -> int:
     http_server = None
     try:
         provision(admin_email, admin_password)
-        from app import fail_dead_letter, fail_forecast_dead_letter, forecast_sensor, solve_schedule
+        from app import (deliver_webhook, fail_dead_letter, fail_forecast_dead_letter, forecast_sensor,
+                         record_webhook_dead_letter, solve_schedule)
         from chalicelib import settings
 
         workers = [QueueWorker(settings.schedule_queue_name(), solve_schedule, stop),
                    QueueWorker(settings.schedule_dlq_name(), fail_dead_letter, stop),
                    QueueWorker(settings.forecast_queue_name(), forecast_sensor, stop),
                    QueueWorker(settings.forecast_dlq_name(), fail_forecast_dead_letter, stop),
+                   # A failed delivery sets its own backoff (FLEXCLOUD_WEBHOOK_BACKOFF): keep it.
+                   QueueWorker(settings.webhook_queue_name(), deliver_webhook, stop, redeliver_after=None),
+                   QueueWorker(settings.webhook_dlq_name(), record_webhook_dead_letter, stop),
                    AutomationRunner(stop)]
         for worker in workers:
             worker.start()

@@ -33,17 +33,25 @@ DEAD_LETTER_FUNCTION = ("FailDeadLetter", "FailDeadLetterRole", "-fail_dead_lett
 FORECASTER_FUNCTION = ("ForecastSensor", "ForecastSensorRole", "-forecast_sensor")
 FORECAST_DEAD_LETTER_FUNCTION = ("FailForecastDeadLetter", "FailForecastDeadLetterRole",
                                  "-fail_forecast_dead_letter")
-FUNCTIONS = [API_FUNCTION, SOLVER_FUNCTION, DEAD_LETTER_FUNCTION, FORECASTER_FUNCTION, FORECAST_DEAD_LETTER_FUNCTION]
+WEBHOOK_FUNCTION = ("DeliverWebhook", "DeliverWebhookRole", "-deliver_webhook")
+WEBHOOK_DEAD_LETTER_FUNCTION = ("RecordWebhookDeadLetter", "RecordWebhookDeadLetterRole",
+                                "-record_webhook_dead_letter")
+FUNCTIONS = [API_FUNCTION, SOLVER_FUNCTION, DEAD_LETTER_FUNCTION, FORECASTER_FUNCTION, FORECAST_DEAD_LETTER_FUNCTION,
+             WEBHOOK_FUNCTION, WEBHOOK_DEAD_LETTER_FUNCTION]
 
 SCHEDULE_QUEUE = "ScheduleQueue"
 SCHEDULE_DLQ = "ScheduleDeadLetterQueue"
 FORECAST_QUEUE = "ForecastQueue"
 FORECAST_DLQ = "ForecastDeadLetterQueue"
+WEBHOOK_QUEUE = "WebhookQueue"
+WEBHOOK_DLQ = "WebhookDeadLetterQueue"
 # Each queue's consumer: (function, its config.json name, the queue's logical id, its dead-letter queue's).
 QUEUE_CONSUMERS = [(SOLVER_FUNCTION, "solve_schedule", SCHEDULE_QUEUE, SCHEDULE_DLQ),
                    (DEAD_LETTER_FUNCTION, "fail_dead_letter", SCHEDULE_DLQ, None),
                    (FORECASTER_FUNCTION, "forecast_sensor", FORECAST_QUEUE, FORECAST_DLQ),
-                   (FORECAST_DEAD_LETTER_FUNCTION, "fail_forecast_dead_letter", FORECAST_DLQ, None)]
+                   (FORECAST_DEAD_LETTER_FUNCTION, "fail_forecast_dead_letter", FORECAST_DLQ, None),
+                   (WEBHOOK_FUNCTION, "deliver_webhook", WEBHOOK_QUEUE, WEBHOOK_DLQ),
+                   (WEBHOOK_DEAD_LETTER_FUNCTION, "record_webhook_dead_letter", WEBHOOK_DLQ, None)]
 UPLOADS_BUCKET = "UploadsBucket"
 AUTOMATION_GROUP = "AutomationScheduleGroup"
 AUTOMATION_ROLE = "AutomationSchedulerRole"
@@ -110,6 +118,7 @@ LOG_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents
 
 _OVERRIDDEN_SETTINGS = ("FLEXCLOUD_TABLE_PREFIX", "FLEXCLOUD_UPLOADS_BUCKET", "FLEXCLOUD_SCHEDULE_QUEUE",
                         "FLEXCLOUD_SCHEDULE_DLQ", "FLEXCLOUD_FORECAST_QUEUE", "FLEXCLOUD_FORECAST_DLQ",
+                        "FLEXCLOUD_WEBHOOK_QUEUE", "FLEXCLOUD_WEBHOOK_DLQ",
                         "FLEXCLOUD_TOKEN_SECRET_ID", "FLEXCLOUD_MAIL_SENDER", "FLEXCLOUD_AUTOMATION_GROUP",
                         "FLEXCLOUD_AUTOMATION_ROLE_ARN")
 
@@ -161,7 +170,8 @@ class Names:
             self.models = sorted(all_models(), key=lambda model: model.Meta.short_name)
             self.tables = {table_logical_id(m): settings.table_name(m.Meta.short_name) for m in self.models}
             self.queues = {SCHEDULE_QUEUE: settings.schedule_queue_name(), SCHEDULE_DLQ: settings.schedule_dlq_name(),
-                           FORECAST_QUEUE: settings.forecast_queue_name(), FORECAST_DLQ: settings.forecast_dlq_name()}
+                           FORECAST_QUEUE: settings.forecast_queue_name(), FORECAST_DLQ: settings.forecast_dlq_name(),
+                           WEBHOOK_QUEUE: settings.webhook_queue_name(), WEBHOOK_DLQ: settings.webhook_dlq_name()}
             # S3 names are global: the account and region make the bucket's name unique.
             self.uploads_bucket = f"{settings.uploads_bucket()}-${{AWS::AccountId}}-${{AWS::Region}}"
             self.token_secret = variables.get("FLEXCLOUD_TOKEN_SECRET_ID", f"flexcloud-{stage}-token-secret")
@@ -227,9 +237,11 @@ def _retained(resource: dict[str, Any]) -> dict[str, Any]:
 
 
 def data_resources(names: Names) -> dict[str, Any]:
-    from chalicelib.store.tables import FORECAST_VISIBILITY_TIMEOUT, SCHEDULE_VISIBILITY_TIMEOUT
+    from chalicelib.store.tables import (FORECAST_VISIBILITY_TIMEOUT, SCHEDULE_VISIBILITY_TIMEOUT,
+                                         WEBHOOK_VISIBILITY_TIMEOUT)
 
-    visibility = {SCHEDULE_QUEUE: SCHEDULE_VISIBILITY_TIMEOUT, FORECAST_QUEUE: FORECAST_VISIBILITY_TIMEOUT}
+    visibility = {SCHEDULE_QUEUE: SCHEDULE_VISIBILITY_TIMEOUT, FORECAST_QUEUE: FORECAST_VISIBILITY_TIMEOUT,
+                  WEBHOOK_QUEUE: WEBHOOK_VISIBILITY_TIMEOUT}
     resources = {logical_id: table_resource(model, names.tables[logical_id])
                  for logical_id, model in ((table_logical_id(m), m) for m in names.models)}
     resources[UPLOADS_BUCKET] = _retained({"Type": "AWS::S3::Bucket", "Properties": {
@@ -273,7 +285,7 @@ def automation_role_arn(names: Names) -> str:
 
 def _queue(names: Names, consumer: str, queue: str, dead_letters: str | None, visibility: int | None) -> dict:
     """A job queue redriving to `dead_letters` after its retries, or (None) a dead-letter queue."""
-    from chalicelib.store.tables import MAX_RECEIVES_BEFORE_DLQ
+    from chalicelib.store.tables import MAX_RECEIVES_BEFORE_DLQ, WEBHOOK_MAX_RECEIVES
 
     timeout = function_setting(names.stage, consumer, "lambda_timeout", 60)
     # A job queue's worker extends the visibility while it works (heartbeat), so the timeout only needs to cover
@@ -285,8 +297,9 @@ def _queue(names: Names, consumer: str, queue: str, dead_letters: str | None, vi
     if dead_letters is None:
         properties.update(MessageRetentionPeriod=DLQ_RETENTION_SECONDS, VisibilityTimeout=VISIBILITY_FACTOR * timeout)
     else:
+        receives = WEBHOOK_MAX_RECEIVES if queue == WEBHOOK_QUEUE else MAX_RECEIVES_BEFORE_DLQ
         properties.update(VisibilityTimeout=visibility, RedrivePolicy={
-            "deadLetterTargetArn": {"Fn::GetAtt": [dead_letters, "Arn"]}, "maxReceiveCount": MAX_RECEIVES_BEFORE_DLQ})
+            "deadLetterTargetArn": {"Fn::GetAtt": [dead_letters, "Arn"]}, "maxReceiveCount": receives})
     return {"Type": "AWS::SQS::Queue", "Properties": dict(sorted(properties.items()))}
 
 
@@ -358,7 +371,8 @@ def function_overrides(names: Names) -> dict[str, Any]:
         # creates the queue before the event source).
         resources[function]["Properties"]["Events"] = {f"{function}SqsEventSource": {
             "Properties": {"Queue": {"Fn::Sub": f"${{{queue}.Arn}}"}}}}
-    for (function, _, _), name in ((SOLVER_FUNCTION, "solve_schedule"), (FORECASTER_FUNCTION, "forecast_sensor")):
+    for (function, _, _), name in ((SOLVER_FUNCTION, "solve_schedule"), (FORECASTER_FUNCTION, "forecast_sensor"),
+                                   (WEBHOOK_FUNCTION, "deliver_webhook")):
         worker = resources[function]["Properties"]
         worker["Timeout"] = function_setting(names.stage, name, "lambda_timeout", 60)
         worker["MemorySize"] = function_setting(names.stage, name, "lambda_memory_size", 128)

@@ -54,6 +54,8 @@ def aws(_moto, monkeypatch):
     monkeypatch.setenv("FLEXCLOUD_SCHEDULE_DLQ", f"t{n}-schedule-jobs-dlq")
     monkeypatch.setenv("FLEXCLOUD_FORECAST_QUEUE", f"t{n}-forecast-jobs")
     monkeypatch.setenv("FLEXCLOUD_FORECAST_DLQ", f"t{n}-forecast-jobs-dlq")
+    monkeypatch.setenv("FLEXCLOUD_WEBHOOK_QUEUE", f"t{n}-webhooks")
+    monkeypatch.setenv("FLEXCLOUD_WEBHOOK_DLQ", f"t{n}-webhooks-dlq")
     tables.create_tables()
     tables.create_bucket()
     monkeypatch.setenv("FLEXCLOUD_AUTOMATION_GROUP", f"t{n}-automations")
@@ -64,6 +66,15 @@ def aws(_moto, monkeypatch):
     rate_limits.forget_plans()  # account ids start again at 1 in every test's tables
     job_responses.forget_retry_after()  # and asset ids
     yield
+
+
+@pytest.fixture
+def fake_dns(monkeypatch):
+    """Webhook URLs resolve through tests/webhook_receivers.py's zone, never through real DNS."""
+    from chalicelib.services import webhook_addresses
+    from tests.webhook_receivers import fake_resolve
+
+    monkeypatch.setattr(webhook_addresses, "resolve", fake_resolve)
 
 
 @pytest.fixture

@@ -64,6 +64,13 @@ ROUTES: tuple[Route, ...] = (
     Route("PATCH", "/v3_0/accounts/{id}", "accounts.patch_account", "Update an account."),
     Route("GET", "/v3_0/accounts/{id}/auditlog", "accounts.account_auditlog",
           "Get the history of actions for a specific account."),
+    # webhooks.py (flexcloud's own: FlexMeasures has no webhooks)
+    Route("POST", "/v3_0/accounts/{id}/webhooks", "webhooks.register_webhook", "Register a webhook endpoint"),
+    Route("GET", "/v3_0/accounts/{id}/webhooks", "webhooks.list_webhooks", "List webhook endpoints"),
+    Route("DELETE", "/v3_0/accounts/{id}/webhooks/{webhook_id}", "webhooks.delete_webhook",
+          "Delete a webhook endpoint", int_params=("id", "webhook_id")),
+    Route("GET", "/v3_0/accounts/{id}/webhooks/{webhook_id}/deliveries", "webhooks.webhook_deliveries",
+          "Get the delivery log of a webhook endpoint", int_params=("id", "webhook_id")),
     # sensors.py
     Route("GET", "/v3_0/sensors", "sensors.list_sensors", "Get list of sensors"),
     Route("POST", "/v3_0/sensors", "sensors.create_sensor", "Create a new Sensor", wrap=False),

@@ -32,6 +32,10 @@ def require_account(user: Any, action: str, account_id: int | None, account: Any
     require(permissions.account_permits(user, action, owner_of_account(account_id, cache)))
 
 
+def require_webhooks(user: Any, action: str, account: Any) -> None:
+    require(permissions.webhook_permits(user, action, owner_of_account(account.id, {account.id: account})))
+
+
 def require_asset(user: Any, action: str, asset: Any) -> None:
     require(permissions.asset_permits(user, action, owner_of_account(asset.account_id)))
 

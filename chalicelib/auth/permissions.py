@@ -82,7 +82,14 @@ def platform_create_permits(user: Any, own_account_roles: list[str]) -> bool:
 
 def account_auditlog_permits(user: Any, owner: Owner) -> bool:
     """FlexMeasures' AuditLog.account_table_acl: account-admins of the account, consultants of its consultancy."""
-    override = _admin_override(user, READ)
+    return webhook_permits(user, READ, owner)
+
+
+def webhook_permits(user: Any, action: str, owner: Owner) -> bool:
+    """An account's webhooks (their URLs and delivery log too), and its audit log: its account-admins, the
+    consultants of its consultancy (who may act as account-admins there, as in `account_permits`), admins;
+    admin-readers read."""
+    override = _admin_override(user, action)
     if override is not None:
         return override
     return _account_admin_of(user, owner) or _consultant_of(user, owner)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from chalicelib.errors import ApiError, field_error, http_error, not_found
 from chalicelib.schemas.entity_address import EntityAddressError, parse
-from chalicelib.store import accounts, assets, jobs, sensors, sources, users
-from chalicelib.store.models import Account, Asset, DataSource, Job, Sensor, User
+from chalicelib.store import accounts, assets, jobs, sensors, sources, users, webhooks
+from chalicelib.store.models import Account, Asset, DataSource, Job, Sensor, User, WebhookEndpoint
 
 
 def asset_or_404(asset_id: int) -> Asset:
@@ -71,3 +71,10 @@ def job_with_asset_or_404(job_id: str) -> tuple[Job, Asset]:
         # FlexMeasures' jobs endpoint answers with its own body here, not the int status of abort(404).
         raise ApiError(404, {"status": "ERROR", "message": f"Job {job_id} not found."})
     return job, asset
+
+
+def webhook_or_404(account: Account, webhook_id: int) -> WebhookEndpoint:
+    endpoint = webhooks.find(account.id, webhook_id)
+    if endpoint is None:
+        raise not_found(f"Webhook {webhook_id} not found")
+    return endpoint

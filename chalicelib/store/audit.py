@@ -44,6 +44,17 @@ def record_user_event(event: str, affected_user: Any, active_user: Any,
     return entry
 
 
+def record_account_event(event: str, account_id: int, active_user: Any) -> AuditEntry:
+    """FlexMeasures' AuditLog row about an account (affected_account_id), kept under `account#<id>`."""
+    entry = _entry(f"account#{account_id}", event, active_user, affected_account_id=account_id)
+    entry.save()
+    return entry
+
+
+def entries_for_account(account_id: int) -> list[AuditEntry]:
+    return list(AuditEntry.query(f"account#{account_id}"))
+
+
 def entries_for_asset(asset_id: int) -> list[AuditEntry]:
     return list(AuditEntry.query(f"asset#{asset_id}"))
 

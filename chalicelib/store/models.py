@@ -2,8 +2,9 @@
 
 Indexes exist for every listing the API does, so no endpoint scans a table: accounts by
 consultancy, users by email and account, assets by account and parent, sensors by asset,
-audit rows by subject and by affected account, annotations by the entity they are on, jobs by asset. Belief chunks, the job cache, schedule results and rate counters are
-keyed for their one lookup each (see store/beliefs.py, store/jobs.py, store/schedule_results.py,
+audit rows by subject and by affected account, annotations by the entity they are on, jobs by asset; webhook
+endpoints are keyed by account, their deliveries by endpoint. Belief chunks, the job cache, schedule results and
+rate counters are keyed for their one lookup each (see store/beliefs.py, store/jobs.py, store/schedule_results.py,
 store/rate_counters.py); plans are read by id (only the ops CLI lists them).
 """
 from __future__ import annotations
@@ -170,7 +171,7 @@ class DataSource(BaseModel):
 
 
 class AuditEntry(BaseModel):
-    """One audit row; `subject` is `asset#12` or `user#3`, the range key orders rows in time."""
+    """One audit row; `subject` is `asset#12`, `user#3` or `account#5`, the range key orders rows in time."""
 
     Meta = table_meta("audit_log")
     subject = UnicodeAttribute(hash_key=True)
@@ -222,6 +223,38 @@ class Job(BaseModel):
     attempts = NumberAttribute(default=0)
     expires_at = NumberAttribute(null=True)  # epoch seconds; DynamoDB TTL
     by_asset = _gsi("by-asset", "asset_id", NumberAttribute)
+
+
+class WebhookEndpoint(BaseModel):
+    """An account's webhook endpoint: where job events go, which ones, for which of its assets (none = all)."""
+
+    Meta = table_meta("webhooks")
+    account_id = NumberAttribute(hash_key=True)
+    id = NumberAttribute(range_key=True)
+    url = UnicodeAttribute()
+    events = ListAttribute(of=UnicodeAttribute, default=list)
+    asset_ids = ListAttribute(of=NumberAttribute, default=list)
+    secret_salt = UnicodeAttribute()  # the signing secret is derived from it and the deployment's key (auth/webhook_secrets.py)
+    created_at = AwareDateTimeAttribute()
+    created_by = NumberAttribute(null=True)
+
+
+class WebhookDelivery(BaseModel):
+    """One attempt to deliver one event to one endpoint (or the dead-letter queue's final word on it)."""
+
+    Meta = table_meta("webhook_deliveries")
+    webhook_id = NumberAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True)  # "<iso utc time>#<delivery id>#<attempt>": newest last
+    delivery_id = UnicodeAttribute()
+    event = UnicodeAttribute()
+    job_id = UnicodeAttribute()
+    attempt = NumberAttribute()
+    outcome = UnicodeAttribute()  # "delivered", "failed" (retried) or "dead-lettered"
+    status_code = NumberAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    started_at = AwareDateTimeAttribute()
+    ended_at = AwareDateTimeAttribute()
+    expires_at = NumberAttribute()  # epoch seconds; DynamoDB TTL
 
 
 class BeliefChunk(BaseModel):
@@ -283,4 +316,4 @@ class Automation(BaseModel):
 
 ALL_MODELS: list[type[BaseModel]] = [Counter, UniqueKey, Account, Plan, RateCounter, User, AssetType, Asset, Sensor,
                                      DataSource, AuditEntry, Annotation, Job, JobCacheEntry, BeliefChunk,
-                                     ScheduleResultItem, Automation]
+                                     ScheduleResultItem, Automation, WebhookEndpoint, WebhookDelivery]

@@ -1,4 +1,4 @@
-"""The SQS job queues (schedules, forecasts): send job ids, find the queue URLs."""
+"""The SQS queues (schedule and forecast jobs, webhook deliveries): send, delay a redelivery, find the URLs."""
 from __future__ import annotations
 
 import json
@@ -26,6 +26,16 @@ def send_job(job_id: str, queue_name: str | None = None) -> None:
 def send(message: dict, queue_name: str | None = None) -> None:
     """A JSON message to a job queue (a job id, or an automation's occurrence)."""
     client("sqs").send_message(QueueUrl=queue_url(queue_name), MessageBody=json.dumps(message))
+
+
+def send_webhook_delivery(message: dict) -> None:
+    client("sqs").send_message(QueueUrl=queue_url(settings.webhook_queue_name()), MessageBody=json.dumps(message))
+
+
+def delay_redelivery(queue_name: str, receipt_handle: str, seconds: int) -> None:
+    """The received message comes back after `seconds` (it stays invisible that long), not the queue's default."""
+    client("sqs").change_message_visibility(QueueUrl=queue_url(queue_name), ReceiptHandle=receipt_handle,
+                                            VisibilityTimeout=seconds)
 
 
 def reset_cache() -> None:

@@ -13,6 +13,9 @@ from chalicelib.store import models
 SCHEDULE_VISIBILITY_TIMEOUT = 120
 FORECAST_VISIBILITY_TIMEOUT = 120
 MAX_RECEIVES_BEFORE_DLQ = 3
+# The webhook delivery Lambda's timeout is 30 s; a failed attempt sets its own (backoff) visibility instead.
+WEBHOOK_VISIBILITY_TIMEOUT = 180
+WEBHOOK_MAX_RECEIVES = 5
 
 
 def all_models():
@@ -46,17 +49,23 @@ def create_bucket() -> str:
 
 
 def create_queues() -> dict[str, str]:
-    """Each job queue (schedules, forecasts) and its dead-letter queue (redrive after 3 receives): name -> URL."""
+    """Each queue (schedule and forecast jobs, webhook deliveries) and its dead-letter queue: name -> URL."""
     urls: dict[str, str] = {}
-    for name, dlq_name, visibility in job_queues():
+    for name, dlq_name, visibility, max_receives in queue_pairs():
         urls[dlq_name] = _create_queue(dlq_name, {})
         dlq_arn = client("sqs").get_queue_attributes(QueueUrl=urls[dlq_name], AttributeNames=["QueueArn"])
         urls[name] = _create_queue(name, {
             "VisibilityTimeout": str(visibility),
             "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn["Attributes"]["QueueArn"],
-                                         "maxReceiveCount": str(MAX_RECEIVES_BEFORE_DLQ)}),
+                                         "maxReceiveCount": str(max_receives)}),
         })
     return urls
+
+
+def queue_pairs() -> list[tuple[str, str, int, int]]:
+    """(queue, dead-letter queue, visibility timeout, receives before the dead-letter queue) of every queue."""
+    return [(q, dlq, visibility, MAX_RECEIVES_BEFORE_DLQ) for q, dlq, visibility in job_queues()] + [
+        (settings.webhook_queue_name(), settings.webhook_dlq_name(), WEBHOOK_VISIBILITY_TIMEOUT, WEBHOOK_MAX_RECEIVES)]
 
 
 def job_queues() -> list[tuple[str, str, int]]:

@@ -16,6 +16,7 @@ from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.store import jobs
 from chalicelib.store.models import Job
+from chalicelib.workers import notify
 from chalicelib.workers.heartbeat import holding
 
 log = logging.getLogger("flexcloud.worker")
@@ -64,6 +65,7 @@ def handle_dead_letter(body: str, reason: str) -> None:
     job_id = job_id_of(body)
     if job_id and jobs.fail_if_pending(job_id, reason):
         log.error("Job %s dead-lettered and marked failed", job_id)
+        notify.job_id_ended(job_id)
 
 
 def run(job: Job, work: Work) -> None:
@@ -73,14 +75,17 @@ def run(job: Job, work: Work) -> None:
     except JobFailed as exc:
         log.info("Job %s failed: %s", job.id, exc.reason)
         jobs.fail(job, without_paths(exc.reason), exc.meta)
+        notify.job_ended(job)
         return
     except Exception as exc:  # noqa: BLE001 - a bug must fail the job, not loop through SQS for hours
         if is_transient(exc):
             raise
         log.exception("Job %s crashed", job.id)  # the full text and traceback stay in the log
         jobs.fail(job, without_paths(f"{type(exc).__name__}: {exc}"))
+        notify.job_ended(job)
         return
     jobs.finish(job, meta)
+    notify.job_ended(job)
 
 
 # An absolute file path (two or more segments), e.g. /var/task/pulp/solverdir/cbc/linux/64/cbc or C:\\x\\y.

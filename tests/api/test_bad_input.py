@@ -21,9 +21,11 @@ from pynamodb.attributes import NumberAttribute
 from app import app
 from chalicelib.errors import FORBIDDEN_MESSAGE, UNAUTHORIZED_MESSAGE
 from chalicelib.schemas.entity_address import build
-from chalicelib.store import asset_types, automations, tables
+from chalicelib.services import webhook_addresses
+from chalicelib.store import asset_types, automations, tables, webhooks
 from tests.api.client import Api
 from tests.factories import make_account, make_asset, make_sensor, make_site, make_user
+from tests.webhook_receivers import fake_resolve
 
 START = "2025-01-01T00:00:00+00:00"
 LOCATIONS = {"json", "query", "path", "path_and_files", "args_and_json", "form"}
@@ -74,9 +76,12 @@ def world(_moto) -> Iterator[World]:
                            "FLEXCLOUD_SCHEDULE_QUEUE": "badinput-jobs",
                            "FLEXCLOUD_SCHEDULE_DLQ": "badinput-jobs-dlq", "FLEXCLOUD_FORECAST_QUEUE": "badinput-fc",
                            "FLEXCLOUD_FORECAST_DLQ": "badinput-fc-dlq",
-                           "FLEXCLOUD_AUTOMATION_GROUP": "badinput-automations"}.items():
+                           "FLEXCLOUD_AUTOMATION_GROUP": "badinput-automations",
+                           "FLEXCLOUD_WEBHOOK_QUEUE": "badinput-hooks",
+                           "FLEXCLOUD_WEBHOOK_DLQ": "badinput-hooks-dlq"}.items():
             mp.setenv(key, value + uuid.uuid4().hex[:6])
         mp.setattr(NumberAttribute, "serialize", _as_dynamodb_serializes)
+        mp.setattr(webhook_addresses, "resolve", fake_resolve)  # webhook URLs never reach real DNS
         tables.create_tables()
         tables.create_bucket()
         tables.create_queues()
@@ -99,6 +104,8 @@ def world(_moto) -> Iterator[World]:
         automation = automations.create(asset_id=site.id, type="forecasting", name="nightly", cronstr="0 6 * * *",
                                         timezone_name="UTC", active=True, parameters={"sensor": power.id}, config={},
                                         created_by=user.id)
+        webhook = webhooks.create(webhooks.new_id(), account_id=own.id, url="https://hooks.example.com/x",
+                                  events=["job.finished"], asset_ids=[], secret_salt="unused", created_by=None)
         with Client(app, stage_name="dev") as client:
             yield World(Api(client), admin.token, user.token, {
                 "type": kind.id, "account": own.id, "own_account": own.id, "other_account": other.id,
@@ -106,7 +113,7 @@ def world(_moto) -> Iterator[World]:
                 "asset": site.id, "parent": parent.id, "other_asset": other_site.id, "doomed_asset": doomed_site.id,
                 "sensor": power.id, "other_sensor": other_power.id, "doomed_sensor": doomed_power.id,
                 "user": victim.id, "other_user": stranger.id, "address": build(power.id, "localhost:8000"),
-                "automation": automation.id,
+                "automation": automation.id, "webhook": webhook.id,
             })
 
 
@@ -165,6 +172,8 @@ def _bodies(ids: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "account_patch": {"primary_color": "#123456", "secondary_color": "abc", "logo_url": "https://e.com/l.png",
                           "attributes": '{"a": 1}', "account_roles": [1], "consultancy_account_id": None},
         "user_create": {"email": "fresh@example.com", "username": "fresh", "account_id": ids["own_account"]},
+        "webhook_create": {"url": "https://hooks.example.com/flexcloud", "events": ["job.finished", "job.failed"],
+                           "assets": [ids["asset"]]},
         "none": {"anything": 1},
     }
 
@@ -195,6 +204,11 @@ ROUTES: dict[tuple[str, str], tuple[str | None, str, dict[str, str]]] = {
     ("/v3_0/assets/{id}/chart_annotations", "GET"): ("asset", "none", {"start": START, "duration": "PT1H",
                                                                      "prior": START, "beliefs-after": START,
                                                                      "clip": "false"}),
+    ("/v3_0/accounts/{id}/webhooks", "POST"): ("account", "webhook_create", {}),
+    ("/v3_0/accounts/{id}/webhooks", "GET"): ("account", "none", {}),
+    ("/v3_0/accounts/{id}/webhooks/{webhook_id}", "DELETE"): ("account", "none", {}),
+    ("/v3_0/accounts/{id}/webhooks/{webhook_id}/deliveries", "GET"): ("account", "none",
+                                                                      {"page": "1", "per_page": "5"}),
     ("/v3_0/assets", "GET"): (None, "none", {**_PAGING, "account_id": "{own_account}", "all_accessible": "true",
                                             "include_public": "yes", "account": "{own_account}", "fields": "id|name",
                                             "root": "{asset}", "depth": "1", "asset_type": "{type}",
@@ -308,7 +322,8 @@ def _cases(route: tuple[str, str], ids: dict[str, Any], full: bool) -> Iterator[
 
     def path_with(id_value: str = own_id, uuid_value: str = str(uuid.uuid4()), file: str = STATIC_FILE) -> str:
         return "/api" + path_template.replace("{id}", id_value).replace("{uuid}", uuid_value).replace(
-            "{file}", file).replace("{automation_id}", str(ids["automation"]))
+            "{file}", file).replace("{automation_id}", str(ids["automation"])).replace(
+            "{webhook_id}", str(ids["webhook"]))
 
     if "{id}" in path_template:
         for bad in BAD_INTS + [other_id]:

@@ -18,7 +18,8 @@ from infra import build_package, resources
 
 ROOT = resources.ROOT
 DEPLOYED_ENV = ("FLEXCLOUD_TABLE_PREFIX", "FLEXCLOUD_UPLOADS_BUCKET", "FLEXCLOUD_SCHEDULE_QUEUE",
-                "FLEXCLOUD_SCHEDULE_DLQ", "FLEXCLOUD_FORECAST_QUEUE", "FLEXCLOUD_FORECAST_DLQ")
+                "FLEXCLOUD_SCHEDULE_DLQ", "FLEXCLOUD_FORECAST_QUEUE", "FLEXCLOUD_FORECAST_DLQ",
+                "FLEXCLOUD_WEBHOOK_QUEUE", "FLEXCLOUD_WEBHOOK_DLQ")
 
 
 @pytest.fixture
@@ -61,15 +62,15 @@ def test_chalice_deploy_path_code_and_policy_fit_the_base_stack(base_stack, monk
     assert tables.create_tables() == []  # the CLI finds every table the stack made
 
     sqs = client("sqs")
-    expected = [(queue, str(visibility)) for queue, _, visibility in tables.job_queues()]
-    expected += [(dead_letters, None) for _, dead_letters, _ in tables.job_queues()]
-    for name, timeout in expected:
+    expected = [(queue, str(visibility), receives) for queue, _, visibility, receives in tables.queue_pairs()]
+    expected += [(dead_letters, None, None) for _, dead_letters, _, _ in tables.queue_pairs()]
+    for name, timeout, receives in expected:
         attributes = sqs.get_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"],
                                               AttributeNames=["All"])["Attributes"]
         assert attributes["QueueArn"] in granted
         if timeout:
             assert attributes["VisibilityTimeout"] == timeout
-            assert json.loads(attributes["RedrivePolicy"])["maxReceiveCount"] == 3
+            assert int(json.loads(attributes["RedrivePolicy"])["maxReceiveCount"]) == receives
 
     bucket = base_stack["UploadsBucketName"]
     assert f"arn:aws:s3:::{bucket}/*" in granted
@@ -116,7 +117,7 @@ def test_merged_template_wires_functions_to_the_declared_resources(merged_templa
     template = yaml.safe_load(merged_template.read_text())["Resources"]
     functions = {k: v["Properties"] for k, v in template.items() if v["Type"] == "AWS::Serverless::Function"}
     assert set(functions) == {"APIHandler", "SolveSchedule", "FailDeadLetter", "ForecastSensor",
-                              "FailForecastDeadLetter"}
+                              "FailForecastDeadLetter", "DeliverWebhook", "RecordWebhookDeadLetter"}
     for props in functions.values():
         env = props["Environment"]["Variables"]
         assert env["FLEXCLOUD_STAGE"] == "dev"
@@ -136,13 +137,18 @@ def test_merged_template_wires_functions_to_the_declared_resources(merged_templa
     assert functions["FailForecastDeadLetter"]["Events"]["FailForecastDeadLetterSqsEventSource"]["Properties"][
         "Queue"] == {"Fn::Sub": "${ForecastDeadLetterQueue.Arn}"}
     for queue, function in (("ScheduleQueue", "SolveSchedule"), ("ScheduleDeadLetterQueue", "FailDeadLetter"),
-                            ("ForecastQueue", "ForecastSensor"), ("ForecastDeadLetterQueue", "FailForecastDeadLetter")):
+                            ("ForecastQueue", "ForecastSensor"), ("ForecastDeadLetterQueue", "FailForecastDeadLetter"),
+                            ("WebhookQueue", "DeliverWebhook"), ("WebhookDeadLetterQueue", "RecordWebhookDeadLetter")):
         # Job queues: at least one invocation (the worker's heartbeat extends it); dead-letter queues: 6x.
-        factor = 6 if "DeadLetter" in queue else 1
+        factor = 6 if "DeadLetter" in queue or "Webhook" in queue else 1
         assert template[queue]["Properties"]["VisibilityTimeout"] >= factor * functions[function]["Timeout"]
     for queue, dead_letters in (("ScheduleQueue", "ScheduleDeadLetterQueue"), ("ForecastQueue", "ForecastDeadLetterQueue")):
         assert template[queue]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"] == {
             "Fn::GetAtt": [dead_letters, "Arn"]}
+    for function, queue in (("DeliverWebhook", "WebhookQueue"), ("RecordWebhookDeadLetter", "WebhookDeadLetterQueue")):
+        assert functions[function]["Events"][f"{function}SqsEventSource"]["Properties"]["Queue"] == \
+            {"Fn::Sub": f"${{{queue}.Arn}}"}
+        assert functions[function]["Events"][f"{function}SqsEventSource"]["Properties"]["BatchSize"] == 1
     assert functions["SolveSchedule"]["MemorySize"] >= 1024
     assert functions["ForecastSensor"]["MemorySize"] >= 1024
 
@@ -226,7 +232,8 @@ def _translated(merged_template: Path, monkeypatch) -> dict:
 
 def test_snapstart_every_function_runs_a_published_version_through_its_alias(merged_template, monkeypatch):
     resources = _translated(merged_template, monkeypatch)
-    workers = ("SolveSchedule", "FailDeadLetter", "ForecastSensor", "FailForecastDeadLetter")
+    workers = ("SolveSchedule", "FailDeadLetter", "ForecastSensor", "FailForecastDeadLetter", "DeliverWebhook",
+               "RecordWebhookDeadLetter")
     for function in ("APIHandler", *workers):
         assert resources[function]["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
         alias = resources[f"{function}Aliaslive"]

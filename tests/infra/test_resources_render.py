@@ -140,7 +140,8 @@ def test_policy_names_only_declared_resources_and_used_actions():
                 f"arn:aws:iam::123456789012:role/{names.automation_role}"}
     allowed |= {f"{prefix.format('logs')}log-group:/aws/lambda/{fn}:*"
                 for fn in ("flexcloud-dev", "flexcloud-dev-solve_schedule", "flexcloud-dev-fail_dead_letter",
-                           "flexcloud-dev-forecast_sensor", "flexcloud-dev-fail_forecast_dead_letter")}
+                           "flexcloud-dev-forecast_sensor", "flexcloud-dev-fail_forecast_dead_letter",
+                           "flexcloud-dev-deliver_webhook", "flexcloud-dev-record_webhook_dead_letter")}
     used = set()
     for statement in resources.substitute(document, pseudo)["Statement"]:
         assert statement["Effect"] == "Allow"
@@ -159,6 +160,21 @@ def test_policy_names_only_declared_resources_and_used_actions():
             "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes",
             "ses:SendEmail", "secretsmanager:GetSecretValue"} <= actions
     assert not {"dynamodb:CreateTable", "dynamodb:DeleteTable", "s3:DeleteBucket", "sqs:CreateQueue"} & actions
+
+
+def test_webhook_queue_retries_five_times_then_dead_letters_and_only_it_may_change_visibility():
+    merged = _load("resources.yaml")["Resources"]
+    queue, dlq = merged["WebhookQueue"]["Properties"], merged["WebhookDeadLetterQueue"]["Properties"]
+    assert queue["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": ["WebhookDeadLetterQueue", "Arn"]},
+                                      "maxReceiveCount": tables.WEBHOOK_MAX_RECEIVES} and tables.WEBHOOK_MAX_RECEIVES == 5
+    assert queue["VisibilityTimeout"] >= 6 * merged["DeliverWebhook"]["Properties"]["Timeout"]
+    assert dlq["MessageRetentionPeriod"] == 14 * 24 * 3600
+    for function, source in (("DeliverWebhook", "WebhookQueue"), ("RecordWebhookDeadLetter", "WebhookDeadLetterQueue")):
+        events = merged[function]["Properties"]["Events"]
+        assert list(events.values()) == [{"Properties": {"Queue": {"Fn::Sub": f"${{{source}.Arn}}"}}}]
+    statements = {s["Sid"]: s for s in resources.policy_document(resources.Names("dev"))["Statement"]}
+    assert "sqs:ChangeMessageVisibility" in statements["WebhookQueues"]["Action"]
+    assert "sqs:ChangeMessageVisibility" not in statements["ScheduleQueues"]["Action"]
 
 
 # boto3 operations whose IAM action has another name.

@@ -7,7 +7,7 @@ import pytest
 
 from chalicelib.auth.permissions import (CREATE_CHILDREN, DELETE, READ, UPDATE, Owner, account_permits,
                                          asset_permits, may_edit_role, sensor_permits, user_auditlog_permits,
-                                         user_permits)
+                                         user_permits, webhook_permits)
 
 OWN, CLIENT, OTHER = 1, 2, 3  # the requester works in OWN; OWN is CLIENT's consultancy; OTHER is unrelated
 OWNERS = {OWN: Owner(OWN, None), CLIENT: Owner(CLIENT, OWN), OTHER: Owner(OTHER, None), None: Owner(None)}
@@ -187,3 +187,16 @@ def test_inactive_users_have_no_roles():
     fallen_admin = SimpleNamespace(id=1, account_id=OWN, roles=["admin"], active=False)
     assert not asset_permits(fallen_admin, READ, OWNERS[OTHER])
     assert not account_permits(fallen_admin, CREATE_CHILDREN, OWNERS[OWN])
+
+
+@pytest.mark.parametrize("account_id, action, allowed", [
+    # flexcloud's webhooks: account-admins of the account and consultants of its consultancy manage them (as they
+    # administer the account); admin-readers read; plain members neither; nobody outside.
+    (OWN, UPDATE, {"account-admin", "admin"}), (OWN, READ, {"account-admin", "admin-reader", "admin"}),
+    (OWN, DELETE, {"account-admin", "admin"}),
+    (CLIENT, UPDATE, {"consultant", "admin"}), (CLIENT, READ, {"consultant", "admin-reader", "admin"}),
+    (OTHER, UPDATE, {"admin"}), (OTHER, READ, {"admin-reader", "admin"}),
+])
+def test_webhook_permissions(account_id, action, allowed):
+    assert {c for c in COLUMNS if webhook_permits(requester(c), action, OWNERS[account_id])} == allowed
+    assert not webhook_permits(requester("admin", active=False), action, OWNERS[account_id])

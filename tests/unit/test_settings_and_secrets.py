@@ -48,3 +48,21 @@ def test_tokens_roundtrip_and_reject_tampering():
     assert read_token(("A" if token[0] != "A" else "B") + token[1:]) is None
     assert read_token("not-a-token") is None and read_token("") is None
     assert read_token(token, max_age=-1) is None
+
+
+def test_webhook_settings(monkeypatch):
+    from chalicelib.workers.webhooks import backoff_seconds
+
+    for name in ("FLEXCLOUD_WEBHOOK_BACKOFF", "FLEXCLOUD_WEBHOOKS_ALLOW_LOOPBACK", "FLEXCLOUD_STAGE",
+                 "FLEXCLOUD_WEBHOOK_QUEUE", "FLEXCLOUD_WEBHOOK_DLQ"):
+        monkeypatch.delenv(name, raising=False)
+    assert [backoff_seconds(attempt) for attempt in range(1, 6)] == [10, 60, 300, 300, 300]
+    assert settings.webhooks_allow_loopback() is False  # never by default
+    assert (settings.webhook_queue_name(), settings.webhook_dlq_name()) == (
+        "flexcloud-dev-webhook-deliveries", "flexcloud-dev-webhook-deliveries-dlq")
+    monkeypatch.setenv("FLEXCLOUD_WEBHOOK_BACKOFF", "1,2")
+    assert [backoff_seconds(attempt) for attempt in (1, 2, 3)] == [1, 2, 2]
+    for bad in ("soon", "-1", "50000", "1,,2"):
+        monkeypatch.setenv("FLEXCLOUD_WEBHOOK_BACKOFF", bad)
+        with pytest.raises(settings.ConfigurationError):
+            settings.webhook_backoff_seconds()
