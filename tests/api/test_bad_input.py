@@ -437,6 +437,8 @@ def _is_error_shape(path: str, status: int, body: dict[str, Any]) -> bool:
     if keys == {"message", "detail", "status"}:  # duplicate email or username
         return status == 400 and body["status"] == 400 and body["message"] == "Duplicate user already exists"
     if keys == {"message", "status"}:
+        if status == 404 and "/jobs/" in path:  # FlexMeasures 1.0.1's unknown job: {"status": "ERROR", ...}
+            return body["status"] == "ERROR" and isinstance(body["message"], str)
         if status == 401:
             return body == {"message": UNAUTHORIZED_MESSAGE, "status": "UNAUTHORIZED"}
         if path.startswith("/api/v3_0/jobs/") and status == 404:  # FlexMeasures' jobs endpoint: its own body
