@@ -127,6 +127,7 @@ POWER_BODIES = {
     ("GET", "/v3_0/assets/{id}/chart"): replies.PRODUCTION_POSITIVE,
     ("GET", "/v3_0/assets/{id}/kpis"): replies.PRODUCTION_POSITIVE,
     ("GET", "/v3_0/sensors/{id}/stats"): replies.PRODUCTION_POSITIVE,
+    ("GET", "/v3_0/sensors/{id}/forecasts/{uuid}"): replies.PRODUCTION_POSITIVE,
 }
 
 
