@@ -17,7 +17,7 @@ from chalicelib.schemas import replies as r
 from chalicelib.schemas.accounts import AccountCreate, AccountListArgs, AccountPatch
 from chalicelib.schemas.annotations import AnnotationBody
 from chalicelib.schemas.assets import (AssetCreate, AssetListArgs, AssetPatch, AssetSensorsArgs, CopyArgs,
-                                       DefaultAssetView, LegendPlacement)
+                                       DefaultAssetView, LegendPlacement, PickedFieldsArgs)
 from chalicelib.schemas.audit import AuditLogArgs
 from chalicelib.schemas.automations import AutomationCreation, AutomationUpdate
 from chalicelib.schemas.charts import ChartAnnotationArgs, ChartArgs, ChartDataArgs, KpiArgs
@@ -146,9 +146,9 @@ ROUTE_DOCS: dict[tuple[str, str], RouteDoc] = {
         {200: Answer(TEXT, "Swagger UI's script, or its style sheet.", ("text/javascript", "text/css")),
          404: Answer(r.HttpError, "No such file.")}),
     # assets
-    ("GET", "/v3_0/assets"): RouteDoc(ok(ListOrPage(r.AssetBody)), query=AssetListArgs, errors=PAST_THE_END),
+    ("GET", "/v3_0/assets"): RouteDoc(ok(ListOrPage(r.LISTED_ASSET)), query=AssetListArgs, errors=PAST_THE_END),
     ("POST", "/v3_0/assets"): RouteDoc(CREATED_ASSET, body=AssetCreate, errors=ASSET_REFUSED),
-    ("GET", "/v3_0/assets/public"): RouteDoc(ok(list[r.AssetBody])),
+    ("GET", "/v3_0/assets/public"): RouteDoc(ok(list[r.LISTED_ASSET]), query=PickedFieldsArgs),
     ("GET", "/v3_0/assets/types"): RouteDoc(ok(list[r.AssetType])),
     ("POST", "/v3_0/assets/default_asset_view"): RouteDoc(ok(r.Message), body=DefaultAssetView),
     ("POST", "/v3_0/assets/keep_legends_below_graphs"): RouteDoc(ok(r.Message), body=LegendPlacement),
@@ -186,7 +186,8 @@ ROUTE_DOCS: dict[tuple[str, str], RouteDoc] = {
         errors={422: Answer(r.Unprocessable, "The run's parameters are no longer accepted: `message` says why.")}),
     # users
     ("GET", "/v3_0/users"): RouteDoc(ok(ListOrPage(r.UserBody)), query=UserListArgs, errors=PAST_THE_END),
-    ("POST", "/v3_0/users"): RouteDoc({201: Answer(r.UserBody, "Created (with a random password).")}, body=UserCreate),
+    ("POST", "/v3_0/users"): RouteDoc({201: Answer(r.UserBody, "Created (with a random password).")},
+                                      body=UserCreate),
     ("GET", "/v3_0/users/{id}"): RouteDoc(ok(r.UserBody)),
     ("PATCH", "/v3_0/users/{id}"): RouteDoc(ok(r.UserBody), body=UserPatch),
     ("GET", "/v3_0/users/{id}/auditlog"): RouteDoc(ok(ListOrPage(r.AuditEntry)), query=AuditLogArgs, errors=PAST_THE_END),
@@ -232,5 +233,7 @@ ROUTE_DOCS: dict[tuple[str, str], RouteDoc] = {
                                                              errors=FORECAST_PENDING),
     ("GET", "/v3_0/jobs/{uuid}"): RouteDoc(
         {200: Answer(r.JobStatus, "Finished."), 202: Answer(r.JobStatus, "Queued or running: poll again."),
-         422: Answer(r.JobStatus, "Failed: `exc-info` says why.")}),
+         422: Answer(r.JobStatus, "Failed: `exc-info` says why.")},
+        errors={404: Answer(r.JobState, "No job with this id: FlexMeasures 1.0.1's `{\"status\": \"ERROR\", "
+                                        "\"message\": \"Job <uuid> not found\"}`.")}),
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 # Stated once, shown on every body that carries power values (and in the README's endpoint tables).
 PRODUCTION_POSITIVE = ("Power values are production-positive, as stored: production (e.g. a battery discharging) is "
@@ -167,6 +167,18 @@ class AssetBody(Reply):
     sensors_to_show: str = Field(description="JSON-encoded list.")
     flex_context: str = Field(description="JSON-encoded object.")
     sensors_to_show_as_kpis: str = Field(description="JSON-encoded list.")
+
+
+def _all_optional(model: type[Reply], name: str, doc: str) -> type[Reply]:
+    """`model` with every field optional: a body that holds some of its fields, as they are in `model`."""
+    fields = {key: (info.annotation | None, Field(None, alias=info.alias, description=info.description))
+              for key, info in model.model_fields.items()}
+    return create_model(name, __base__=Reply, __doc__=doc, **fields)
+
+
+PickedAsset = _all_optional(AssetBody, "PickedAsset", "An asset of a listing with `fields` (FlexMeasures 1.0): only "
+                                                      "the fields named there.")
+LISTED_ASSET = AssetBody | PickedAsset
 
 
 class AssetType(Reply):
