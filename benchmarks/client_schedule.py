@@ -1,7 +1,7 @@
 """flexmeasures-client 0.9.6's trigger_and_get_schedule on the local stack for P1, next to the job's own run time.
 
 Starts `python -m infra.local_stack` (API, moto server, worker loop) on free ports, loads P1
-(/work/shared/bench/P1.json: one battery, 48 h at 15 min, one price) onto a new asset through the client, then
+(tests/fixtures/bench/P1.json: one battery, 48 h at 15 min, one price) onto a new asset through the client, then
 times `trigger_and_get_schedule` on the battery's sensor from the client's side, each run a new job (the client
 sends a prior, which makes it add force-new-job-creation). For each run it prints the client-side time, the job's
 run time (started-at -> ended-at from GET /jobs/<uuid>), its wait in the queue (enqueued-at -> started-at) and the
@@ -10,7 +10,7 @@ doubling) against a server that answers GET /jobs at once (FlexMeasures' way), a
 default polling against a server that holds a pending job's GET /jobs up to 2 s (FLEXCLOUD_JOB_STATUS_WAIT, the
 local stack's default).
 
-    .venv/bin/python -m benchmarks.client_schedule [--repeat 5] [--problem /work/shared/bench/P1.json]
+    .venv/bin/python -m benchmarks.client_schedule [--repeat 5] [--problem tests/fixtures/bench/P1.json]
         [--job-responses seed|flexmeasures]
 """
 from __future__ import annotations
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.e2e.conftest import running_local_stack  # noqa: E402 - the e2e tests' way of starting the stack
 
-P1 = Path("/work/shared/bench/P1.json")
+P1 = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "bench" / "P1.json"
 FLEXMEASURES_ENERGY_COST = {"P1.json": -658.143045}
 # (label, the stack's extra settings, the client's job-polling settings)
 RUNS = [

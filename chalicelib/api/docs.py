@@ -10,6 +10,7 @@ from typing import Any
 from swagger_ui_bundle import swagger_ui_path
 
 from chalicelib.api import openapi
+from chalicelib.api.hardening import CSP_HEADER, page_policy
 from chalicelib.api.responses import respond_text
 from chalicelib.api.routing import ApiRequest
 from chalicelib.errors import not_found
@@ -19,6 +20,12 @@ STATIC_FILES = {"swagger-ui.css": "text/css", "swagger-ui-bundle.js": "text/java
 # The package's version is in its path, so a file never changes under its URL.
 CACHE = {"Cache-Control": "public, max-age=86400"}
 
+START_SCRIPT = """
+    window.onload = function () {
+      window.ui = SwaggerUIBundle({url: "openapi.json", dom_id: "#swagger-ui", deepLinking: true,
+                                   presets: [SwaggerUIBundle.presets.apis], layout: "BaseLayout"});
+    };
+  """
 PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -29,15 +36,12 @@ PAGE = """<!DOCTYPE html>
 <body>
   <div id="swagger-ui"></div>
   <script src="docs/static/swagger-ui-bundle.js" charset="UTF-8"></script>
-  <script>
-    window.onload = function () {
-      window.ui = SwaggerUIBundle({url: "openapi.json", dom_id: "#swagger-ui", deepLinking: true,
-                                   presets: [SwaggerUIBundle.presets.apis], layout: "BaseLayout"});
-    };
-  </script>
+  <script>{script}</script>
 </body>
 </html>
-"""
+""".format(script=START_SCRIPT)
+# The API's data-only policy would stop the page's scripts: the page allows its own files and its start script.
+PAGE_HEADERS = {CSP_HEADER: page_policy(START_SCRIPT)}
 
 
 def openapi_json(req: ApiRequest) -> Any:
@@ -46,7 +50,7 @@ def openapi_json(req: ApiRequest) -> Any:
 
 def swagger_ui(req: ApiRequest) -> Any:
     # Relative links: the page works under any stage or domain prefix that keeps /v3_0/docs.
-    return respond_text(PAGE, "text/html")
+    return respond_text(PAGE, "text/html", PAGE_HEADERS)
 
 
 def static_file(req: ApiRequest, file: str) -> Any:

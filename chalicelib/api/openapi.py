@@ -82,7 +82,11 @@ def build(routes: Iterable[Route], docs: dict[tuple[str, str], RouteDoc]) -> dic
 
 def _operation(route: Route, doc: RouteDoc | None, schemas: "_Schemas") -> dict[str, Any]:
     operation: dict[str, Any] = {"operationId": route.name, "summary": route.description, "tags": [_tag(route)]}
+    # What the route itself says holds with or without docs: a bare operation stays valid OpenAPI.
+    operation["security"] = [{SECURITY_SCHEME: []}] if route.auth else []
     if doc is None:
+        if _path_parameters(route):
+            operation["parameters"] = _path_parameters(route)
         operation["responses"] = {"default": {"description": "Not documented yet."}}
         return operation
     description = " ".join(part for part in (doc.notes, _sign_text(doc.sign)) if part)
@@ -96,7 +100,6 @@ def _operation(route: Route, doc: RouteDoc | None, schemas: "_Schemas") -> dict[
     answers = {**doc.answers, **_shared_errors(route, doc), **doc.errors}
     operation["responses"] = {str(status): _response(status, answer, doc.sign, schemas)
                               for status, answer in sorted(answers.items())}
-    operation["security"] = [{SECURITY_SCHEME: []}] if route.auth else []
     return operation
 
 
@@ -171,7 +174,7 @@ def _response(status: int, answer: Answer, sign: str | None, schemas: "_Schemas"
         schema = answer.model
     else:
         schema = schemas.ref(_resolve(answer.model))
-    if sign and 200 <= status < 300:
+    if sign and status == 200:  # the bodies with values (a 202 "still running" carries none)
         schema = {"allOf": [schema], "description": _sign_text(sign)}
     media_types = answer.media_type if isinstance(answer.media_type, tuple) else (answer.media_type,)
     out["content"] = {media_type: {"schema": schema} for media_type in media_types}

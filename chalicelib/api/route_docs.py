@@ -14,14 +14,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.schemas import replies as r
-from chalicelib.schemas.accounts import AccountListArgs
-from chalicelib.schemas.assets import AssetCreate, AssetListArgs, AssetPatch, AssetSensorsArgs, DefaultAssetView
+from chalicelib.schemas.accounts import AccountCreate, AccountListArgs, AccountPatch
+from chalicelib.schemas.annotations import AnnotationBody
+from chalicelib.schemas.assets import (AssetCreate, AssetListArgs, AssetPatch, AssetSensorsArgs, CopyArgs,
+                                       DefaultAssetView, LegendPlacement, PickedFieldsArgs)
 from chalicelib.schemas.audit import AuditLogArgs
-from chalicelib.schemas.charts import ChartArgs, ChartDataArgs, KpiArgs
+from chalicelib.schemas.automations import AutomationCreation, AutomationUpdate
+from chalicelib.schemas.charts import ChartAnnotationArgs, ChartArgs, ChartDataArgs, KpiArgs
+from chalicelib.schemas.forecasts import ForecastTrigger
 from chalicelib.schemas.sensor_data import GetData, GetDataById, PostData, PostDataById
 from chalicelib.schemas.sensors import DataDeletion, SensorCreate, SensorListArgs, SensorPatch, StatsArgs
+from chalicelib.schemas.sources import SourceListArgs
 from chalicelib.schemas.token_request import TokenRequest
-from chalicelib.schemas.users import UserListArgs, UserPatch
+from chalicelib.schemas.users import UserCreate, UserListArgs, UserPatch
 
 HTML = "text/html"
 TEXT = {"type": "string"}
@@ -101,6 +106,28 @@ ASSET_REFUSED = {422: Answer(r.Unprocessable | r.FlexContextError,
                              "`{\"error\": ..., \"status\": 422}`.")}
 # A page past the end of a listing.
 PAST_THE_END = {404: Answer(r.HttpError, "The page is past the end of the listing.")}
+ANNOTATED = {201: Answer(r.Annotation, "Created."),
+             200: Answer(r.Annotation, "The same annotation (content, window, source and type) existed already; "
+                                       "it is now on this entity too.")}
+FORECAST_TRIGGERED = {
+    200: Answer(r.ForecastProcessed, "The legacy job-response style (the seed's): PROCESSED, the job id in "
+                                     "`forecast`."),
+    202: Answer(r.ForecastAccepted, "FlexMeasures 1.0.1's style: ACCEPTED, with `job-url` to poll and "
+                                    "`results-url` to fetch the forecast (`forecast` repeats the job id)."),
+}
+FORECAST_RESULT = {
+    200: Answer(r.Forecast, "The forecast: the job's most recent value per event, first to last known event."),
+    202: Answer(r.JobState, "FlexMeasures 1.0.1's style: queued or running, poll again (see Retry-After)."),
+}
+FORECAST_PENDING = {
+    400: Answer(r.Rejected, "UNKNOWN_FORECAST: in the legacy style (the seed's), while the job is queued or running "
+                            "or when it failed; in both styles, when the job finished but its forecast is not "
+                            "stored."),
+    422: Answer(r.Unprocessable | r.JobState, "FAILED: the job failed (FlexMeasures 1.0.1's style), `message` says "
+                                              "why; UNPROCESSABLE_ENTITY: no forecasting job with this id, or one "
+                                              "for another sensor (a string message); or an unknown sensor."),
+}
+AUTOMATION = ok(r.AutomationDetails)
 
 ROUTE_DOCS: dict[tuple[str, str], RouteDoc] = {
     # public
@@ -119,32 +146,60 @@ ROUTE_DOCS: dict[tuple[str, str], RouteDoc] = {
         {200: Answer(TEXT, "Swagger UI's script, or its style sheet.", ("text/javascript", "text/css")),
          404: Answer(r.HttpError, "No such file.")}),
     # assets
-    ("GET", "/v3_0/assets"): RouteDoc(ok(ListOrPage(r.AssetBody)), query=AssetListArgs, errors=PAST_THE_END),
+    ("GET", "/v3_0/assets"): RouteDoc(ok(ListOrPage(r.LISTED_ASSET)), query=AssetListArgs, errors=PAST_THE_END),
     ("POST", "/v3_0/assets"): RouteDoc(CREATED_ASSET, body=AssetCreate, errors=ASSET_REFUSED),
-    ("GET", "/v3_0/assets/public"): RouteDoc(ok(list[r.AssetBody])),
+    ("GET", "/v3_0/assets/public"): RouteDoc(ok(list[r.LISTED_ASSET]), query=PickedFieldsArgs),
     ("GET", "/v3_0/assets/types"): RouteDoc(ok(list[r.AssetType])),
     ("POST", "/v3_0/assets/default_asset_view"): RouteDoc(ok(r.Message), body=DefaultAssetView),
+    ("POST", "/v3_0/assets/keep_legends_below_graphs"): RouteDoc(ok(r.Message), body=LegendPlacement),
     ("GET", "/v3_0/assets/{id}"): RouteDoc(ok(r.AssetBody)),
     ("PATCH", "/v3_0/assets/{id}"): RouteDoc(ok(r.AssetBody), body=AssetPatch, errors=ASSET_REFUSED),
     ("DELETE", "/v3_0/assets/{id}"): RouteDoc(NO_CONTENT),
     ("GET", "/v3_0/assets/{id}/sensors"): RouteDoc(ok(ListOrPage(r.SensorBody)), query=AssetSensorsArgs, errors=PAST_THE_END),
     ("GET", "/v3_0/assets/{id}/auditlog"): RouteDoc(ok(ListOrPage(r.AuditEntry)), query=AuditLogArgs, errors=PAST_THE_END),
+    ("POST", "/v3_0/assets/{id}/copy"): RouteDoc(
+        {201: Answer(r.AssetCopied, "Copied: the asset, its child assets and their sensors (not their data).")},
+        query=CopyArgs, notes="Without `account` or `parent` the copy is made beside the original."),
     ("GET", "/v3_0/assets/{id}/kpis"): RouteDoc(ok(r.Kpis), query=KpiArgs, sign=r.PRODUCTION_POSITIVE),
     ("GET", "/v3_0/assets/{id}/chart"): RouteDoc(
         ok(r.Chart, "A Vega-Lite specification, as JSON text.", HTML), query=ChartArgs, sign=r.PRODUCTION_POSITIVE),
     ("GET", "/v3_0/assets/{id}/chart_data"): RouteDoc(
         ok(CHART_DATA, "The beliefs of the sensors to show, as JSON text.", HTML), query=ChartDataArgs,
         sign=r.PRODUCTION_POSITIVE),
+    ("GET", "/v3_0/assets/{id}/chart_annotations"): RouteDoc(
+        ok(list[r.ChartAnnotation], "The annotations of the asset and its account, as JSON text.", HTML),
+        query=ChartAnnotationArgs),
     ("GET", "/v3_0/assets/{id}/jobs"): RouteDoc(ok(r.AssetJobs)),
+    # annotations
+    ("POST", "/v3_0/accounts/{id}/annotations"): RouteDoc(ANNOTATED, body=AnnotationBody),
+    ("POST", "/v3_0/assets/{id}/annotations"): RouteDoc(ANNOTATED, body=AnnotationBody),
+    ("POST", "/v3_0/sensors/{id}/annotations"): RouteDoc(ANNOTATED, body=AnnotationBody),
+    # automations
+    ("GET", "/v3_0/assets/{id}/automations"): RouteDoc(ok(r.Automations)),
+    ("POST", "/v3_0/assets/{id}/automations"): RouteDoc({201: Answer(r.AutomationDetails, "Created.")},
+                                                        body=AutomationCreation),
+    ("GET", "/v3_0/assets/{id}/automations/{automation_id}"): RouteDoc(AUTOMATION),
+    ("PATCH", "/v3_0/assets/{id}/automations/{automation_id}"): RouteDoc(AUTOMATION, body=AutomationUpdate),
+    ("DELETE", "/v3_0/assets/{id}/automations/{automation_id}"): RouteDoc(NO_CONTENT),
+    ("POST", "/v3_0/assets/{id}/automations/{automation_id}/trigger"): RouteDoc(
+        {202: Answer(r.AutomationRun, "One run was queued now (inactive or not); its recurrence is unchanged.")},
+        errors={422: Answer(r.Unprocessable, "The run's parameters are no longer accepted: `message` says why.")}),
     # users
     ("GET", "/v3_0/users"): RouteDoc(ok(ListOrPage(r.UserBody)), query=UserListArgs, errors=PAST_THE_END),
+    ("POST", "/v3_0/users"): RouteDoc({201: Answer(r.UserBody, "Created (with a random password).")},
+                                      body=UserCreate),
     ("GET", "/v3_0/users/{id}"): RouteDoc(ok(r.UserBody)),
     ("PATCH", "/v3_0/users/{id}"): RouteDoc(ok(r.UserBody), body=UserPatch),
     ("GET", "/v3_0/users/{id}/auditlog"): RouteDoc(ok(ListOrPage(r.AuditEntry)), query=AuditLogArgs, errors=PAST_THE_END),
     ("PATCH", "/v3_0/users/{id}/password-reset"): RouteDoc(ok(r.Reply, "The reset mail was sent.")),
     # accounts
     ("GET", "/v3_0/accounts"): RouteDoc(ok(ListOrPage(r.AccountBody)), query=AccountListArgs, errors=PAST_THE_END),
+    ("POST", "/v3_0/accounts"): RouteDoc({201: Answer(r.AccountBody, "Created.")}, body=AccountCreate),
     ("GET", "/v3_0/accounts/{id}"): RouteDoc(ok(r.AccountBody)),
+    ("PATCH", "/v3_0/accounts/{id}"): RouteDoc(ok(r.AccountBody), body=AccountPatch),
+    ("GET", "/v3_0/accounts/{id}/auditlog"): RouteDoc(ok(list[r.AccountAuditEntry], "Oldest first, unpaginated.")),
+    # data sources
+    ("GET", "/v3_0/sources"): RouteDoc(ok(r.SourceListing), query=SourceListArgs),
     # sensors
     ("GET", "/v3_0/sensors"): RouteDoc(ok(ListOrPage(r.SensorBody)), query=SensorListArgs, errors=PAST_THE_END),
     ("POST", "/v3_0/sensors"): RouteDoc({201: Answer(r.SensorBody, "Created.")}, body=SensorCreate),
@@ -172,7 +227,13 @@ ROUTE_DOCS: dict[tuple[str, str], RouteDoc] = {
     ("GET", "/v3_0/sensors/{id}/schedules/{uuid}"): RouteDoc(
         ok(r.Schedule, "The schedule, starting at the job's start, trimmed to `duration`."),
         query="chalicelib.api.schedules.ScheduleArgs", sign=r.CONSUMPTION_POSITIVE, errors=SCHEDULE_PENDING),
+    # forecasts
+    ("POST", "/v3_0/sensors/{id}/forecasts/trigger"): RouteDoc(FORECAST_TRIGGERED, body=ForecastTrigger),
+    ("GET", "/v3_0/sensors/{id}/forecasts/{uuid}"): RouteDoc(FORECAST_RESULT, sign=r.PRODUCTION_POSITIVE,
+                                                             errors=FORECAST_PENDING),
     ("GET", "/v3_0/jobs/{uuid}"): RouteDoc(
         {200: Answer(r.JobStatus, "Finished."), 202: Answer(r.JobStatus, "Queued or running: poll again."),
-         422: Answer(r.JobStatus, "Failed: `exc-info` says why.")}),
+         422: Answer(r.JobStatus, "Failed: `exc-info` says why.")},
+        errors={404: Answer(r.JobState, "No job with this id: FlexMeasures 1.0.1's `{\"status\": \"ERROR\", "
+                                        "\"message\": \"Job <uuid> not found\"}`.")}),
 }

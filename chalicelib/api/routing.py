@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable
 
 from chalice import Chalice, Response
 
-from chalicelib.api.hardening import is_https, security_headers
+from chalicelib.api.hardening import CSP_HEADER, is_https, security_headers
 from chalicelib.api.responses import render_error, respond
 from chalicelib.api.versions import version_headers
 from chalicelib.auth.current_user import authenticate
@@ -210,7 +210,7 @@ def _handler(app: Chalice, route: Route) -> Callable[..., Response]:
         meter.settle(response.status_code)
         response.headers.update(meter.headers(response.headers.get(RETRY_AFTER_HEADER)))
         response.headers.update(version_headers(route.path))
-        response.headers.update(security_headers(is_https(request.headers)))
+        response.headers.update(security_headers(is_https(request.headers), response.headers.get(CSP_HEADER)))
         return response
 
     return handler

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 # Stated once, shown on every body that carries power values (and in the README's endpoint tables).
 PRODUCTION_POSITIVE = ("Power values are production-positive, as stored: production (e.g. a battery discharging) is "
@@ -169,6 +169,18 @@ class AssetBody(Reply):
     sensors_to_show_as_kpis: str = Field(description="JSON-encoded list.")
 
 
+def _all_optional(model: type[Reply], name: str, doc: str) -> type[Reply]:
+    """`model` with every field optional: a body that holds some of its fields, as they are in `model`."""
+    fields = {key: (info.annotation | None, Field(None, alias=info.alias, description=info.description))
+              for key, info in model.model_fields.items()}
+    return create_model(name, __base__=Reply, __doc__=doc, **fields)
+
+
+PickedAsset = _all_optional(AssetBody, "PickedAsset", "An asset of a listing with `fields` (FlexMeasures 1.0): only "
+                                                      "the fields named there.")
+LISTED_ASSET = AssetBody | PickedAsset
+
+
 class AssetType(Reply):
     id: int
     name: str
@@ -304,5 +316,139 @@ class AccountBody(Reply):
     primary_color: str | None = None
     secondary_color: str | None = None
     logo_url: str | None = None
+    attributes: str | None = Field(None, description="JSON-encoded object.")
     account_roles: list[dict[str, Any]] = []
     consultancy_account_id: int | None = None
+    plan_id: int | None = None
+
+
+class AccountAuditEntry(Reply):
+    """GET /accounts/<id>/auditlog rows: FlexMeasures 1.0.1 shows these three fields only."""
+
+    event: str
+    event_datetime: str
+    active_user_id: int | None
+
+
+# ---- annotations and data sources --------------------------------------------------------------------
+
+class Annotation(Reply):
+    id: int
+    source: int = Field(description="The id of the annotating user's data source.")
+    content: str
+    start: str
+    end: str
+    type: Literal["alert", "holiday", "label", "feedback", "warning", "error"]
+    prior: str | None = Field(description="The belief time, if one was given.")
+
+
+class ChartAnnotation(Reply):
+    """One row of chart_annotations: times in epoch milliseconds, text wrapped into lines, annotations that end
+    at the same time stacked into one."""
+
+    index: int
+    start: int
+    end: int
+    belief_time: int | None
+    source: str = Field(description="The source's description.")
+    type: str
+    content: list[str]
+
+
+class Source(Reply):
+    id: int
+    name: str
+    type: str
+    description: str
+    model: str | None = None
+    version: str | None = None
+    account_id: int | None = None
+    user_id: int | None = None
+
+
+class SourceListing(Reply):
+    types: list[str] = Field(description="FlexMeasures' default source types first, then the other stored ones.")
+    sources: list[Source]
+
+
+class AssetCopied(Message):
+    asset: int = Field(description="The id of the copy (the copied tree's root).")
+
+
+# ---- forecasts ---------------------------------------------------------------------------------------
+
+class ForecastProcessed(Processed):
+    """The legacy job-response style: 200 PROCESSED with the job id in `forecast`."""
+
+    forecast: str = Field(description="The job id (a UUID); fetch the forecast with it.")
+
+
+class ForecastAccepted(TriggerAccepted):
+    """FlexMeasures 1.0.1's answer: 202 ACCEPTED; `forecast` repeats the job id (its legacy key)."""
+
+    forecast: str
+
+
+class Forecast(Reply):
+    """A finished forecasting job's values: FlexMeasures sends these four keys only."""
+
+    start: str
+    duration: str
+    values: list[float | None]
+    unit: str
+
+
+class JobState(Reply):
+    """A job that has not (successfully) finished: its state in capitals (QUEUED, STARTED, FAILED, ...) and why."""
+
+    status: str
+    message: str
+
+
+# ---- automations -------------------------------------------------------------------------------------
+
+class Automation(Reply):
+    """An automation as FlexMeasures lists it: times as clock times in the automation's own timezone."""
+
+    id: int
+    asset: int
+    type: Literal["forecasting", "scheduling"]
+    name: str
+    cron: str
+    timezone: str
+    cursor: str | None
+    next_run: str | None = Field(alias="next-run", description="None while inactive.")
+    recurrence_description: str = Field(alias="recurrence-description")
+    schedule_revision: int = Field(alias="schedule-revision")
+    active: bool
+    created_at: str = Field(alias="created-at")
+
+
+class Automations(Reply):
+    automations: list[Automation]
+
+
+class SensorRef(Reply):
+    id: int
+    name: str | None
+
+
+class LatestJob(Reply):
+    job: str
+    status: str
+    enqueued_at: str | None = Field(alias="enqueued-at")
+
+
+class AutomationDetails(Automation):
+    parameters: dict[str, Any]
+    config: dict[str, Any] | None = Field(None, description="Forecasting automations only.")
+    input_sensors: list[SensorRef] = Field(alias="input-sensors")
+    output_sensors: list[SensorRef] = Field(alias="output-sensors")
+    latest_job: LatestJob | None = Field(alias="latest-job")
+
+
+class AutomationRun(Reply):
+    status: Literal["ACCEPTED"]
+    message: str
+    job: str
+    n_jobs: int = Field(alias="n-jobs")

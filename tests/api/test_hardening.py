@@ -65,3 +65,17 @@ def test_token_canonical_form_accepts_what_is_issued():
     assert is_canonical(".eJyrVkpUslJKSUxR0lEqzs8tUbIy1FEqLE5NTQFSSsmZyanlSrUAbVgJcA.aw9WUA.zdclb3ULpvZyyGXm78iJlRYNFWI")
     assert not is_canonical("eyJ1IjoxLCJxIjoiYWJjIn0.aw9WUA.zdclb3ULpvZyyGXm78iJlRYNFWK")
     assert not is_canonical("eyJ1IjoxLCJxIjoiYWJjIn0.aw9WUA.zdclb3ULpvZyyGXm78iJlRYNFWI=")
+
+
+def test_the_docs_page_alone_may_run_its_own_scripts(api):
+    from chalicelib.api.docs import START_SCRIPT
+    from chalicelib.api.hardening import page_policy
+
+    page = api.get("/api/v3_0/docs")
+    assert page.status == 200 and page.headers["x-content-type-options"] == "nosniff"
+    policy = page.headers["content-security-policy"]
+    assert policy == page_policy(START_SCRIPT) and "sandbox" not in policy
+    assert "script-src 'self' 'sha256-" in policy and "'unsafe-eval'" not in policy
+    assert "frame-ancestors 'none'" in policy
+    _hardened(api.get("/api/v3_0/openapi.json"))  # the document and the page's files are data
+    _hardened(api.get("/api/v3_0/docs/static/swagger-ui.css"))

@@ -80,7 +80,8 @@ def test_every_abbreviation_is_spelled_out():
         "GET", "POST", "PATCH", "DELETE", "ADD", "PROCESSED", "ACCEPTED", "FINISHED", "FAILED", "QUEUED", "STARTED",
         "THROTTLED", "INFLEXIBLE", "BREAKABLE", "SHIFTABLE", "MIN", "MAX", "ACCOUNT", "BATTERY", "FILE", "JOB",
         "LOGIN", "PASSWORD", "PATH", "POWER", "PRICE", "SITE", "STATUS", "TOKEN", "TYPES", "ARGS", "R1", "R2",
-        "README", "ACME", "EUR", "MW", "KB", "MB", "GB", "P1", "P2"}
+        "README", "ACME", "EUR", "MW", "KB", "MB", "GB", "P1", "P2",
+        "ERROR", "DISABLED"}  # a job-status body's status; an EventBridge schedule's state
     unexplained = sorted(u for u in used - defined - not_abbreviations
                          if not re.fullmatch(r"[A-Z]+_[A-Z_]+", u)  # constants (UNKNOWN_SCHEDULE, ...)
                          and not re.fullmatch(r"PT?\d+[HMSD]", u))  # ISO durations (PT15M, P1D)

@@ -111,6 +111,7 @@ def test_ten_concurrent_identical_triggers_make_one_job(aws, monkeypatch):
     body = {"start": START, "duration": "PT4H", "flex-model": dict(BATTERY),
             "flex-context": {"consumption-price": PRICES}}
     raw, force = service.sensor_trigger_args(body)
+    # Each answer is a Reply; both job-response styles carry the job id under `schedule`.
     results, errors = _in_threads(10, lambda i: service.trigger_for_sensor(site.member.user, site.battery,
                                                                            dict(raw), force).body["schedule"])
     assert errors == [] and len(set(results)) == 1

@@ -113,6 +113,26 @@ def test_both_job_response_styles_are_documented(doc):
     assert "UNKNOWN_SCHEDULE" in schedule["400"]["description"]
     job = doc["paths"]["/v3_0/jobs/{uuid}"]["get"]["responses"]
     assert {"200", "202", "422"} <= set(job)
+    assert _ref(job["404"]) == "JobState"  # FlexMeasures 1.0.1's {"status": "ERROR", "message": ...}
+
+
+def test_both_forecast_job_styles_are_documented(doc):
+    trigger = doc["paths"]["/v3_0/sensors/{id}/forecasts/trigger"]["post"]["responses"]
+    assert _ref(trigger["200"]) == "ForecastProcessed" and _ref(trigger["202"]) == "ForecastAccepted"
+    schemas = doc["components"]["schemas"]
+    assert "forecast" in schemas["ForecastProcessed"]["required"]
+    assert {"job", "job-url", "results-url", "forecast"} <= set(schemas["ForecastAccepted"]["properties"])
+    result = doc["paths"]["/v3_0/sensors/{id}/forecasts/{uuid}"]["get"]["responses"]
+    assert "Forecast" in str(result["200"]) and _ref(result["202"]) == "JobState"
+    assert "UNKNOWN_FORECAST" in result["400"]["description"]
+    assert _refs(result["422"]) == {"Unprocessable", "JobState"}
+    assert schemas["Unprocessable"]["properties"]["message"]["anyOf"][1] == {"type": "string"}
+
+
+def test_automation_paths_have_both_ids(doc):
+    for operation in doc["paths"]["/v3_0/assets/{id}/automations/{automation_id}"].values():
+        names = {p["name"]: p["schema"] for p in operation["parameters"] if p["in"] == "path"}
+        assert names == {"id": {"type": "integer", "minimum": 1}, "automation_id": {"type": "integer", "minimum": 1}}
 
 
 # Every operation whose bodies carry power values, and the convention they follow.
@@ -127,6 +147,7 @@ POWER_BODIES = {
     ("GET", "/v3_0/assets/{id}/chart"): replies.PRODUCTION_POSITIVE,
     ("GET", "/v3_0/assets/{id}/kpis"): replies.PRODUCTION_POSITIVE,
     ("GET", "/v3_0/sensors/{id}/stats"): replies.PRODUCTION_POSITIVE,
+    ("GET", "/v3_0/sensors/{id}/forecasts/{uuid}"): replies.PRODUCTION_POSITIVE,
 }
 
 
