@@ -130,6 +130,15 @@ FORECAST_PENDING = {
 AUTOMATION = ok(r.AutomationDetails)
 
 ROUTE_DOCS: dict[tuple[str, str], RouteDoc] = {
+    # webhooks (flexcloud's own; FlexMeasures has none)
+    ("POST", "/v3_0/accounts/{id}/webhooks"): RouteDoc(
+        {201: Answer(r.RegisteredWebhook, "Registered; the secret is shown this once.")},
+        body="chalicelib.schemas.webhooks.WebhookCreate"),
+    ("GET", "/v3_0/accounts/{id}/webhooks"): RouteDoc(ok(list[r.WebhookBody], "The account's endpoints, no secrets.")),
+    ("DELETE", "/v3_0/accounts/{id}/webhooks/{webhook_id}"): RouteDoc(NO_CONTENT),
+    ("GET", "/v3_0/accounts/{id}/webhooks/{webhook_id}/deliveries"): RouteDoc(
+        ok(r.PageOf, "Every delivery attempt, newest first (always paginated; `data` holds WebhookDelivery rows)."),
+        query="chalicelib.schemas.webhooks.DeliveryListArgs", errors=PAST_THE_END),
     # public
     ("GET", "/"): RouteDoc(ok(r.VersionList)),
     ("POST", "/requestAuthToken"): RouteDoc(

@@ -452,3 +452,32 @@ class AutomationRun(Reply):
     message: str
     job: str
     n_jobs: int = Field(alias="n-jobs")
+
+
+# ---- webhooks (flexcloud's own) -----------------------------------------------------------------------
+
+class WebhookBody(Reply):
+    id: int
+    account_id: int
+    url: str
+    events: list[Literal["job.finished", "job.failed"]]
+    assets: list[int] = Field(description="Only jobs of these assets are sent (empty: every asset of the account).")
+    created_at: str
+    status: int | None = None
+
+
+class RegisteredWebhook(WebhookBody):
+    secret: str = Field(description="The signing secret, shown only in this answer: HMAC-SHA256 over "
+                                    "`<X-Flexcloud-Timestamp>.<body>` gives `X-Flexcloud-Signature: v1=<hex>`.")
+
+
+class WebhookDelivery(Reply):
+    delivery: str
+    event: Literal["job.finished", "job.failed"]
+    job: str
+    attempt: int
+    outcome: str
+    status_code: int | None = None
+    error: str | None = None
+    started_at: str
+    ended_at: str
