@@ -37,7 +37,7 @@ from chalicelib.errors import (ApiError, busy, http_error, not_found, out_of_ran
                                too_large_to_store, unprocessable)
 from chalicelib.schemas import json_text
 from chalicelib.schemas.json_text import JsonRefused
-from chalicelib.schemas.validation import nested_error
+from chalicelib.schemas.error_shapes import nested_error
 from chalicelib.services.rate_limits import RETRY_AFTER_HEADER, Meter
 from chalicelib.store.errors import item_too_large, number_out_of_range, throttled
 

@@ -17,10 +17,9 @@ from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 
 from chalicelib.store.errors import ReplacementRefused, WriteConflict, throttled
 from chalicelib.store.models import BeliefChunk
-from chalicelib.schemas.sensors import zone_of
 from chalicelib.timeseries.beliefs import (DAY_US, US_PER_S, Beliefs, duration_us, from_us, merge, most_recent,
                                            restrict, to_us)
-from chalicelib.timeseries.calendar import calendar_starts_us, is_calendar, to_calendar_slots
+from chalicelib.timeseries.calendar import calendar_starts_us, is_calendar, to_calendar_slots, zone_or_utc
 from chalicelib.timeseries.packing import BYTES_PER_BELIEF, pack, unpack
 from chalicelib.timeseries.resampling import to_slots
 
@@ -346,7 +345,7 @@ def slot_starts(sensor: Any, start: datetime, count: int, resolution: timedelta)
     import numpy as np
 
     if is_calendar(resolution):
-        return calendar_starts_us(start, count, resolution, zone_of(sensor))
+        return calendar_starts_us(start, count, resolution, zone_or_utc(sensor.timezone))
     return to_us(start) + np.arange(count, dtype="int64") * duration_us(resolution)
 
 
