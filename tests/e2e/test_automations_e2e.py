@@ -6,7 +6,6 @@ import json
 import time
 
 import pytest
-import requests
 
 pytestmark = pytest.mark.e2e
 
@@ -14,12 +13,7 @@ BATTERY = {"soc-at-start": "0 kWh", "soc-min": "0 kWh", "soc-max": "20 kWh", "po
 
 
 def test_an_automation_fires_and_schedules(local_stack):
-    base, headers = local_stack.base_url + "/v3_0", {"Authorization": local_stack.token()}
-
-    def call(method, path, **kw):
-        r = requests.request(method, base + path, headers=headers, timeout=20, **kw)
-        assert r.status_code < 300, r.text
-        return r
+    call = local_stack.caller()
 
     kind = call("GET", "/assets/types").json()[0]["id"]
     asset = call("POST", "/assets", json={"name": "automated site", "generic_asset_type_id": kind}).json()

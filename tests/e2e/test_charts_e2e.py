@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import requests
 
 pytestmark = pytest.mark.e2e
 
@@ -14,12 +13,7 @@ WINDOW = {"event_starts_after": "2025-03-01T00:00:00+01:00", "event_ends_before"
 def test_posted_data_is_charted_and_counted_as_kpi(local_stack):
     import vl_convert
 
-    base, headers = local_stack.base_url + "/v3_0", {"Authorization": local_stack.token()}
-
-    def call(method, path, **kw):
-        r = requests.request(method, base + path, headers=headers, timeout=20, **kw)
-        assert r.status_code < 300, r.text
-        return r
+    call = local_stack.caller()
 
     kind = call("GET", "/assets/types").json()[0]["id"]
     asset = call("POST", "/assets", json={"name": "chart site", "generic_asset_type_id": kind}).json()
