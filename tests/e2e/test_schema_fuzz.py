@@ -59,13 +59,43 @@ def _login(stack: LocalStack, email: str, password: str) -> dict:
     return r.json()
 
 
+def _known_ids(stack: LocalStack, token: str, account_id: int) -> dict[str, int]:
+    """Records the fuzz can aim at, by path prefix: random ids mostly answer 404, these reach the views."""
+    base, headers = stack.base_url + "/v3_0", {"Authorization": token}
+
+    def post(path: str, body: dict) -> int:
+        r = requests.post(base + path, json=body, headers=headers, timeout=20)
+        assert r.status_code == 201, r.text
+        return r.json()["id"]
+
+    kind = requests.get(base + "/assets/types", headers=headers, timeout=20).json()[0]["id"]
+    asset = post("/assets", {"name": "fuzz site", "generic_asset_type_id": kind})
+    sensor = post("/sensors", {"name": "fuzz battery", "unit": "kW", "event_resolution": "PT15M",
+                               "generic_asset_id": asset})
+    _cli(stack, "add-user", "--email", "fuzz-target@flexcloud.example", "--password", "fuzz-target-pw",
+                  "--account-id", str(account_id))
+    target_id = _login(stack, "fuzz-target@flexcloud.example", "fuzz-target-pw")["user_id"]
+    return {"/v3_0/assets/": asset, "/v3_0/sensors/": sensor, "/v3_0/users/": target_id,
+            "/v3_0/accounts/": account_id}
+
+
+def _aim(case, known: dict[str, int]) -> None:
+    """Point the case's `{id}` at a known record (not for DELETE: a deleted record would be gone for the rest)."""
+    if case.method.upper() == "DELETE" or "id" not in (case.path_parameters or {}):
+        return
+    for prefix, record_id in known.items():
+        if case.path.startswith(prefix):
+            case.path_parameters["id"] = record_id
+
+
 def _skips(case, own_user_ids: set[str]) -> bool:
     if (case.method.upper(), case.path) not in ID_PATHS_THAT_LOCK_OUT:
         return False
     return str((case.path_parameters or {}).get("id")) in own_user_ids
 
 
-def fuzz(stack: LocalStack, tokens: dict[str, str], own_user_ids: set[str], examples: int) -> Figures:
+def fuzz(stack: LocalStack, tokens: dict[str, str], own_user_ids: set[str], known: dict[str, int],
+         examples: int) -> Figures:
     schema = schemathesis.openapi.from_url(f"{stack.base_url}/v3_0/openapi.json")
     figures = Figures()
     session = requests.Session()
@@ -73,13 +103,14 @@ def fuzz(stack: LocalStack, tokens: dict[str, str], own_user_ids: set[str], exam
         operation = result.ok()
         figures.operations += 1
         for persona, token in tokens.items():
-            _fuzz_operation(stack, session, operation, persona, token, own_user_ids, examples, figures)
+            _fuzz_operation(stack, session, operation, persona, token, own_user_ids, known, examples, figures)
     return figures
 
 
-def _fuzz_operation(stack, session, operation, persona: str, token: str, own_user_ids: set[str], examples: int,
-                    figures: Figures) -> None:
+def _fuzz_operation(stack, session, operation, persona: str, token: str, own_user_ids: set[str],
+                    known: dict[str, int], examples: int, figures: Figures) -> None:
     from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import strategies as st
     from schemathesis.checks import not_a_server_error
     from schemathesis.core.failures import Failure, FailureGroup
     from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
@@ -90,8 +121,10 @@ def _fuzz_operation(stack, session, operation, persona: str, token: str, own_use
     # Derandomized, so `make test` sends the same cases every run; no shrinking (failures are collected, not raised).
     @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-    @given(case=operation.as_strategy())
-    def run(case):
+    @given(case=operation.as_strategy(), aimed=st.booleans())
+    def run(case, aimed):
+        if aimed:
+            _aim(case, known)
         if _skips(case, own_user_ids):
             return
         figures.cases += 1
@@ -121,8 +154,9 @@ def test_every_operation_survives_schema_fuzzing_as_admin_and_as_member(fuzz_sta
     _cli(fuzz_stack, "add-user", "--email", MEMBER_EMAIL, "--password", MEMBER_PASSWORD,
          "--account-id", str(account_id))
     member = _login(fuzz_stack, MEMBER_EMAIL, MEMBER_PASSWORD)
+    known = _known_ids(fuzz_stack, admin["auth_token"], account_id)
     figures = fuzz(fuzz_stack, {"admin": admin["auth_token"], "member": member["auth_token"]},
-                   {str(admin["user_id"]), str(member["user_id"])}, EXAMPLES)
+                   {str(admin["user_id"]), str(member["user_id"])}, known, EXAMPLES)
     print(f"\nschema fuzzing: {figures.operations} operations, {figures.cases} cases, "
           f"{len(figures.failures)} failures ({EXAMPLES} examples per operation and persona; "
           f"statuses {dict(sorted(figures.statuses.items()))})")
