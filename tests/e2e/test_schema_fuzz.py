@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 
 import pytest
 import requests
+import schemathesis
 
 from tests.e2e.conftest import ROOT, LocalStack, running_local_stack
-
-schemathesis = pytest.importorskip("schemathesis")
 
 EXAMPLES = int(os.environ.get("FLEXCLOUD_FUZZ_EXAMPLES", "3"))
 MEMBER_EMAIL, MEMBER_PASSWORD = "fuzz-member@flexcloud.example", "fuzz-member-password"
