@@ -23,7 +23,7 @@ CHECK_PYTHON = $(if $(shell "$(PYTHON)" -c '$(IS_LAMBDA_PYTHON)' 2>/dev/null && 
 # Connection settings the running local stack writes for `make cli`.
 LOCAL_ENV := $(CURDIR)/.local-stack/env
 
-.PHONY: run test cli demo unit bench package lint clean
+.PHONY: run test fuzz cli demo unit bench package lint clean
 
 $(RUN_STAMP): requirements.txt requirements-dev.txt
 	$(CHECK_PYTHON)
@@ -41,6 +41,11 @@ run: $(RUN_STAMP)
 
 test: $(TEST_STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadfile
+
+# The schema fuzzing of `make test` (tests/e2e/test_schema_fuzz.py) with more examples per operation and persona.
+FUZZ_EXAMPLES ?= 50
+fuzz: $(TEST_STAMP)
+	FLEXCLOUD_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -s tests/e2e/test_schema_fuzz.py
 
 # Ops commands, e.g. make cli ARGS="add-account --name X": against the running `make run` when it is up,
 # otherwise against whatever AWS the environment names.
